@@ -1,0 +1,46 @@
+//! Command-line interface: one file per subcommand, `anyhow` only at this edge.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub mod replay;
+
+/// vxtap: AWS traffic-mirroring inspection — VXLAN/GENEVE decapsulation, flow logs, IDS.
+#[derive(Debug, Parser)]
+#[command(name = "vxtap", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Replay pcap/pcapng captures offline and write VPC-Flow-Log records.
+    Replay(replay::ReplayArgs),
+}
+
+/// Parses the command line, runs the command and turns its result into an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Replay(args) => replay::run(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("vxtap: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

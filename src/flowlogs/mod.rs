@@ -1,0 +1,1 @@
+//! Reader of AWS VPC Flow Logs (issue 5): typed records from every delivery form.

@@ -1,0 +1,19 @@
+//! vxtap: a traffic-mirroring packet inspection appliance.
+//!
+//! AWS VPC Traffic Mirroring delivers copies of an interface's packets
+//! VXLAN-encapsulated on UDP 4789 (a Gateway Load Balancer sends GENEVE on
+//! 6081). vxtap reads them from captures (or, later, sockets), strips the
+//! mirror tunnel, rebuilds flows on worker threads and writes records with
+//! the exact semantics of AWS VPC Flow Logs.
+//!
+//! The packet path, one module per stage, dependencies pointing downstream:
+//!
+//! ```text
+//! capture  → decap  → dispatch → flow  → output
+//! (files)    (wire)   (hash,     (table,  (flow-log text, S3 layout)
+//!                      batches)   records)
+//! ```
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod flowlogs;
