@@ -17,3 +17,4 @@
 
 pub mod cli;
 pub mod flowlogs;
+pub mod wire;
