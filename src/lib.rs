@@ -16,5 +16,6 @@
 #![deny(unsafe_code)]
 
 pub mod cli;
+pub mod decap;
 pub mod flowlogs;
 pub mod wire;

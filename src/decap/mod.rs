@@ -1,0 +1,294 @@
+//! Decapsulation: a captured frame → the mirror session it belongs to and
+//! the inner packet's flow fields.
+//!
+//! Only the mirror level is stripped: the first VXLAN (UDP 4789 or
+//! configured ports) or GENEVE (UDP 6081) header after the outer IP/UDP.
+//! Whatever is inside stays as it is (a VXLAN packet the mirrored instance
+//! sent itself is a UDP/4789 flow, as AWS logs it). Frames without a
+//! tunnel are used as they are, so plain captures work too.
+//!
+//! Truncated packets are normal (a session's packet length cuts the inner
+//! frame): lengths come from the inner IP header, what is missing is simply
+//! not parsed, and checksums are never validated. Every malformed or
+//! unsupported frame comes back as a [`DecapError`] whose `reason()` is a
+//! counter label; recoverable oddities are flagged in [`Anomalies`].
+
+mod packet;
+
+pub use packet::{Anomalies, DecapError, Frag, Packet, Tunnel};
+
+use crate::wire::ethernet::{self, ethertype};
+use crate::wire::geneve::{self, Geneve, GwlbOptions};
+use crate::wire::ipv4::Ipv4;
+use crate::wire::ipv6::Ipv6;
+use crate::wire::link::{self, LinkType};
+use crate::wire::transport::{self, proto};
+use crate::wire::vxlan::{self, Vxlan};
+use crate::wire::{Addr, WireError};
+
+/// Most tunnel ports of each kind (like Suricata's 4-port limit, kept small
+/// so the check is a few compares).
+pub const MAX_TUNNEL_PORTS: usize = 4;
+
+/// Which UDP ports carry the mirror tunnel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecapConfig {
+    vxlan: [u16; MAX_TUNNEL_PORTS],
+    geneve: [u16; MAX_TUNNEL_PORTS],
+}
+
+impl Default for DecapConfig {
+    fn default() -> Self {
+        DecapConfig::new(&[vxlan::DEFAULT_PORT], &[geneve::DEFAULT_PORT]).expect("defaults fit")
+    }
+}
+
+impl DecapConfig {
+    /// Up to [`MAX_TUNNEL_PORTS`] ports of each kind; port 0 is not allowed.
+    pub fn new(vxlan_ports: &[u16], geneve_ports: &[u16]) -> Result<Self, String> {
+        let mut cfg = DecapConfig {
+            vxlan: [0; 4],
+            geneve: [0; 4],
+        };
+        for (name, src, dst) in [
+            ("VXLAN", vxlan_ports, &mut cfg.vxlan),
+            ("GENEVE", geneve_ports, &mut cfg.geneve),
+        ] {
+            if src.len() > MAX_TUNNEL_PORTS {
+                return Err(format!(
+                    "at most {MAX_TUNNEL_PORTS} {name} ports, got {}",
+                    src.len()
+                ));
+            }
+            if src.contains(&0) {
+                return Err(format!("{name} port 0 is not a valid port"));
+            }
+            dst[..src.len()].copy_from_slice(src);
+        }
+        Ok(cfg)
+    }
+
+    #[inline]
+    fn is_vxlan(&self, p: u16) -> bool {
+        p != 0 && self.vxlan.contains(&p)
+    }
+
+    #[inline]
+    fn is_geneve(&self, p: u16) -> bool {
+        p != 0 && self.geneve.contains(&p)
+    }
+}
+
+/// Decodes one captured frame.
+pub fn decode<'a>(
+    cfg: &DecapConfig,
+    link: LinkType,
+    frame: &'a [u8],
+) -> Result<Packet<'a>, DecapError> {
+    let l2 = link::parse(link, frame).map_err(|e| match e {
+        WireError::Truncated => DecapError::LinkTruncated,
+        WireError::Malformed => DecapError::LinkMalformed,
+    })?;
+    let mut anomalies = Anomalies::default();
+    let outer = ip_layer(l2.ethertype, l2.payload, &mut anomalies, false)?;
+
+    // A tunnel only behind a UDP header whose port says so, and never in a
+    // later fragment (no UDP header there).
+    if outer.protocol == proto::UDP && !matches!(outer.frag, Frag::Later { .. }) {
+        let udp = outer.l4;
+        if udp.len() >= 8 {
+            let (sp, dp) = (crate::wire::be16(udp, 0), crate::wire::be16(udp, 2));
+            let body = &udp[8..];
+            if cfg.is_vxlan(dp) || cfg.is_vxlan(sp) {
+                match Vxlan::new_checked(body) {
+                    Ok(vx) => {
+                        if vx.reserved_nonzero() {
+                            anomalies.set(Anomalies::VXLAN_RESERVED_NONZERO);
+                        }
+                        let inner = ethernet::parse(vx.payload())
+                            .map_err(|_| DecapError::InnerLinkTruncated)?;
+                        return inner_packet(
+                            inner.ethertype,
+                            inner.payload,
+                            Tunnel::Vxlan,
+                            vx.vni(),
+                            outer.src,
+                            GwlbOptions::default(),
+                            anomalies,
+                        );
+                    }
+                    Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
+                    // No I flag: not a VXLAN packet after all; a plain UDP flow.
+                    Err(WireError::Malformed) => anomalies.set(Anomalies::VXLAN_NO_I_FLAG),
+                }
+            } else if cfg.is_geneve(dp) || cfg.is_geneve(sp) {
+                match Geneve::new_checked(body) {
+                    Ok(g) => {
+                        let (gwlb, ok) = g.gwlb();
+                        if !ok {
+                            anomalies.set(Anomalies::GENEVE_OPTIONS_MALFORMED);
+                        }
+                        let (et, payload) = match g.protocol() {
+                            ethertype::TEB => {
+                                let l2 = ethernet::parse(g.payload())
+                                    .map_err(|_| DecapError::InnerLinkTruncated)?;
+                                (l2.ethertype, l2.payload)
+                            }
+                            other => (other, g.payload()),
+                        };
+                        return inner_packet(
+                            et,
+                            payload,
+                            Tunnel::Geneve,
+                            g.vni(),
+                            outer.src,
+                            gwlb,
+                            anomalies,
+                        );
+                    }
+                    Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
+                    Err(WireError::Malformed) => anomalies.set(Anomalies::GENEVE_BAD_VERSION),
+                }
+            }
+        }
+    }
+    Ok(outer.into_packet(Tunnel::None, None, None, GwlbOptions::default(), anomalies))
+}
+
+fn inner_packet<'a>(
+    ethertype: u16,
+    payload: &'a [u8],
+    tunnel: Tunnel,
+    vni: u32,
+    mirror_src: Addr,
+    gwlb: GwlbOptions,
+    mut anomalies: Anomalies,
+) -> Result<Packet<'a>, DecapError> {
+    let ip = ip_layer(ethertype, payload, &mut anomalies, true)?;
+    Ok(ip.into_packet(tunnel, Some(vni), Some(mirror_src), gwlb, anomalies))
+}
+
+/// The IP layer of one level (outer or inner).
+struct IpLayer<'a> {
+    src: Addr,
+    dst: Addr,
+    protocol: u8,
+    ip_len: u32,
+    frag: Frag,
+    ip: &'a [u8],
+    l4: &'a [u8],
+}
+
+impl<'a> IpLayer<'a> {
+    fn into_packet(
+        self,
+        tunnel: Tunnel,
+        vni: Option<u32>,
+        mirror_src: Option<Addr>,
+        gwlb: GwlbOptions,
+        mut anomalies: Anomalies,
+    ) -> Packet<'a> {
+        let ports = if matches!(self.frag, Frag::Later { .. }) {
+            transport::Ports::default()
+        } else {
+            let p = transport::ports(self.protocol, self.l4);
+            if transport::has_ports(self.protocol) && self.l4.len() < 4 {
+                anomalies.set(Anomalies::TRANSPORT_TRUNCATED);
+            }
+            p
+        };
+        Packet {
+            tunnel,
+            vni,
+            mirror_src,
+            gwlb,
+            src: self.src,
+            dst: self.dst,
+            protocol: self.protocol,
+            src_port: ports.src,
+            dst_port: ports.dst,
+            tcp_flags: ports.tcp_flags,
+            ip_len: self.ip_len,
+            frag: self.frag,
+            ip: self.ip,
+            l4_offset: (self.ip.len() - self.l4.len().min(self.ip.len())) as u16,
+            anomalies,
+        }
+    }
+}
+
+fn ip_layer<'a>(
+    ethertype: u16,
+    bytes: &'a [u8],
+    anomalies: &mut Anomalies,
+    inner: bool,
+) -> Result<IpLayer<'a>, DecapError> {
+    match ethertype {
+        ethertype::IPV4 => {
+            let v4 = Ipv4::new_checked(bytes).map_err(|e| DecapError::ip(e))?;
+            let total = v4.total_len() as u32;
+            if !v4.options_complete() {
+                anomalies.set(Anomalies::IP_OPTIONS_TRUNCATED);
+            }
+            if total as usize > bytes.len() {
+                anomalies.set(Anomalies::CAPTURE_TRUNCATED);
+            }
+            let frag = if v4.frag_offset() != 0 {
+                Frag::Later {
+                    id: v4.ident() as u32,
+                }
+            } else if v4.more_fragments() {
+                Frag::First {
+                    id: v4.ident() as u32,
+                }
+            } else {
+                Frag::None
+            };
+            let end = if total == 0 {
+                bytes.len()
+            } else {
+                (total as usize).min(bytes.len())
+            };
+            Ok(IpLayer {
+                src: v4.src(),
+                dst: v4.dst(),
+                protocol: v4.protocol(),
+                ip_len: total,
+                frag,
+                ip: &bytes[..end],
+                l4: v4.payload(),
+            })
+        }
+        ethertype::IPV6 => {
+            let v6 = Ipv6::new_checked(bytes).map_err(|e| DecapError::ip(e))?;
+            let w = v6.walk();
+            if w.cut {
+                anomalies.set(Anomalies::IP_OPTIONS_TRUNCATED);
+            }
+            let len = v6.packet_len();
+            if len as usize > bytes.len() {
+                anomalies.set(Anomalies::CAPTURE_TRUNCATED);
+            }
+            let frag = match w.fragment {
+                Some((id, 0, true)) => Frag::First { id },
+                Some((id, off, _)) if off != 0 => Frag::Later { id },
+                _ => Frag::None,
+            };
+            let end = (len as usize).min(bytes.len());
+            Ok(IpLayer {
+                src: v6.src(),
+                dst: v6.dst(),
+                protocol: w.protocol,
+                ip_len: len,
+                frag,
+                ip: &bytes[..end],
+                l4: w.transport,
+            })
+        }
+        _ if inner => Err(DecapError::NonIpInTunnel),
+        _ => Err(DecapError::NonIp),
+    }
+}
+
+#[cfg(test)]
+mod tests;
