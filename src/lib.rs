@@ -15,6 +15,7 @@
 //! ```
 #![deny(unsafe_code)]
 
+pub mod capture;
 pub mod cli;
 pub mod decap;
 pub mod flowlogs;

@@ -1,0 +1,386 @@
+//! One capture file, read block by block from a reusable buffer (zero-copy:
+//! frames borrow the reader's buffer).
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use pcap_parser::pcapng::Block;
+use pcap_parser::traits::PcapReaderIterator;
+use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
+
+use super::CaptureError;
+use crate::wire::link::LinkType;
+
+/// Read buffer. Large enough for any real frame (pcapng blocks of TSO
+/// captures reach 64 KiB); a record that does not fit is damaged.
+const BUFFER_CAPACITY: usize = 4 << 20;
+
+/// One captured frame, borrowed from the reader's buffer.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame<'a> {
+    /// Capture time, nanoseconds since the Unix epoch.
+    pub ts_ns: u64,
+    /// Link type, or the unsupported linktype number.
+    pub link: Result<LinkType, u32>,
+    /// Captured bytes.
+    pub data: &'a [u8],
+    /// Length on the wire (the capture's own snaplen cut, not the mirror's).
+    pub orig_len: u32,
+    /// 1-based frame number within the file.
+    pub number: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Interface {
+    link: Result<LinkType, u32>,
+    /// Timestamp units per second.
+    units_per_sec: u64,
+    /// Seconds added to every timestamp (`if_tsoffset`).
+    offset_sec: i64,
+}
+
+/// An open pcap or pcapng file.
+pub struct CaptureFile {
+    path: PathBuf,
+    reader: Box<dyn PcapReaderIterator + Send>,
+    interfaces: Vec<Interface>,
+    legacy: Option<Interface>,
+    frames: u64,
+    last_ts_ns: u64,
+}
+
+impl std::fmt::Debug for CaptureFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CaptureFile")
+            .field("path", &self.path)
+            .field("frames", &self.frames)
+            .finish()
+    }
+}
+
+impl CaptureFile {
+    /// Opens a capture and recognises its format.
+    pub fn open(path: &Path) -> Result<Self, CaptureError> {
+        let file = File::open(path).map_err(|source| CaptureError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let reader = create_reader(BUFFER_CAPACITY, file).map_err(|e| match e {
+            PcapError::ReadError => CaptureError::Io {
+                path: path.to_owned(),
+                source: std::io::Error::other("read failed"),
+            },
+            _ => CaptureError::NotACapture {
+                path: path.to_owned(),
+            },
+        })?;
+        Ok(CaptureFile {
+            path: path.to_owned(),
+            reader,
+            interfaces: Vec::new(),
+            legacy: None,
+            frames: 0,
+            last_ts_ns: 0,
+        })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Frames delivered so far.
+    pub fn frames(&self) -> u64 {
+        self.frames
+    }
+
+    /// Bytes of the file consumed so far (for progress).
+    pub fn consumed(&self) -> usize {
+        self.reader.consumed()
+    }
+
+    /// Delivers every frame to `f` until the end of the file, the first
+    /// damaged record, or `f` returning `false`.
+    pub fn for_each<F: FnMut(Frame<'_>) -> bool>(&mut self, mut f: F) -> Result<(), CaptureError> {
+        loop {
+            match self.reader.next() {
+                Ok((offset, block)) => {
+                    let frame = match block {
+                        PcapBlockOwned::LegacyHeader(h) => {
+                            let units = if h.is_nanosecond_precision() {
+                                1_000_000_000
+                            } else {
+                                1_000_000
+                            };
+                            self.legacy = Some(Interface {
+                                link: link_of(h.network.0 as u32),
+                                units_per_sec: units,
+                                offset_sec: 0,
+                            });
+                            None
+                        }
+                        PcapBlockOwned::Legacy(b) => {
+                            let iface = self.legacy.unwrap_or(Interface {
+                                link: Ok(LinkType::Ethernet),
+                                units_per_sec: 1_000_000,
+                                offset_sec: 0,
+                            });
+                            let ts_ns = (b.ts_sec as u64) * 1_000_000_000
+                                + scale_frac(b.ts_usec as u64, iface.units_per_sec);
+                            Some(Frame {
+                                ts_ns,
+                                link: iface.link,
+                                data: b.data,
+                                orig_len: b.origlen,
+                                number: self.frames + 1,
+                            })
+                        }
+                        PcapBlockOwned::NG(Block::SectionHeader(_)) => {
+                            // Interface ids restart in every section.
+                            self.interfaces.clear();
+                            None
+                        }
+                        PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
+                            self.interfaces.push(Interface {
+                                link: link_of(idb.linktype.0 as u32),
+                                units_per_sec: tsresol_units(idb.if_tsresol),
+                                offset_sec: idb.if_tsoffset,
+                            });
+                            None
+                        }
+                        PcapBlockOwned::NG(Block::EnhancedPacket(epb)) => {
+                            let Some(iface) = self.interfaces.get(epb.if_id as usize).copied()
+                            else {
+                                return Err(damaged(
+                                    &self.path,
+                                    self.frames,
+                                    format!(
+                                        "enhanced packet block names interface {} but only {} were described",
+                                        epb.if_id,
+                                        self.interfaces.len()
+                                    ),
+                                ));
+                            };
+                            let raw = ((epb.ts_high as u64) << 32) | epb.ts_low as u64;
+                            let ts_ns = ts_to_ns(raw, iface.units_per_sec, iface.offset_sec);
+                            Some(Frame {
+                                ts_ns,
+                                link: iface.link,
+                                data: epb.data,
+                                orig_len: epb.origlen,
+                                number: self.frames + 1,
+                            })
+                        }
+                        PcapBlockOwned::NG(Block::SimplePacket(spb)) => {
+                            let link = self
+                                .interfaces
+                                .first()
+                                .map(|i| i.link)
+                                .unwrap_or(Ok(LinkType::Ethernet));
+                            // No timestamp: the previous frame's time.
+                            Some(Frame {
+                                ts_ns: self.last_ts_ns,
+                                link,
+                                data: spb.data,
+                                orig_len: spb.origlen,
+                                number: self.frames + 1,
+                            })
+                        }
+                        PcapBlockOwned::NG(_) => None,
+                    };
+                    let go_on = match frame {
+                        Some(fr) => {
+                            self.frames += 1;
+                            self.last_ts_ns = fr.ts_ns;
+                            f(fr)
+                        }
+                        None => true,
+                    };
+                    self.reader.consume(offset);
+                    if !go_on {
+                        return Ok(());
+                    }
+                }
+                Err(PcapError::Eof) => return Ok(()),
+                Err(PcapError::Incomplete(_)) => {
+                    if self.reader.refill().is_err() {
+                        return Err(CaptureError::Io {
+                            path: self.path.clone(),
+                            source: std::io::Error::other("read failed"),
+                        });
+                    }
+                }
+                Err(PcapError::UnexpectedEof) => {
+                    return Err(damaged(
+                        &self.path,
+                        self.frames,
+                        "the file ends in the middle of a record (cut short)".into(),
+                    ));
+                }
+                Err(PcapError::BufferTooSmall) => {
+                    return Err(damaged(
+                        &self.path,
+                        self.frames,
+                        format!(
+                            "record length larger than {} MiB (absurd length: corrupt record header)",
+                            BUFFER_CAPACITY >> 20
+                        ),
+                    ));
+                }
+                Err(PcapError::ReadError) => {
+                    return Err(CaptureError::Io {
+                        path: self.path.clone(),
+                        source: std::io::Error::other("read failed"),
+                    });
+                }
+                Err(e) => {
+                    let what = format!("unparsable record ({})", short_error(&e));
+                    return Err(damaged(&self.path, self.frames, what));
+                }
+            }
+        }
+    }
+}
+
+fn damaged(path: &Path, frames: u64, what: String) -> CaptureError {
+    CaptureError::Damaged {
+        path: path.to_owned(),
+        packet: frames + 1,
+        what,
+        kept: frames,
+    }
+}
+
+fn short_error<I>(e: &PcapError<I>) -> String {
+    match e {
+        PcapError::HeaderNotRecognized => "block type not recognised".into(),
+        PcapError::NomError(_, k) => format!("{k:?}"),
+        PcapError::OwnedNomError(_, k) => format!("{k:?}"),
+        _ => "parse error".into(),
+    }
+}
+
+fn link_of(n: u32) -> Result<LinkType, u32> {
+    LinkType::from_pcap(n).ok_or(n)
+}
+
+/// Units per second of a pcapng `if_tsresol` (default 6 = µs). High bit set:
+/// a negative power of 2; otherwise of 10. Absurd resolutions are clamped
+/// so arithmetic cannot overflow.
+fn tsresol_units(r: u8) -> u64 {
+    let exp = (r & 0x7F) as u32;
+    if r & 0x80 != 0 {
+        1u64 << exp.min(63)
+    } else {
+        10u64.saturating_pow(exp.min(19))
+    }
+}
+
+fn scale_frac(frac: u64, units_per_sec: u64) -> u64 {
+    if units_per_sec == 1_000_000_000 {
+        frac
+    } else {
+        frac.saturating_mul(1_000_000_000 / units_per_sec.max(1))
+    }
+}
+
+fn ts_to_ns(raw: u64, units_per_sec: u64, offset_sec: i64) -> u64 {
+    let units = units_per_sec.max(1) as u128;
+    let ns = (raw as u128 / units) * 1_000_000_000 + (raw as u128 % units) * 1_000_000_000 / units;
+    let ns = ns.min(u64::MAX as u128) as u64;
+    let off = (offset_sec as i128) * 1_000_000_000;
+    (ns as i128 + off).clamp(0, u64::MAX as i128) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn pcap(records: &[(u32, u32, &[u8])], nanos: bool, linktype: u32) -> Vec<u8> {
+        let magic: u32 = if nanos { 0xa1b23c4d } else { 0xa1b2c3d4 };
+        let mut v = magic.to_le_bytes().to_vec();
+        v.extend_from_slice(&2u16.to_le_bytes());
+        v.extend_from_slice(&4u16.to_le_bytes());
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&65535u32.to_le_bytes());
+        v.extend_from_slice(&linktype.to_le_bytes());
+        for (s, frac, data) in records {
+            v.extend_from_slice(&s.to_le_bytes());
+            v.extend_from_slice(&frac.to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            v.extend_from_slice(data);
+        }
+        v
+    }
+
+    fn read_all(bytes: &[u8]) -> (Vec<(u64, u64, usize)>, Result<(), CaptureError>) {
+        let mut tmp = tempfile::NamedTempFile::new().unwrap();
+        tmp.write_all(bytes).unwrap();
+        let mut out = Vec::new();
+        let res = CaptureFile::open(tmp.path()).and_then(|mut c| {
+            c.for_each(|f| {
+                out.push((f.number, f.ts_ns, f.data.len()));
+                true
+            })
+        });
+        (out, res)
+    }
+
+    #[test]
+    fn micro_and_nano_pcap() {
+        let (f, r) = read_all(&pcap(&[(10, 5, &[1, 2, 3]), (11, 0, &[4])], false, 1));
+        r.unwrap();
+        assert_eq!(f, vec![(1, 10_000_005_000, 3), (2, 11_000_000_000, 1)]);
+        let (f, r) = read_all(&pcap(&[(10, 5, &[1])], true, 101));
+        r.unwrap();
+        assert_eq!(f, vec![(1, 10_000_000_005, 1)]);
+    }
+
+    #[test]
+    fn cut_short_keeps_earlier_packets() {
+        let mut b = pcap(&[(1, 0, &[0; 40]), (2, 0, &[0; 40])], false, 1);
+        b.truncate(b.len() - 10);
+        let (f, r) = read_all(&b);
+        assert_eq!(f.len(), 1);
+        match r {
+            Err(CaptureError::Damaged {
+                packet: 2, kept: 1, ..
+            }) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn absurd_length() {
+        let mut b = pcap(&[(1, 0, &[0; 40])], false, 1);
+        b.extend_from_slice(&[
+            1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f,
+        ]);
+        b.extend_from_slice(&[0; 100]);
+        let (f, r) = read_all(&b);
+        assert_eq!(f.len(), 1);
+        let msg = r.unwrap_err().to_string();
+        assert!(msg.contains("packet 2") && msg.contains("absurd"), "{msg}");
+    }
+
+    #[test]
+    fn bad_magic_and_empty() {
+        let (_, r) = read_all(b"this is not a capture at all");
+        assert!(matches!(r, Err(CaptureError::NotACapture { .. })));
+        let (f, r) = read_all(&pcap(&[], false, 1));
+        r.unwrap();
+        assert!(f.is_empty());
+    }
+
+    #[test]
+    fn tsresol() {
+        assert_eq!(tsresol_units(6), 1_000_000);
+        assert_eq!(tsresol_units(9), 1_000_000_000);
+        assert_eq!(tsresol_units(0x80 | 10), 1024);
+        assert_eq!(ts_to_ns(1_500_000, 1_000_000, 0), 1_500_000_000);
+        assert_eq!(ts_to_ns(1024 + 512, 1024, 2), 3_500_000_000);
+        assert_eq!(ts_to_ns(u64::MAX, 1, 0), u64::MAX);
+    }
+}
