@@ -18,5 +18,6 @@
 pub mod capture;
 pub mod cli;
 pub mod decap;
+pub mod flow;
 pub mod flowlogs;
 pub mod wire;
