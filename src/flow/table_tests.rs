@@ -79,7 +79,7 @@ fn window_flush_after_grace_and_idle_expiry() {
     let mut t = FlowTable::new(FlowConfig {
         interval: 60,
         grace: 10,
-        udp_timeout: 30,
+        udp_timeout: 40,
         ..FlowConfig::default()
     });
     let mut out = Vec::new();
@@ -88,7 +88,7 @@ fn window_flush_after_grace_and_idle_expiry() {
     assert!(out.is_empty(), "window 60..120 is still within its grace");
     t.advance(130_000_000_000, &mut out);
     assert_eq!(out.len(), 1);
-    assert_eq!(t.len(), 1, "idle for 30 s only at 130");
+    assert_eq!(t.len(), 1, "idle 30 s of a 40 s timeout at 130");
     t.advance(139_000_000_000, &mut out);
     assert_eq!(t.len(), 1);
     t.advance(140_000_000_000, &mut out);
