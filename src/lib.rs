@@ -17,7 +17,9 @@
 
 pub mod capture;
 pub mod cli;
+pub mod config;
 pub mod decap;
 pub mod flow;
 pub mod flowlogs;
+pub mod output;
 pub mod wire;

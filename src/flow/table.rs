@@ -66,7 +66,7 @@ pub struct FlowConfig {
     /// the oldest flow, emitting its record early (`flows_evicted`).
     pub max_flows: usize,
     /// Seconds of capture time a window stays open after its end for late
-    /// (out-of-order) packets (default 10).
+    /// (out-of-order) packets and held fragments (default 30).
     pub grace: u64,
     /// Idle timeout of TCP flows, seconds (default 600, Suricata's established).
     pub tcp_timeout: u64,
@@ -81,7 +81,7 @@ impl Default for FlowConfig {
         FlowConfig {
             interval: 600,
             max_flows: 1_000_000,
-            grace: 10,
+            grace: 30,
             tcp_timeout: 600,
             udp_timeout: 300,
             other_timeout: 300,

@@ -101,7 +101,7 @@ fn tcp_close_frees_at_flush() {
     let mut t = FlowTable::new(cfg(60));
     let mut out = Vec::new();
     t.packet(&pkt(10.0, 1, 5, 2, 6, Some(0x04)), &mut out);
-    t.advance(71_000_000_000, &mut out);
+    t.advance(90_000_000_000, &mut out);
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].tcp_flags, 4);
     assert!(t.is_empty());

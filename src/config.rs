@@ -1,0 +1,352 @@
+//! Configuration (TOML, serde): tunnel ports, flow-table limits, output,
+//! and the map from mirror session (VNI, optionally + mirror source
+//! address) to AWS metadata. Every default is documented on its field;
+//! unknown keys are errors that name the key and line.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use hashbrown::HashMap;
+use serde::Deserialize;
+
+use crate::flow::{FlowConfig, FlowRecord};
+use crate::wire::Addr;
+
+/// A configuration error, located.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// TOML syntax or a key/type error (the message names key, line and column).
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// toml's located message.
+        message: String,
+    },
+    /// A value out of its allowed range.
+    #[error("{path}: key `{key}`: {what}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Dotted key.
+        key: String,
+        /// What is wrong and what is allowed.
+        what: String,
+    },
+}
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Tunnel ports.
+    #[serde(default)]
+    pub decap: DecapSection,
+    /// Flow table.
+    #[serde(default)]
+    pub flow: FlowSection,
+    /// Output.
+    #[serde(default)]
+    pub output: OutputSection,
+    /// Worker threads (default: available cores).
+    pub workers: Option<usize>,
+    /// Mirror sessions: `[[session]]` tables.
+    #[serde(default, rename = "session")]
+    pub sessions: Vec<SessionConfig>,
+}
+
+/// `[decap]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DecapSection {
+    /// UDP ports decapsulated as VXLAN (default `[4789]`, at most 4).
+    #[serde(default = "default_vxlan")]
+    pub vxlan_ports: Vec<u16>,
+    /// UDP ports decapsulated as GENEVE (default `[6081]`, at most 4).
+    #[serde(default = "default_geneve")]
+    pub geneve_ports: Vec<u16>,
+}
+
+fn default_vxlan() -> Vec<u16> {
+    vec![4789]
+}
+fn default_geneve() -> Vec<u16> {
+    vec![6081]
+}
+
+impl Default for DecapSection {
+    fn default() -> Self {
+        DecapSection {
+            vxlan_ports: default_vxlan(),
+            geneve_ports: default_geneve(),
+        }
+    }
+}
+
+/// `[flow]`: see [`FlowConfig`] for each default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FlowSection {
+    /// Aggregation interval, 1..=600 s (default 600).
+    pub interval: Option<u64>,
+    /// Flows per worker (default 1,000,000).
+    pub max_flows: Option<usize>,
+    /// Grace for late packets, seconds (default 30).
+    pub grace: Option<u64>,
+    /// TCP idle timeout, seconds (default 600).
+    pub tcp_timeout: Option<u64>,
+    /// UDP idle timeout, seconds (default 300).
+    pub udp_timeout: Option<u64>,
+    /// Other protocols' idle timeout, seconds (default 300).
+    pub other_timeout: Option<u64>,
+}
+
+/// `[output]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OutputSection {
+    /// `${…}` log format (default: AWS's default format).
+    pub log_format: Option<String>,
+    /// Uncompressed bytes after which a delivery file is closed early (default 64 MiB).
+    pub max_file_bytes: Option<u64>,
+}
+
+/// One `[[session]]`: what AWS knows about a mirror session's source ENI.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SessionConfig {
+    /// The session's VNI.
+    pub vni: u32,
+    /// Restrict to packets from this mirror source (outer source address).
+    pub mirror_source: Option<IpAddr>,
+    /// The ENI's addresses besides the mirror source (for flow-direction).
+    #[serde(default)]
+    pub addresses: Vec<IpAddr>,
+    /// AWS metadata.
+    #[serde(flatten)]
+    pub meta: SessionMeta,
+}
+
+/// AWS metadata of a session, rendered as-is (`-` when absent).
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[allow(missing_docs)]
+pub struct SessionMeta {
+    pub account_id: Option<String>,
+    pub interface_id: Option<String>,
+    pub vpc_id: Option<String>,
+    pub subnet_id: Option<String>,
+    pub instance_id: Option<String>,
+    pub region: Option<String>,
+    pub az_id: Option<String>,
+    pub sublocation_type: Option<String>,
+    pub sublocation_id: Option<String>,
+    /// Flow-log id used in delivered file names (default `fl-vxtap`).
+    pub flow_log_id: Option<String>,
+    pub ecs_cluster_arn: Option<String>,
+    pub ecs_cluster_name: Option<String>,
+    pub ecs_container_instance_arn: Option<String>,
+    pub ecs_container_instance_id: Option<String>,
+    pub ecs_container_id: Option<String>,
+    pub ecs_second_container_id: Option<String>,
+    pub ecs_service_name: Option<String>,
+    pub ecs_task_definition_arn: Option<String>,
+    pub ecs_task_arn: Option<String>,
+    pub ecs_task_id: Option<String>,
+    /// The ENI's own addresses (filled from `addresses`), not a TOML key.
+    #[serde(skip)]
+    pub eni_addresses: Vec<Addr>,
+}
+
+impl SessionMeta {
+    /// `flow-direction` of a record: ingress when the destination is one of
+    /// the interface's addresses (the mirror source plus configured ones),
+    /// egress when the source is, `-` otherwise.
+    pub fn direction(&self, r: &FlowRecord) -> &'static str {
+        let is_eni =
+            |a: crate::wire::Addr| r.mirror_src == Some(a) || self.eni_addresses.contains(&a);
+        if is_eni(r.dst) {
+            "ingress"
+        } else if is_eni(r.src) {
+            "egress"
+        } else {
+            "-"
+        }
+    }
+}
+
+/// VNI (+ mirror source) → metadata, looked up once per record.
+#[derive(Debug, Clone, Default)]
+pub struct SessionMap {
+    exact: HashMap<(u32, Addr), SessionMeta>,
+    by_vni: HashMap<u32, SessionMeta>,
+    unknown: SessionMeta,
+}
+
+impl SessionMap {
+    /// Builds the map from `[[session]]` tables.
+    pub fn new(sessions: &[SessionConfig]) -> Self {
+        let mut m = SessionMap::default();
+        for s in sessions {
+            let mut meta = s.meta.clone();
+            meta.eni_addresses = s.addresses.iter().map(|&a| Addr::from(a)).collect();
+            match s.mirror_source {
+                Some(src) => {
+                    m.exact.insert((s.vni, Addr::from(src)), meta);
+                }
+                None => {
+                    m.by_vni.insert(s.vni, meta);
+                }
+            }
+        }
+        m
+    }
+
+    /// The metadata of a record's session (`-` everywhere when unknown).
+    pub fn lookup(&self, vni: Option<u32>, mirror_src: Option<Addr>) -> &SessionMeta {
+        let Some(vni) = vni else { return &self.unknown };
+        if let Some(src) = mirror_src {
+            if let Some(m) = self.exact.get(&(vni, src)) {
+                return m;
+            }
+        }
+        self.by_vni.get(&vni).unwrap_or(&self.unknown)
+    }
+}
+
+impl Config {
+    /// Reads and validates a configuration file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path)
+    }
+
+    /// Parses and validates configuration text (`path` only names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let cfg: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        let invalid = |key: &str, what: String| ConfigError::Invalid {
+            path: path.to_owned(),
+            key: key.into(),
+            what,
+        };
+        if let Some(i) = cfg.flow.interval {
+            if !(1..=600).contains(&i) {
+                return Err(invalid(
+                    "flow.interval",
+                    format!("{i} is outside 1..=600 seconds"),
+                ));
+            }
+        }
+        if cfg.flow.max_flows == Some(0) {
+            return Err(invalid("flow.max-flows", "must be at least 1".into()));
+        }
+        if cfg.workers == Some(0) {
+            return Err(invalid("workers", "must be at least 1".into()));
+        }
+        if let Err(e) =
+            crate::decap::DecapConfig::new(&cfg.decap.vxlan_ports, &cfg.decap.geneve_ports)
+        {
+            return Err(invalid("decap", e));
+        }
+        for (i, s) in cfg.sessions.iter().enumerate() {
+            if s.vni > 0xFF_FFFF {
+                return Err(invalid(
+                    &format!("session[{i}].vni"),
+                    format!("{} does not fit in 24 bits", s.vni),
+                ));
+            }
+        }
+        if let Some(f) = &cfg.output.log_format {
+            crate::output::LogFormat::parse(f)
+                .map_err(|e| invalid("output.log-format", e.to_string()))?;
+        }
+        Ok(cfg)
+    }
+
+    /// The flow-stage settings with defaults filled in.
+    pub fn flow_config(&self) -> FlowConfig {
+        let d = FlowConfig::default();
+        FlowConfig {
+            interval: self.flow.interval.unwrap_or(d.interval),
+            max_flows: self.flow.max_flows.unwrap_or(d.max_flows),
+            grace: self.flow.grace.unwrap_or(d.grace),
+            tcp_timeout: self.flow.tcp_timeout.unwrap_or(d.tcp_timeout),
+            udp_timeout: self.flow.udp_timeout.unwrap_or(d.udp_timeout),
+            other_timeout: self.flow.other_timeout.unwrap_or(d.other_timeout),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sessions_and_lookup() {
+        let cfg = Config::parse(
+            r#"
+[flow]
+interval = 60
+
+[[session]]
+vni = 1
+account-id = "123456789012"
+interface-id = "eni-0123456789abcdef0"
+region = "us-east-1"
+
+[[session]]
+vni = 1
+mirror-source = "10.0.9.9"
+interface-id = "eni-other"
+"#,
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        assert_eq!(cfg.flow_config().interval, 60);
+        let m = SessionMap::new(&cfg.sessions);
+        assert_eq!(
+            m.lookup(Some(1), None).interface_id.as_deref(),
+            Some("eni-0123456789abcdef0")
+        );
+        let src = Addr::v4([10, 0, 9, 9]);
+        assert_eq!(
+            m.lookup(Some(1), Some(src)).interface_id.as_deref(),
+            Some("eni-other")
+        );
+        assert_eq!(m.lookup(Some(2), None), &SessionMeta::default());
+        assert_eq!(m.lookup(None, None), &SessionMeta::default());
+    }
+
+    #[test]
+    fn errors_name_key_and_line() {
+        let e = Config::parse(
+            "[flow]\ninterval = 60\nintervall = 5\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err();
+        let msg = e.to_string();
+        assert!(
+            msg.contains("x.toml") && msg.contains("line 3") && msg.contains("intervall"),
+            "{msg}"
+        );
+        let e = Config::parse("[flow]\ninterval = 601\n", Path::new("x.toml")).unwrap_err();
+        assert!(e.to_string().contains("flow.interval"), "{e}");
+        let e = Config::parse("[[session]]\nvni = 16777216\n", Path::new("x.toml")).unwrap_err();
+        assert!(e.to_string().contains("session[0].vni"), "{e}");
+    }
+}

@@ -1,0 +1,330 @@
+//! Delivery of rendered records: to standard output, or as AWS delivers
+//! flow logs to S3:
+//! `AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}/{account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz`,
+//! gzip, a header line naming the fields, a new file every 5 minutes of
+//! capture time (by the record's `end`) or at a size limit. Files are
+//! written under a temporary name and renamed when complete, so a reader
+//! never sees a partial object.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Datelike, Utc};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use hashbrown::HashMap;
+
+use super::format::LogFormat;
+use crate::config::SessionMap;
+use crate::flow::FlowRecord;
+
+/// Seconds of capture time per delivered file.
+pub const FILE_PERIOD: u64 = 300;
+
+/// Account and region used in paths when the session config gives none.
+pub const UNKNOWN_ACCOUNT: &str = "000000000000";
+/// See [`UNKNOWN_ACCOUNT`].
+pub const UNKNOWN_REGION: &str = "unknown";
+/// Flow-log id used in file names when the session config gives none.
+pub const DEFAULT_FLOW_LOG_ID: &str = "fl-vxtap";
+
+/// A delivery failure (output not writable, disk full, …).
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Writing, renaming or creating a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Where records go.
+pub trait Delivery: Send {
+    /// Writes a batch of records.
+    fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError>;
+    /// Flushes and closes everything (atomic renames happen here at the latest).
+    fn finish(&mut self) -> Result<(), DeliveryError>;
+    /// Records written.
+    fn records(&self) -> u64;
+    /// Files completed.
+    fn files(&self) -> u64;
+}
+
+/// Header + records on standard output.
+pub struct StdoutSink {
+    format: LogFormat,
+    sessions: SessionMap,
+    out: BufWriter<std::io::Stdout>,
+    line: String,
+    records: u64,
+    header_done: bool,
+}
+
+impl StdoutSink {
+    /// A sink printing `format` lines.
+    pub fn new(format: LogFormat, sessions: SessionMap) -> Self {
+        StdoutSink {
+            format,
+            sessions,
+            out: BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            line: String::new(),
+            records: 0,
+            header_done: false,
+        }
+    }
+
+    fn io(e: std::io::Error) -> DeliveryError {
+        DeliveryError::Io {
+            path: PathBuf::from("<stdout>"),
+            source: e,
+        }
+    }
+}
+
+impl Delivery for StdoutSink {
+    fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
+        if !self.header_done {
+            writeln!(self.out, "{}", self.format.header()).map_err(Self::io)?;
+            self.header_done = true;
+        }
+        for r in records {
+            self.line.clear();
+            let meta = self.sessions.lookup(r.vni, r.mirror_src);
+            self.format.render(r, meta, &mut self.line);
+            self.out.write_all(self.line.as_bytes()).map_err(Self::io)?;
+            self.records += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<(), DeliveryError> {
+        if !self.header_done {
+            writeln!(self.out, "{}", self.format.header()).map_err(Self::io)?;
+            self.header_done = true;
+        }
+        self.out.flush().map_err(Self::io)
+    }
+
+    fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn files(&self) -> u64 {
+        0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Group {
+    account: String,
+    region: String,
+    flow_log_id: String,
+}
+
+struct OpenFile {
+    tmp: PathBuf,
+    path: PathBuf,
+    gz: GzEncoder<BufWriter<File>>,
+    bytes: u64,
+}
+
+/// The S3 delivery layout under an output directory.
+pub struct S3Layout {
+    root: PathBuf,
+    format: LogFormat,
+    sessions: SessionMap,
+    max_file_bytes: u64,
+    open: HashMap<(Group, u64), OpenFile>,
+    sequence: u64,
+    line: String,
+    records: u64,
+    files: u64,
+    latest_slot: u64,
+}
+
+impl S3Layout {
+    /// Prepares delivery under `root`, failing now (before any packet is
+    /// read) when the directory cannot be created or written.
+    pub fn new(
+        root: &Path,
+        format: LogFormat,
+        sessions: SessionMap,
+        max_file_bytes: u64,
+    ) -> Result<Self, DeliveryError> {
+        let io = |source| DeliveryError::Io {
+            path: root.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(root).map_err(io)?;
+        let probe = root.join(".vxtap-write-test.tmp");
+        File::create(&probe).map_err(io)?;
+        std::fs::remove_file(&probe).map_err(io)?;
+        Ok(S3Layout {
+            root: root.to_owned(),
+            format,
+            sessions,
+            max_file_bytes,
+            open: HashMap::new(),
+            sequence: 0,
+            line: String::new(),
+            records: 0,
+            files: 0,
+            latest_slot: 0,
+        })
+    }
+
+    fn open_file(&mut self, group: &Group, slot: u64) -> Result<OpenFile, DeliveryError> {
+        let t: DateTime<Utc> = DateTime::from_timestamp(slot as i64, 0).unwrap_or_default();
+        let dir = self
+            .root
+            .join("AWSLogs")
+            .join(&group.account)
+            .join("vpcflowlogs")
+            .join(&group.region)
+            .join(format!("{:04}", t.year()))
+            .join(format!("{:02}", t.month()))
+            .join(format!("{:02}", t.day()));
+        std::fs::create_dir_all(&dir).map_err(|source| DeliveryError::Io {
+            path: dir.clone(),
+            source,
+        })?;
+        self.sequence += 1;
+        let hash = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = rustc_hash::FxBuildHasher.build_hasher();
+            (group, slot, self.sequence).hash(&mut h);
+            (h.finish() as u32) ^ ((h.finish() >> 32) as u32)
+        };
+        let name = format!(
+            "{}_vpcflowlogs_{}_{}_{}_{:08x}.log.gz",
+            group.account,
+            group.region,
+            group.flow_log_id,
+            t.format("%Y%m%dT%H%MZ"),
+            hash
+        );
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.tmp"));
+        let file = File::create(&tmp).map_err(|source| DeliveryError::Io {
+            path: tmp.clone(),
+            source,
+        })?;
+        let mut gz = GzEncoder::new(
+            BufWriter::with_capacity(1 << 16, file),
+            Compression::default(),
+        );
+        let header = self.format.header();
+        gz.write_all(header.as_bytes())
+            .and_then(|_| gz.write_all(b"\n"))
+            .map_err(|source| DeliveryError::Io {
+                path: tmp.clone(),
+                source,
+            })?;
+        Ok(OpenFile {
+            tmp,
+            path,
+            gz,
+            bytes: header.len() as u64 + 1,
+        })
+    }
+
+    fn close(&mut self, f: OpenFile) -> Result<(), DeliveryError> {
+        let OpenFile { tmp, path, gz, .. } = f;
+        let io = |source| DeliveryError::Io {
+            path: tmp.clone(),
+            source,
+        };
+        let buf = gz.finish().map_err(io)?;
+        let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
+        file.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, &path).map_err(|source| DeliveryError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        self.files += 1;
+        Ok(())
+    }
+
+    /// Closes files two periods older than the newest record's period: no
+    /// record for them can arrive any more once windows are flushed.
+    fn close_old(&mut self) -> Result<(), DeliveryError> {
+        let horizon = self.latest_slot.saturating_sub(2 * FILE_PERIOD + 600);
+        let old: Vec<(Group, u64)> = self
+            .open
+            .keys()
+            .filter(|(_, s)| *s < horizon)
+            .cloned()
+            .collect();
+        for k in old {
+            if let Some(f) = self.open.remove(&k) {
+                self.close(f)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Delivery for S3Layout {
+    fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
+        for r in records {
+            let meta = self.sessions.lookup(r.vni, r.mirror_src);
+            let group = Group {
+                account: meta
+                    .account_id
+                    .clone()
+                    .unwrap_or_else(|| UNKNOWN_ACCOUNT.into()),
+                region: meta.region.clone().unwrap_or_else(|| UNKNOWN_REGION.into()),
+                flow_log_id: meta
+                    .flow_log_id
+                    .clone()
+                    .unwrap_or_else(|| DEFAULT_FLOW_LOG_ID.into()),
+            };
+            self.line.clear();
+            self.format.render(r, meta, &mut self.line);
+            let slot = r.end() / FILE_PERIOD * FILE_PERIOD;
+            self.latest_slot = self.latest_slot.max(slot);
+            let key = (group, slot);
+            if !self.open.contains_key(&key) {
+                let f = self.open_file(&key.0, slot)?;
+                self.open.insert(key.clone(), f);
+            }
+            let f = self.open.get_mut(&key).expect("inserted above");
+            f.gz.write_all(self.line.as_bytes())
+                .map_err(|source| DeliveryError::Io {
+                    path: f.tmp.clone(),
+                    source,
+                })?;
+            f.bytes += self.line.len() as u64;
+            self.records += 1;
+            if f.bytes >= self.max_file_bytes {
+                let f = self.open.remove(&key).expect("present");
+                self.close(f)?;
+            }
+        }
+        self.close_old()
+    }
+
+    fn finish(&mut self) -> Result<(), DeliveryError> {
+        let all: Vec<_> = self.open.drain().collect();
+        let mut first_err = None;
+        for (_, f) in all {
+            if let Err(e) = self.close(f) {
+                first_err.get_or_insert(e);
+            }
+        }
+        first_err.map_or(Ok(()), Err)
+    }
+
+    fn records(&self) -> u64 {
+        self.records
+    }
+
+    fn files(&self) -> u64 {
+        self.files
+    }
+}
