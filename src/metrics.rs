@@ -1,0 +1,159 @@
+//! The one metrics registry (prometheus crate) that replay prints as its
+//! run summary and the live appliance will export on `/metrics`. Hot-path
+//! threads count in plain integers and add them here once per batch.
+
+use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
+
+use crate::decap::{Anomalies, DecapError};
+
+/// All counters of the packet path.
+#[derive(Clone)]
+pub struct Metrics {
+    /// The registry.
+    pub registry: Registry,
+    /// Frames read from captures.
+    pub frames: IntCounter,
+    /// Captured bytes of those frames.
+    pub frame_bytes: IntCounter,
+    /// Packets handed to the flow stage, by tunnel.
+    pub packets: IntCounterVec,
+    /// Frames dropped by decapsulation, by reason.
+    pub decap_errors: IntCounterVec,
+    /// Recoverable oddities, by kind (packets still counted).
+    pub anomalies: IntCounterVec,
+    /// Capture files that stopped early or could not be read, by reason.
+    pub capture_errors: IntCounterVec,
+    /// Frames of link types vxtap cannot read.
+    pub unsupported_linktype: IntCounter,
+    /// Non-first fragments, by how their ports were found.
+    pub fragments: IntCounterVec,
+    /// Packets dropped by dispatch, by reason (live: queue full).
+    pub dropped: IntCounterVec,
+    /// Flows created / evicted (table full) / expired.
+    pub flows: IntCounterVec,
+    /// Packets older than their flow's open window.
+    pub late_packets: IntCounter,
+    /// Live flows.
+    pub active_flows: IntGauge,
+    /// Records written.
+    pub records: IntCounter,
+    /// Files completed.
+    pub files: IntCounter,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn counter(r: &Registry, name: &str, help: &str) -> IntCounter {
+    let c = IntCounter::new(name, help).expect("valid metric");
+    r.register(Box::new(c.clone())).expect("registered once");
+    c
+}
+
+fn counter_vec(r: &Registry, name: &str, help: &str, label: &str) -> IntCounterVec {
+    let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
+    r.register(Box::new(c.clone())).expect("registered once");
+    c
+}
+
+impl Metrics {
+    /// A fresh registry with every series registered (zeros included, so
+    /// dashboards see them before the first event).
+    pub fn new() -> Self {
+        let r = Registry::new();
+        let m = Metrics {
+            frames: counter(&r, "vxtap_frames_total", "Frames read"),
+            frame_bytes: counter(
+                &r,
+                "vxtap_frame_bytes_total",
+                "Captured bytes of the frames read",
+            ),
+            packets: counter_vec(
+                &r,
+                "vxtap_packets_total",
+                "Packets handed to the flow stage",
+                "tunnel",
+            ),
+            decap_errors: counter_vec(
+                &r,
+                "vxtap_decap_errors_total",
+                "Frames dropped by decapsulation",
+                "reason",
+            ),
+            anomalies: counter_vec(
+                &r,
+                "vxtap_decap_anomalies_total",
+                "Recoverable packet anomalies",
+                "kind",
+            ),
+            capture_errors: counter_vec(
+                &r,
+                "vxtap_capture_errors_total",
+                "Captures stopped early",
+                "reason",
+            ),
+            unsupported_linktype: counter(
+                &r,
+                "vxtap_unsupported_linktype_total",
+                "Frames of unsupported link types",
+            ),
+            fragments: counter_vec(
+                &r,
+                "vxtap_fragments_total",
+                "Non-first IP fragments by port resolution",
+                "resolution",
+            ),
+            dropped: counter_vec(
+                &r,
+                "vxtap_dispatch_dropped_total",
+                "Packets dropped before the flow stage",
+                "reason",
+            ),
+            flows: counter_vec(&r, "vxtap_flows_total", "Flow-table events", "event"),
+            late_packets: counter(
+                &r,
+                "vxtap_late_packets_total",
+                "Packets older than their flow's open window",
+            ),
+            active_flows: {
+                let g =
+                    IntGauge::new("vxtap_active_flows", "Live flows in all tables").expect("valid");
+                r.register(Box::new(g.clone())).expect("registered once");
+                g
+            },
+            records: counter(&r, "vxtap_records_total", "Flow-log records written"),
+            files: counter(&r, "vxtap_files_total", "Flow-log files completed"),
+            registry: r,
+        };
+        for e in DecapError::ALL {
+            m.decap_errors.with_label_values(&[e.reason()]);
+        }
+        for l in Anomalies::LABELS {
+            m.anomalies.with_label_values(&[l]);
+        }
+        for t in ["vxlan", "geneve", "none"] {
+            m.packets.with_label_values(&[t]);
+        }
+        for f in ["resolved", "unresolved"] {
+            m.fragments.with_label_values(&[f]);
+        }
+        for ev in ["created", "evicted", "expired"] {
+            m.flows.with_label_values(&[ev]);
+        }
+        m.dropped.with_label_values(&["queue_full"]);
+        m
+    }
+
+    /// Prometheus text exposition.
+    pub fn render(&self) -> String {
+        use prometheus::Encoder;
+        let mut buf = Vec::new();
+        prometheus::TextEncoder::new()
+            .encode(&self.registry.gather(), &mut buf)
+            .expect("text encoding");
+        String::from_utf8(buf).unwrap_or_default()
+    }
+}
