@@ -24,4 +24,5 @@ pub mod flow;
 pub mod flowlogs;
 pub mod metrics;
 pub mod output;
+pub mod pipeline;
 pub mod wire;
