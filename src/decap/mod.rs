@@ -226,10 +226,15 @@ fn ip_layer<'a>(
     match ethertype {
         ethertype::IPV4 => {
             let v4 = Ipv4::new_checked(bytes).map_err(|e| DecapError::ip(e))?;
-            let total = v4.total_len() as u32;
             if !v4.options_complete() {
-                anomalies.set(Anomalies::IP_OPTIONS_TRUNCATED);
+                // The header itself is cut: no trustworthy flow (tshark skips it too).
+                return Err(DecapError::IpTruncated);
             }
+            // A zero total length (TSO/LRO captures): the captured IP bytes.
+            let total = match v4.total_len() as u32 {
+                0 => bytes.len() as u32,
+                n => n,
+            };
             if total as usize > bytes.len() {
                 anomalies.set(Anomalies::CAPTURE_TRUNCATED);
             }

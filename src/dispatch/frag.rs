@@ -10,9 +10,13 @@ use rustc_hash::FxBuildHasher;
 use crate::flow::PacketMeta;
 use crate::wire::Addr;
 
-/// How long (capture time) a first fragment's ports are remembered and a
-/// later fragment waits for them.
+/// How long (capture time) a later fragment waits for its first fragment
+/// (equal to the flow stage's default window grace, so it still lands in
+/// its open window).
 pub const FRAG_TIMEOUT_NS: u64 = 30 * 1_000_000_000;
+/// How long (capture time) a first fragment's ports are remembered for
+/// later fragments (bounded by [`MAX_TRACKED`] too).
+pub const FIRST_TTL_NS: u64 = 300 * 1_000_000_000;
 /// Most datagrams tracked, and most fragments waiting (bounds memory).
 pub const MAX_TRACKED: usize = 65_536;
 

@@ -165,6 +165,8 @@ pub struct FlowTable {
     timers: BTreeMap<u64, Vec<SlotRef>>,
     /// Spare vectors for the bucket maps (no allocation in steady state).
     spare: Vec<Vec<SlotRef>>,
+    /// Records of windows older than their flow's open one (time went backwards).
+    late: HashMap<(u64, FlowKey), Entry, FxBuildHasher>,
     clock_ns: u64,
     stats: FlowStats,
 }
@@ -180,6 +182,7 @@ impl FlowTable {
             windows: BTreeMap::new(),
             timers: BTreeMap::new(),
             spare: Vec::new(),
+            late: HashMap::with_hasher(FxBuildHasher),
             clock_ns: 0,
             stats: FlowStats::default(),
         }
@@ -223,9 +226,21 @@ impl FlowTable {
         let e = &mut self.slots[idx as usize];
         if e.has_counters() && e.window != window {
             if window > e.window {
+                // A later window: the open record is complete.
                 emit(e, out, &mut self.stats);
             } else {
+                // Time went backwards past a window boundary (merged or
+                // reordered captures): the packet joins a record of its own
+                // window, kept apart so the open record stays whole.
                 self.stats.late_packets += 1;
+                let late = self.late.entry((window, key)).or_insert_with(|| {
+                    let mut l = e.clone();
+                    l.window = window;
+                    l.dirs = [DirStats::default(); 2];
+                    l
+                });
+                account(late, dir, p);
+                return;
             }
         }
         if !e.has_counters() {
@@ -236,30 +251,7 @@ impl FlowTable {
                 .or_insert_with(|| self.spare.pop().unwrap_or_default())
                 .push(r);
         }
-        let d = &mut e.dirs[dir];
-        if d.packets == 0 {
-            d.first_ns = p.ts_ns;
-            d.last_ns = p.ts_ns;
-        } else {
-            d.first_ns = d.first_ns.min(p.ts_ns);
-            d.last_ns = d.last_ns.max(p.ts_ns);
-        }
-        d.packets += 1;
-        d.bytes += p.ip_len as u64;
-        e.last_ns = e.last_ns.max(p.ts_ns);
-        if let Some(raw) = p.tcp_flags {
-            d.flags |= aws_tcp_flags(raw);
-            if raw & tcp_flag::SYN != 0 && raw & tcp_flag::ACK == 0 && e.tcp_state != 0 {
-                // A new SYN on a closed 5-tuple: port reuse, a new connection.
-                e.tcp_state = 0;
-            }
-            if raw & tcp_flag::RST != 0 {
-                e.tcp_state |= TCP_RST;
-            }
-            if raw & tcp_flag::FIN != 0 {
-                e.tcp_state |= if dir == 0 { TCP_FIN_0 } else { TCP_FIN_1 };
-            }
-        }
+        account(e, dir, p);
     }
 
     fn insert(
@@ -384,6 +376,17 @@ impl FlowTable {
             list.clear();
             self.spare.push(list);
         }
+        if !self.late.is_empty() {
+            let horizon = self.cfg.interval + self.cfg.grace;
+            let stats = &mut self.stats;
+            self.late.retain(|(w, _), l| {
+                if w + horizon > now {
+                    return true;
+                }
+                emit(l, out, stats);
+                false
+            });
+        }
         while let Some(entry) = self.timers.first_entry() {
             if *entry.key() > now {
                 break;
@@ -436,6 +439,9 @@ impl FlowTable {
 
     /// End of input: every record still open leaves the table.
     pub fn finish(&mut self, out: &mut Vec<FlowRecord>) {
+        for (_, mut l) in self.late.drain() {
+            emit(&mut l, out, &mut self.stats);
+        }
         let windows = std::mem::take(&mut self.windows);
         for (window, list) in windows {
             for (idx, generation) in list {
@@ -449,6 +455,35 @@ impl FlowTable {
         self.index.clear();
         self.slots.clear();
         self.free.clear();
+    }
+}
+
+/// Adds one packet to an entry's direction counters and TCP state.
+#[inline]
+fn account(e: &mut Entry, dir: usize, p: &PacketMeta) {
+    let d = &mut e.dirs[dir];
+    if d.packets == 0 {
+        d.first_ns = p.ts_ns;
+        d.last_ns = p.ts_ns;
+    } else {
+        d.first_ns = d.first_ns.min(p.ts_ns);
+        d.last_ns = d.last_ns.max(p.ts_ns);
+    }
+    d.packets += 1;
+    d.bytes += p.ip_len as u64;
+    e.last_ns = e.last_ns.max(p.ts_ns);
+    if let Some(raw) = p.tcp_flags {
+        d.flags |= aws_tcp_flags(raw);
+        if raw & tcp_flag::SYN != 0 && raw & tcp_flag::ACK == 0 && e.tcp_state != 0 {
+            // A new SYN on a closed 5-tuple: port reuse, a new connection.
+            e.tcp_state = 0;
+        }
+        if raw & tcp_flag::RST != 0 {
+            e.tcp_state |= TCP_RST;
+        }
+        if raw & tcp_flag::FIN != 0 {
+            e.tcp_state |= if dir == 0 { TCP_FIN_0 } else { TCP_FIN_1 };
+        }
     }
 }
 

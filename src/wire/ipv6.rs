@@ -124,9 +124,12 @@ impl<'a> Ipv6<'a> {
                         };
                     }
                     let len = (rest[1] as usize + 1) * 8;
-                    if rest.len() < len {
+                    let complete = rest.len() >= len;
+                    if !complete {
+                        // Cut short: the next-header byte is readable, the
+                        // transport is not.
                         return ExtWalk {
-                            protocol: proto,
+                            protocol: rest[0],
                             fragment,
                             transport: &[],
                             cut: true,
@@ -234,7 +237,7 @@ mod tests {
         p.truncate(40 + 10);
         let w = Ipv6::new_checked(&p).unwrap().walk();
         assert!(w.cut);
-        assert_eq!(w.protocol, 60);
+        assert_eq!(w.protocol, 6, "the cut header's next-header byte");
         assert_eq!(
             Ipv6::new_checked(&p[..39]).unwrap_err(),
             WireError::Truncated
