@@ -1,0 +1,268 @@
+//! Bounded line splitting over any reader: lines are borrowed from one
+//! fixed buffer (no copy, no allocation per line), and a line longer than the
+//! cap is reported and skipped without being buffered.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+use memchr::memchr;
+
+/// Size of the read buffer: several maximal lines, large enough for long reads.
+const BUF_SIZE: usize = 256 * 1024;
+
+/// One event of the line reader.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineEvent {
+    /// A line without its `\n`: its span in [`LineReader::bytes`]' buffer,
+    /// valid until the next call that reads.
+    Line(Range<usize>),
+    /// A line longer than the cap (its bytes were dropped).
+    TooLong,
+}
+
+/// Splits a byte stream into `\n`-terminated lines of at most `max_line` bytes.
+pub struct LineReader<R> {
+    inner: R,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    scanned: usize,
+    eof: bool,
+    failed: bool,
+    skipping: bool,
+    line_no: u64,
+    max_line: usize,
+    ends_with_newline: bool,
+}
+
+impl<R: Read> LineReader<R> {
+    /// A reader of lines of at most `max_line` bytes (`max_line` < 256 KiB).
+    pub fn new(inner: R, max_line: usize) -> Self {
+        debug_assert!(max_line < BUF_SIZE / 2);
+        Self {
+            inner,
+            buf: vec![0; BUF_SIZE].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            scanned: 0,
+            eof: false,
+            failed: false,
+            skipping: false,
+            line_no: 0,
+            max_line: max_line.min(BUF_SIZE / 2),
+            ends_with_newline: false,
+        }
+    }
+
+    /// Reads until at least `want` bytes are buffered or the input ends, and
+    /// returns the buffered bytes (to sniff the content before reading lines).
+    pub fn peek(&mut self, want: usize) -> io::Result<&[u8]> {
+        let want = want.min(BUF_SIZE);
+        while self.end - self.start < want && !self.eof {
+            self.fill()?;
+        }
+        Ok(&self.buf[self.start..self.end])
+    }
+
+    /// Drops `n` bytes from the front of the buffer (e.g. a byte order mark).
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.end);
+        self.scanned = self.scanned.max(self.start);
+    }
+
+    /// Number of the last line returned (1-based).
+    pub fn line_no(&self) -> u64 {
+        self.line_no
+    }
+
+    /// True if the input ended with `\n` (valid once `next` returned `None`).
+    pub fn ends_with_newline(&self) -> bool {
+        self.ends_with_newline
+    }
+
+    /// The next line, `None` at the end, or the read error (after which the
+    /// partial line in the buffer is dropped and `None` follows).
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> Option<io::Result<(u64, LineEvent)>> {
+        if self.failed {
+            return None;
+        }
+        loop {
+            if let Some(i) = memchr(b'\n', &self.buf[self.scanned..self.end]) {
+                let nl = self.scanned + i;
+                let line_start = self.start;
+                self.start = nl + 1;
+                self.scanned = self.start;
+                self.line_no += 1;
+                self.ends_with_newline = true;
+                let too_long =
+                    std::mem::take(&mut self.skipping) || nl - line_start > self.max_line;
+                let event = if too_long {
+                    LineEvent::TooLong
+                } else {
+                    LineEvent::Line(line_start..nl)
+                };
+                return Some(Ok((self.line_no, event)));
+            }
+            self.scanned = self.end;
+            if self.end - self.start > self.max_line {
+                // Too long already: forget its bytes, keep looking for its end.
+                self.skipping = true;
+                self.start = self.end;
+            }
+            if self.eof {
+                if self.start == self.end && !self.skipping {
+                    return None;
+                }
+                let line_start = self.start;
+                self.start = self.end;
+                self.line_no += 1;
+                self.ends_with_newline = false;
+                let event = if std::mem::take(&mut self.skipping) {
+                    LineEvent::TooLong
+                } else {
+                    LineEvent::Line(line_start..self.end)
+                };
+                return Some(Ok((self.line_no, event)));
+            }
+            if let Err(e) = self.fill() {
+                self.failed = true;
+                return Some(Err(e));
+            }
+        }
+    }
+
+    /// The bytes of a span returned by [`LineReader::next`].
+    pub fn bytes(&self, span: Range<usize>) -> &[u8] {
+        &self.buf[span]
+    }
+
+    /// The buffered bytes and the rest of the input, at most `limit` bytes in
+    /// all (`None` if there are more).
+    pub fn read_rest(&mut self, limit: usize) -> io::Result<Option<Vec<u8>>> {
+        let mut all = self.buf[self.start..self.end].to_vec();
+        self.start = self.end;
+        self.scanned = self.end;
+        let room = (limit + 1).saturating_sub(all.len()) as u64;
+        (&mut self.inner).take(room).read_to_end(&mut all)?;
+        self.eof = true;
+        Ok((all.len() <= limit).then_some(all))
+    }
+
+    fn fill(&mut self) -> io::Result<()> {
+        if self.end == self.buf.len() {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.scanned -= self.start;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        loop {
+            match self.inner.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(());
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(());
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn collect(input: &[u8], max: usize) -> (Vec<Result<Vec<u8>, ()>>, bool) {
+        let mut r = LineReader::new(input, max);
+        let mut out = Vec::new();
+        while let Some(ev) = r.next() {
+            match ev.unwrap().1 {
+                LineEvent::Line(l) => out.push(Ok(r.bytes(l).to_vec())),
+                LineEvent::TooLong => out.push(Err(())),
+            }
+        }
+        (out, r.ends_with_newline())
+    }
+
+    #[test]
+    fn splits_with_and_without_final_newline() {
+        let (l, nl) = collect(b"a\nbb\n", 10);
+        assert_eq!(l, vec![Ok(b"a".to_vec()), Ok(b"bb".to_vec())]);
+        assert!(nl);
+        let (l, nl) = collect(b"a\n\nc", 10);
+        assert_eq!(l, vec![Ok(b"a".to_vec()), Ok(vec![]), Ok(b"c".to_vec())]);
+        assert!(!nl);
+        assert!(collect(b"", 10).0.is_empty());
+    }
+
+    #[test]
+    fn overlong_lines_are_skipped_not_buffered() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 3 * BUF_SIZE));
+        input.extend(b"\nafter\n");
+        input.extend(std::iter::repeat_n(b'y', BUF_SIZE + 5));
+        let (l, _) = collect(&input, 1000);
+        assert_eq!(
+            l,
+            vec![Ok(b"ok".to_vec()), Err(()), Ok(b"after".to_vec()), Err(())]
+        );
+    }
+
+    #[test]
+    fn line_at_the_cap_is_kept() {
+        let mut input = vec![b'x'; 1000];
+        input.push(b'\n');
+        input.extend(vec![b'y'; 1001]);
+        let (l, _) = collect(&input, 1000);
+        assert_eq!(l.len(), 2);
+        assert!(l[0].is_ok());
+        assert!(l[1].is_err());
+    }
+
+    #[test]
+    fn lines_across_many_small_reads() {
+        struct Trickle<'a>(&'a [u8]);
+        impl Read for Trickle<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let n = self.0.len().min(buf.len()).min(3);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let text: Vec<u8> = (0..20000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let mut r = LineReader::new(Trickle(&text), 100);
+        let mut n = 0;
+        while let Some(ev) = r.next() {
+            let (no, LineEvent::Line(l)) = ev.unwrap() else {
+                panic!("too long")
+            };
+            assert_eq!(r.bytes(l), format!("line {}", no - 1).as_bytes());
+            n += 1;
+        }
+        assert_eq!(n, 20000);
+    }
+
+    #[test]
+    fn peek_and_consume() {
+        let mut r = LineReader::new(&b"\xef\xbb\xbfab\ncd"[..], 10);
+        assert_eq!(r.peek(3).unwrap()[..3], b"\xef\xbb\xbf"[..]);
+        r.consume(3);
+        let (no, LineEvent::Line(l)) = r.next().unwrap().unwrap() else {
+            panic!()
+        };
+        assert_eq!((no, r.bytes(l)), (1, &b"ab"[..]));
+        let (no, LineEvent::Line(l)) = r.next().unwrap().unwrap() else {
+            panic!()
+        };
+        assert_eq!((no, r.bytes(l)), (2, &b"cd"[..]));
+        assert!(r.next().is_none());
+    }
+}

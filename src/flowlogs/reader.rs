@@ -1,0 +1,104 @@
+//! The library entry point: open any flow-log object (text, gzip, CloudWatch
+//! export or subscription payload, Parquet) and read typed records from it,
+//! borrowed ([`FileReader::next_record`], no allocation per record) or owned
+//! ([`Records`], an `Iterator`).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::error::Error;
+use super::parquet::ParquetReader;
+use super::record::{OwnedRecord, Record};
+use super::schema::Schema;
+use super::source::{self, Opened};
+use super::text::{ReadOptions, TextReader};
+
+/// Reader of one object, whatever its form.
+pub enum FileReader {
+    /// Text, gzip text, CloudWatch data.
+    Text(Box<TextReader<Box<dyn std::io::Read + Send>>>),
+    /// Parquet.
+    Parquet(Box<ParquetReader>),
+    /// The object could not be opened: yields this error once.
+    Failed(Option<Error>),
+}
+
+impl FileReader {
+    /// Opens `path`. Never fails here: an unreadable file yields one error.
+    pub fn open(path: &Path, options: &ReadOptions) -> Self {
+        let path: Arc<Path> = Arc::from(path);
+        match source::open(&path) {
+            Ok(Opened::Stream { reader, gzip }) => {
+                Self::Text(Box::new(TextReader::new(path, reader, gzip, options)))
+            }
+            Ok(Opened::Parquet(file)) => {
+                Self::Parquet(Box::new(ParquetReader::new(path, file, options.strict)))
+            }
+            Err(error) => Self::Failed(Some(Error {
+                path,
+                error,
+                fatal: true,
+            })),
+        }
+    }
+
+    /// The next record or error; `None` at the end.
+    pub fn next_record(&mut self) -> Option<Result<Record<'_>, Error>> {
+        match self {
+            Self::Text(r) => r.next_record(),
+            Self::Parquet(r) => r.next_record(),
+            Self::Failed(e) => e.take().map(Err),
+        }
+    }
+
+    /// The schema in use (after the first record: the file's own).
+    pub fn schema(&self) -> Option<&Arc<Schema>> {
+        match self {
+            Self::Text(r) => Some(r.schema()),
+            Self::Parquet(r) => Some(r.schema()),
+            Self::Failed(_) => None,
+        }
+    }
+
+    /// True if the object had a header line (Parquet: always, in its schema).
+    pub fn has_header(&self) -> bool {
+        match self {
+            Self::Text(r) => r.has_header(),
+            Self::Parquet(_) => true,
+            Self::Failed(_) => false,
+        }
+    }
+
+    /// True if the text ended with a newline (valid at the end).
+    pub fn ends_with_newline(&self) -> bool {
+        match self {
+            Self::Text(r) => r.ends_with_newline(),
+            _ => true,
+        }
+    }
+
+    /// An owning iterator over the records and errors.
+    pub fn records(self) -> Records {
+        Records { reader: self }
+    }
+}
+
+/// Owned records and errors of one object, in file order.
+pub struct Records {
+    reader: FileReader,
+}
+
+impl Iterator for Records {
+    type Item = Result<OwnedRecord, Error>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.reader
+            .next_record()
+            .map(|r| r.map(|rec| rec.to_owned()))
+    }
+}
+
+/// Owned records and errors of the object at `path`.
+pub fn read_path(path: &Path, options: &ReadOptions) -> Records {
+    FileReader::open(path, options).records()
+}

@@ -1,0 +1,250 @@
+//! Writing records back: as text in the record's own format (byte for byte
+//! what was read) or in any `${…}` format, and as one JSON object per record
+//! with AWS field names as keys (integers for integer fields, strings
+//! otherwise, `null` for `-`; `start`/`end` in seconds).
+
+use std::sync::Arc;
+
+use super::fields::{FieldId, FieldKind};
+use super::layout::SOURCE_FIELDS;
+use super::record::{Record, Value, normalise_time};
+use super::schema::Schema;
+
+/// One piece of an output format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Piece {
+    Literal(String),
+    Field(FieldId),
+    Source(&'static str),
+    Other(String),
+}
+
+/// An output format such as `${srcaddr} ${dstaddr} ${bytes}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Template {
+    pieces: Vec<Piece>,
+}
+
+impl Template {
+    /// Parses a `${name}` template; text between fields is copied. Names may
+    /// be flow-log fields (absent ones render as `-`), source fields
+    /// (`flow-log-id`, …) or other columns of the input.
+    pub fn parse(format: &str) -> Self {
+        let mut pieces = Vec::new();
+        let mut rest = format;
+        while let Some(i) = rest.find("${") {
+            let Some(j) = rest[i..].find('}') else { break };
+            if i > 0 {
+                pieces.push(Piece::Literal(rest[..i].to_string()));
+            }
+            let name = &rest[i + 2..i + j];
+            pieces.push(if let Some(id) = FieldId::from_name(name) {
+                Piece::Field(id)
+            } else if let Some(s) = SOURCE_FIELDS.iter().find(|s| **s == name) {
+                Piece::Source(s)
+            } else {
+                Piece::Other(name.to_string())
+            });
+            rest = &rest[i + j + 1..];
+        }
+        if !rest.is_empty() {
+            pieces.push(Piece::Literal(rest.to_string()));
+        }
+        Self { pieces }
+    }
+
+    /// Appends `record` rendered in this format, and `\n`.
+    pub fn render(&self, record: &Record<'_>, out: &mut Vec<u8>) {
+        for piece in &self.pieces {
+            let text = match piece {
+                Piece::Literal(s) => Some(s.as_str()),
+                Piece::Field(id) => record.schema().position(*id).map(|i| record.text_at(i)),
+                Piece::Source(name) => record.source().field(name),
+                Piece::Other(name) => record
+                    .schema()
+                    .columns()
+                    .iter()
+                    .position(|c| &*c.name == name)
+                    .map(|i| record.text_at(i)),
+            };
+            out.extend_from_slice(text.unwrap_or("-").as_bytes());
+        }
+        out.push(b'\n');
+    }
+}
+
+/// Appends `record` as written (CloudWatch export prefix included) and `\n`.
+pub fn render_original(record: &Record<'_>, out: &mut Vec<u8>) {
+    if let Some(p) = record.prefix() {
+        out.extend_from_slice(p.as_bytes());
+        out.push(b' ');
+    }
+    out.extend_from_slice(record.text().as_bytes());
+    out.push(b'\n');
+}
+
+/// Writes records as JSON lines; caches the keys of the last schema.
+#[derive(Debug, Default)]
+pub struct JsonWriter {
+    /// Add the source fields (`source-file`, `flow-log-id`, …) known for a record.
+    pub source_fields: bool,
+    cached: Option<(Arc<Schema>, Vec<Vec<u8>>, Vec<bool>)>,
+}
+
+impl JsonWriter {
+    /// A writer, with or without source fields.
+    pub fn new(source_fields: bool) -> Self {
+        Self {
+            source_fields,
+            cached: None,
+        }
+    }
+
+    /// Appends `record` as one JSON object and `\n`.
+    pub fn write(&mut self, record: &Record<'_>, out: &mut Vec<u8>) {
+        let schema = record.schema;
+        if !self
+            .cached
+            .as_ref()
+            .is_some_and(|(s, _, _)| Arc::ptr_eq(s, schema))
+        {
+            let keys = schema
+                .columns()
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let mut k = Vec::with_capacity(c.name.len() + 4);
+                    k.push(if i == 0 { b'{' } else { b',' });
+                    write_str(&c.name, &mut k);
+                    k.push(b':');
+                    k
+                })
+                .collect();
+            let times = schema
+                .columns()
+                .iter()
+                .map(|c| c.kind == FieldKind::Time)
+                .collect();
+            self.cached = Some((Arc::clone(schema), keys, times));
+        }
+        let Some((_, keys, times)) = &self.cached else {
+            return;
+        };
+        let mut buf = itoa::Buffer::new();
+        for (i, slot) in record.slots.iter().enumerate() {
+            out.extend_from_slice(&keys[i]);
+            match slot.value {
+                Value::Absent => out.extend_from_slice(b"null"),
+                Value::Int(v) => {
+                    let v = if times[i] { normalise_time(v) } else { v };
+                    out.extend_from_slice(buf.format(v).as_bytes());
+                }
+                Value::Addr(_) | Value::Text => write_str(record.text_at(i), out),
+            }
+        }
+        if self.source_fields {
+            for name in SOURCE_FIELDS {
+                if let Some(v) = record.source().field(name) {
+                    out.push(b',');
+                    write_str(name, out);
+                    out.push(b':');
+                    write_str(v, out);
+                }
+            }
+        }
+        out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Appends `s` as a JSON string.
+fn write_str(s: &str, out: &mut Vec<u8>) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    if bytes
+        .iter()
+        .all(|b| *b >= 0x20 && *b != b'"' && *b != b'\\')
+    {
+        out.extend_from_slice(bytes);
+    } else {
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b if b < 0x20 => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 15)]);
+                }
+                b => out.push(b),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlogs::text::{ReadOptions, TextReader};
+    use std::path::PathBuf;
+
+    fn with_record(input: &str, f: impl FnOnce(&Record<'_>)) {
+        let mut r = TextReader::new(
+            Arc::from(PathBuf::from(
+                "AWSLogs/1/vpcflowlogs/r/2026/01/02/1_vpcflowlogs_r_fl-1_20260102T0000Z_a.log",
+            )),
+            input.as_bytes(),
+            false,
+            &ReadOptions::default(),
+        );
+        f(&r.next_record().unwrap().unwrap());
+    }
+
+    const LINE: &str = "2 1 eni-1 10.0.0.1 - 1 2 6 3 4 1512564058000 1512564059 ACCEPT OK";
+
+    #[test]
+    fn json_types_values() {
+        with_record(LINE, |rec| {
+            let mut out = Vec::new();
+            JsonWriter::new(false).write(rec, &mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                "{\"version\":2,\"account-id\":\"1\",\"interface-id\":\"eni-1\",\"srcaddr\":\"10.0.0.1\",\"dstaddr\":null,\"srcport\":1,\"dstport\":2,\"protocol\":6,\"packets\":3,\"bytes\":4,\"start\":1512564058,\"end\":1512564059,\"action\":\"ACCEPT\",\"log-status\":\"OK\"}\n"
+            );
+            let mut out = Vec::new();
+            JsonWriter::new(true).write(rec, &mut out);
+            let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            assert_eq!(v["flow-log-id"], "fl-1");
+            assert_eq!(v["source-date"], "2026-01-02");
+        });
+    }
+
+    #[test]
+    fn json_escapes() {
+        let mut out = Vec::new();
+        write_str("a\"b\\c\u{1}é", &mut out);
+        assert_eq!(String::from_utf8(out).unwrap(), "\"a\\\"b\\\\c\\u0001é\"");
+    }
+
+    #[test]
+    fn templates() {
+        with_record(LINE, |rec| {
+            let mut out = Vec::new();
+            Template::parse("${srcaddr}->${dstaddr} ${vpc-id} ${flow-log-id} ${nope} ${start}")
+                .render(rec, &mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                "10.0.0.1->- - fl-1 - 1512564058000\n"
+            );
+            let mut out = Vec::new();
+            render_original(rec, &mut out);
+            assert_eq!(String::from_utf8(out).unwrap(), format!("{LINE}\n"));
+        });
+    }
+}

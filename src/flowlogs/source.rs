@@ -1,0 +1,146 @@
+//! Opening one object: gzip (any number of members, streamed), Parquet or
+//! plain text, told apart by magic bytes, not by name; read errors of a gzip
+//! stream mapped to "truncated" or "corrupt".
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+
+use super::error::{ErrorKind, LineError};
+
+/// Read size for compressed input.
+const GZ_BUF: usize = 128 * 1024;
+
+/// An opened object.
+pub enum Opened {
+    /// A byte stream of text (or of a JSON subscription payload).
+    Stream {
+        /// Decompressed bytes.
+        reader: Box<dyn Read + Send>,
+        /// True if gzip-compressed (read errors then mean a damaged stream).
+        gzip: bool,
+    },
+    /// A Parquet object.
+    Parquet(File),
+}
+
+/// Opens `path` and sniffs its first bytes.
+pub fn open(path: &Path) -> Result<Opened, LineError> {
+    let io_err = |e: io::Error| LineError::new(ErrorKind::Io, None, format!("cannot read: {e}"));
+    let mut file = File::open(path).map_err(io_err)?;
+    let mut magic = [0u8; 4];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_err(e)),
+        }
+    }
+    file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+    let magic = &magic[..got];
+    if magic.starts_with(&[0x1f, 0x8b]) {
+        let reader = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
+        Ok(Opened::Stream {
+            reader: Box::new(reader),
+            gzip: true,
+        })
+    } else if magic == b"PAR1" {
+        Ok(Opened::Parquet(file))
+    } else {
+        Ok(Opened::Stream {
+            reader: Box::new(file),
+            gzip: false,
+        })
+    }
+}
+
+/// The kind of a read error: for gzip streams, truncation (the data ends
+/// before the end-of-stream marker) or corruption (bad header, bad deflate
+/// data, CRC or size mismatch).
+pub fn read_error(err: &io::Error, gzip: bool) -> LineError {
+    if !gzip {
+        return LineError::new(ErrorKind::Io, None, format!("read failed: {err}"));
+    }
+    if err.kind() == io::ErrorKind::UnexpectedEof {
+        LineError::new(
+            ErrorKind::GzipTruncated,
+            None,
+            format!("gzip: stream ended before the end-of-stream marker ({err})"),
+        )
+    } else if matches!(
+        err.kind(),
+        io::ErrorKind::InvalidInput | io::ErrorKind::InvalidData
+    ) {
+        LineError::new(ErrorKind::GzipCorrupt, None, format!("gzip: {err}"))
+    } else {
+        LineError::new(ErrorKind::Io, None, format!("read failed: {err}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use flate2::{Compression, write::GzEncoder};
+    use std::io::Write;
+
+    fn gz(data: &[u8]) -> Vec<u8> {
+        let mut e = GzEncoder::new(Vec::new(), Compression::default());
+        e.write_all(data).unwrap();
+        e.finish().unwrap()
+    }
+
+    fn read_all(bytes: &[u8]) -> (Vec<u8>, Option<ErrorKind>) {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x");
+        std::fs::write(&p, bytes).unwrap();
+        let Ok(Opened::Stream { mut reader, gzip }) = open(&p) else {
+            panic!("not a stream")
+        };
+        let mut out = Vec::new();
+        let err = reader
+            .read_to_end(&mut out)
+            .err()
+            .map(|e| read_error(&e, gzip).kind);
+        (out, err)
+    }
+
+    #[test]
+    fn multi_member_gzip_is_read_whole() {
+        let mut two = gz(b"a\n");
+        two.extend(gz(b"b\n"));
+        assert_eq!(read_all(&two), (b"a\nb\n".to_vec(), None));
+        assert_eq!(read_all(b"plain\n"), (b"plain\n".to_vec(), None));
+    }
+
+    #[test]
+    fn truncated_and_corrupt_gzip_are_told_apart() {
+        let data: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let full = gz(&data);
+        assert_eq!(
+            read_all(&full[..full.len() / 2]).1,
+            Some(ErrorKind::GzipTruncated)
+        );
+        let mut bad_crc = full.clone();
+        let n = bad_crc.len();
+        bad_crc[n - 8] ^= 0xff;
+        assert_eq!(read_all(&bad_crc).1, Some(ErrorKind::GzipCorrupt));
+    }
+
+    #[test]
+    fn parquet_magic() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.bin");
+        std::fs::write(&p, b"PAR1....").unwrap();
+        assert!(matches!(open(&p), Ok(Opened::Parquet(_))));
+        assert_eq!(
+            open(&dir.path().join("missing")).err().map(|e| e.kind),
+            Some(ErrorKind::Io)
+        );
+    }
+}

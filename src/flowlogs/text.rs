@@ -1,0 +1,455 @@
+//! Text flow logs: S3 objects (header line first), CloudWatch Logs data
+//! (header-less, optionally with the export's `<ISO timestamp> ` prefix) and
+//! subscription payloads. Streams line by line in constant memory; every bad
+//! line is an error the caller counts while reading goes on.
+//!
+//! Policy (strict, see docs/flowlogs.md): no input is fatal to the process;
+//! problems are fatal only to the file when its format cannot be known (a
+//! bad first line, a bad header), when it is binary (NUL in its first 64 KiB:
+//! one error at that line, file skipped) or when its bytes cannot be read
+//! (gzip damage: records read before it are kept). A UTF-8 BOM is reported
+//! and stripped; everything else skips one line.
+
+use std::io::Read;
+use std::ops::Range;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
+
+use super::error::{Error, ErrorKind, LineError};
+use super::header::{self, FirstLine};
+use super::layout::SourceInfo;
+use super::lines::{LineEvent, LineReader};
+use super::parse::{MAX_LINE, check_line, parse_record};
+use super::record::{Record, Slot};
+use super::schema::Schema;
+use super::source::read_error;
+use super::subscription::{self, Event, MAX_PAYLOAD_BYTES};
+
+/// Bytes examined for NUL bytes and for a JSON payload before reading lines.
+const SNIFF: usize = 64 * 1024;
+
+const BOM: &[u8] = b"\xef\xbb\xbf";
+
+/// How to read text.
+#[derive(Clone, Debug, Default)]
+pub struct ReadOptions {
+    /// Format of header-less input (`--format`); the default format otherwise.
+    pub format: Option<Arc<Schema>>,
+    /// Reject unknown field names.
+    pub strict: bool,
+}
+
+/// The shared default-format schema.
+pub fn default_schema() -> &'static Arc<Schema> {
+    static DEFAULT: OnceLock<Arc<Schema>> = OnceLock::new();
+    DEFAULT.get_or_init(|| Arc::new(Schema::default_format()))
+}
+
+#[derive(Clone, Debug)]
+enum Loc {
+    Stream(Range<usize>),
+    Event(usize),
+}
+
+/// A parsed record waiting to be handed out (no borrow held).
+struct Step {
+    line: u64,
+    loc: Loc,
+    offset: usize,
+}
+
+/// Reader of one text object.
+pub struct TextReader<R> {
+    path: Arc<Path>,
+    lines: LineReader<R>,
+    gzip: bool,
+    strict: bool,
+    have_format: bool,
+    schema: Arc<Schema>,
+    has_header: bool,
+    decided: bool,
+    cw_export: bool,
+    started: bool,
+    done: bool,
+    events: Option<Vec<Event>>,
+    next_event: usize,
+    payload_error: Option<LineError>,
+    slots: Vec<Slot>,
+    source: Arc<SourceInfo>,
+}
+
+impl<R: Read> TextReader<R> {
+    /// A reader of `reader`'s bytes, which came from `path`.
+    pub fn new(path: Arc<Path>, reader: R, gzip: bool, options: &ReadOptions) -> Self {
+        let source = Arc::new(SourceInfo::from_path(&path));
+        Self {
+            path,
+            lines: LineReader::new(reader, MAX_LINE),
+            gzip,
+            strict: options.strict,
+            have_format: options.format.is_some(),
+            schema: options
+                .format
+                .clone()
+                .unwrap_or_else(|| Arc::clone(default_schema())),
+            has_header: false,
+            decided: false,
+            cw_export: false,
+            started: false,
+            done: false,
+            events: None,
+            next_event: 0,
+            payload_error: None,
+            slots: Vec::with_capacity(64),
+            source,
+        }
+    }
+
+    /// The schema in use (the header's once the first line was read).
+    pub fn schema(&self) -> &Arc<Schema> {
+        &self.schema
+    }
+
+    /// True if the file started with a header line.
+    pub fn has_header(&self) -> bool {
+        self.has_header
+    }
+
+    /// True if the last line ended with `\n` (valid at the end).
+    pub fn ends_with_newline(&self) -> bool {
+        self.lines.ends_with_newline()
+    }
+
+    /// True for a CloudWatch export (timestamp-prefixed lines).
+    pub fn is_cloudwatch_export(&self) -> bool {
+        self.cw_export
+    }
+
+    /// The next record or error; `None` at the end of the file.
+    pub fn next_record(&mut self) -> Option<Result<Record<'_>, Error>> {
+        match self.advance()? {
+            Ok(step) => Some(Ok(self.record(step))),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    fn record(&self, step: Step) -> Record<'_> {
+        let (bytes, source) = match step.loc {
+            Loc::Stream(r) => (self.lines.bytes(r), &self.source),
+            Loc::Event(i) => match self.events.as_ref().and_then(|e| e.get(i)) {
+                Some(e) => (e.message.as_bytes(), &e.source),
+                None => (&b""[..], &self.source),
+            },
+        };
+        // Validated by `check_line` in `advance`; this cannot fail.
+        let full = std::str::from_utf8(bytes).unwrap_or_default();
+        let text = full.get(step.offset..).unwrap_or_default();
+        let prefix = (step.offset > 0).then(|| full.get(..step.offset - 1).unwrap_or_default());
+        Record {
+            schema: &self.schema,
+            text,
+            slots: &self.slots,
+            prefix,
+            line: step.line,
+            source,
+        }
+    }
+
+    fn error(&mut self, error: LineError, fatal: bool) -> Error {
+        if fatal {
+            self.done = true;
+        }
+        Error {
+            path: Arc::clone(&self.path),
+            error,
+            fatal,
+        }
+    }
+
+    /// Sniffs the first bytes: empty input, BOM, binary, JSON payload.
+    fn start(&mut self) -> Option<Error> {
+        let gzip = self.gzip;
+        let head = match self.lines.peek(SNIFF) {
+            Ok(h) => h,
+            Err(e) => return Some(self.error(read_error(&e, gzip), true)),
+        };
+        if head.is_empty() {
+            return Some(self.error(
+                LineError::new(ErrorKind::EmptyInput, None, "empty input"),
+                true,
+            ));
+        }
+        if let Some(nul) = head.iter().position(|b| *b == 0) {
+            let line = head[..nul].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+            return Some(self.error(
+                LineError::new(ErrorKind::Binary, Some(line), "NUL byte: not a text file"),
+                true,
+            ));
+        }
+        let bom = head.starts_with(BOM);
+        let json = head
+            .iter()
+            .skip(if bom { BOM.len() } else { 0 })
+            .find(|b| !b.is_ascii_whitespace())
+            == Some(&b'{');
+        if bom {
+            self.lines.consume(BOM.len());
+        }
+        if json {
+            match self.lines.read_rest(MAX_PAYLOAD_BYTES) {
+                Ok(Some(bytes)) => {
+                    let (events, err) = subscription::parse_payloads(&bytes, &self.source);
+                    self.events = Some(events);
+                    self.payload_error = err;
+                }
+                Ok(None) => {
+                    let e = LineError::new(
+                        ErrorKind::BadJson,
+                        None,
+                        format!("JSON payload larger than {MAX_PAYLOAD_BYTES} bytes"),
+                    );
+                    return Some(self.error(e, true));
+                }
+                Err(e) => return Some(self.error(read_error(&e, gzip), true)),
+            }
+        }
+        bom.then(|| {
+            self.error(
+                LineError::new(ErrorKind::Bom, Some(1), "UTF-8 byte order mark"),
+                false,
+            )
+        })
+    }
+
+    fn next_line(&mut self) -> Option<Result<(u64, Option<Loc>), Error>> {
+        if let Some(events) = &self.events {
+            if self.next_event < events.len() {
+                self.next_event += 1;
+                return Some(Ok((
+                    self.next_event as u64,
+                    Some(Loc::Event(self.next_event - 1)),
+                )));
+            }
+            let e = self.payload_error.take()?;
+            return Some(Err(self.error(e, true)));
+        }
+        match self.lines.next()? {
+            Ok((n, LineEvent::Line(r))) => Some(Ok((n, Some(Loc::Stream(r))))),
+            Ok((n, LineEvent::TooLong)) => Some(Ok((n, None))),
+            Err(e) => {
+                let err = read_error(&e, self.gzip);
+                Some(Err(self.error(err, true)))
+            }
+        }
+    }
+
+    fn advance(&mut self) -> Option<Result<Step, Error>> {
+        loop {
+            if self.done {
+                return None;
+            }
+            if !self.started {
+                self.started = true;
+                if let Some(e) = self.start() {
+                    return Some(Err(e));
+                }
+                continue;
+            }
+            let (line, loc) = match self.next_line() {
+                None => {
+                    self.done = true;
+                    return None;
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                Some(Ok(x)) => x,
+            };
+            let first = !self.decided;
+            let bytes = match &loc {
+                Some(Loc::Stream(r)) => self.lines.bytes(r.clone()),
+                Some(Loc::Event(i)) => self
+                    .events
+                    .as_ref()
+                    .and_then(|e| e.get(*i))
+                    .map_or(&b""[..], |e| e.message.as_bytes()),
+                None => {
+                    let e = LineError::new(
+                        ErrorKind::LineTooLong,
+                        Some(line),
+                        format!("line longer than {MAX_LINE} bytes"),
+                    );
+                    return Some(Err(self.error(e, first)));
+                }
+            };
+            let text = match check_line(bytes, line) {
+                Ok(t) => t,
+                Err(e) => return Some(Err(self.error(e, first))),
+            };
+            if first {
+                self.decided = true;
+                self.cw_export = cloudwatch_prefix_len(text).is_some();
+                if !self.cw_export {
+                    match header::classify(text, self.have_format, self.strict) {
+                        Ok(FirstLine::Header(schema)) => {
+                            self.schema = Arc::new(schema);
+                            self.has_header = true;
+                            continue;
+                        }
+                        Ok(FirstLine::Data) => {}
+                        Err(e) => return Some(Err(self.error(e, true))),
+                    }
+                }
+            }
+            let offset = if self.cw_export {
+                match cloudwatch_prefix_len(text) {
+                    Some(n) => n,
+                    None => {
+                        let e = LineError::new(
+                            ErrorKind::MissingTimestamp,
+                            Some(line),
+                            "missing CloudWatch export timestamp prefix",
+                        );
+                        return Some(Err(self.error(e, false)));
+                    }
+                }
+            } else {
+                0
+            };
+            let body = &text[offset..];
+            return match parse_record(&self.schema, body, line, &mut self.slots) {
+                Ok(()) => Some(Ok(Step {
+                    line,
+                    loc: loc?,
+                    offset,
+                })),
+                Err(e) => Some(Err(self.error(e, false))),
+            };
+        }
+    }
+}
+
+/// Length of a CloudWatch export prefix (`2026-11-22T11:59:00.000Z `,
+/// fraction optional), including the space.
+pub fn cloudwatch_prefix_len(line: &str) -> Option<usize> {
+    let sp = line.find(' ')?;
+    let ts = line[..sp].as_bytes();
+    let digits = |r: Range<usize>| ts.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
+    let shape = ts.len() >= 20
+        && digits(0..4)
+        && ts[4] == b'-'
+        && digits(5..7)
+        && ts[7] == b'-'
+        && digits(8..10)
+        && ts[10] == b'T'
+        && digits(11..13)
+        && ts[13] == b':'
+        && digits(14..16)
+        && ts[16] == b':'
+        && digits(17..19)
+        && ts[ts.len() - 1] == b'Z'
+        && (ts.len() == 20 || (ts.len() > 21 && ts[19] == b'.' && digits(20..ts.len() - 1)));
+    shape.then_some(sp + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn read(
+        input: &[u8],
+        format: Option<&str>,
+    ) -> (Vec<String>, Vec<(ErrorKind, Option<u64>, bool)>) {
+        let options = ReadOptions {
+            format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
+            strict: false,
+        };
+        let mut r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
+        let (mut recs, mut errs) = (Vec::new(), Vec::new());
+        while let Some(item) = r.next_record() {
+            match item {
+                Ok(rec) => recs.push(format!("{}:{}", rec.line(), rec.text())),
+                Err(e) => errs.push((e.kind(), e.line(), e.fatal)),
+            }
+        }
+        (recs, errs)
+    }
+
+    const H: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
+    const R: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+
+    #[test]
+    fn header_then_records_and_bad_lines_skipped() {
+        let input = format!("{H}\n{R}\n{}\n\n{R}", &R[..20]);
+        let (recs, errs) = read(input.as_bytes(), None);
+        assert_eq!(recs, vec![format!("2:{R}"), format!("5:{R}")]);
+        assert_eq!(
+            errs,
+            vec![
+                (ErrorKind::FieldCount, Some(3), false),
+                (ErrorKind::BlankLine, Some(4), false)
+            ]
+        );
+    }
+
+    #[test]
+    fn headerless_uses_format() {
+        let (recs, errs) = read(
+            b"eni-1 10.0.0.1\neni-2 -\n",
+            Some("${interface-id} ${srcaddr}"),
+        );
+        assert_eq!(recs, vec!["1:eni-1 10.0.0.1", "2:eni-2 -"]);
+        assert!(errs.is_empty());
+    }
+
+    #[test]
+    fn cloudwatch_export_prefix_is_stripped_and_kept() {
+        let input = format!("2026-11-22T11:59:00.000Z {R}\n{R}\n");
+        let options = ReadOptions::default();
+        let mut r = TextReader::new(
+            Arc::from(PathBuf::from("t")),
+            input.as_bytes(),
+            false,
+            &options,
+        );
+        let rec = r.next_record().unwrap().unwrap();
+        assert_eq!(rec.prefix(), Some("2026-11-22T11:59:00.000Z"));
+        assert_eq!(rec.text(), R);
+        assert_eq!(
+            r.next_record().unwrap().unwrap_err().kind(),
+            ErrorKind::MissingTimestamp
+        );
+        assert!(r.next_record().is_none());
+        assert_eq!(cloudwatch_prefix_len("2026-11-22T11:59:00Z x"), Some(21));
+        assert_eq!(cloudwatch_prefix_len("2026-11-22T11:59:00.Z x"), None);
+        assert_eq!(cloudwatch_prefix_len("2 x"), None);
+    }
+
+    #[test]
+    fn file_level_problems() {
+        assert_eq!(read(b"", None).1, vec![(ErrorKind::EmptyInput, None, true)]);
+        assert_eq!(
+            read(format!("{H}\n{R}\nREJ\0ECT\n").as_bytes(), None),
+            (vec![], vec![(ErrorKind::Binary, Some(3), true)])
+        );
+        let (recs, errs) = read(format!("\u{feff}{H}\n{R}\n").as_bytes(), None);
+        assert_eq!(recs.len(), 1);
+        assert_eq!(errs, vec![(ErrorKind::Bom, Some(1), false)]);
+        let (recs, errs) = read(format!("{H}\r\n{R}\r\n").as_bytes(), None);
+        assert!(recs.is_empty());
+        assert_eq!(errs, vec![(ErrorKind::Crlf, Some(1), true)]);
+        let (_, errs) = read(format!("{H}\n{H}\n").as_bytes(), None);
+        assert_eq!(errs, vec![(ErrorKind::RepeatedHeader, Some(2), false)]);
+        let (recs, errs) = read(format!("{H}\n").as_bytes(), None);
+        assert!(recs.is_empty() && errs.is_empty());
+    }
+
+    #[test]
+    fn subscription_payload() {
+        let json = format!(
+            r#"{{"messageType":"DATA_MESSAGE","logStream":"eni-1","logEvents":[{{"message":"{R}"}},{{"message":"bad"}}]}}"#
+        );
+        let (recs, errs) = read(json.as_bytes(), None);
+        assert_eq!(recs, vec![format!("1:{R}")]);
+        assert_eq!(errs, vec![(ErrorKind::FieldCount, Some(2), false)]);
+    }
+}
