@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod flowlogs;
 pub mod replay;
 
 /// vxtap: AWS traffic-mirroring inspection — VXLAN/GENEVE decapsulation, flow logs, IDS.
@@ -18,6 +19,8 @@ pub struct Cli {
 pub enum Command {
     /// Replay pcap/pcapng captures offline and write VPC-Flow-Log records.
     Replay(replay::ReplayArgs),
+    /// Read AWS VPC Flow Logs (S3 text, gzip, Parquet, CloudWatch): parse or summarise.
+    Flowlogs(flowlogs::FlowlogsArgs),
 }
 
 /// Parses the command line, runs the command and turns its result into an exit code.
@@ -25,6 +28,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
+        Command::Flowlogs(args) => flowlogs::run(args),
     };
     match result {
         Ok(code) => code,

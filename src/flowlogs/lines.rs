@@ -33,6 +33,7 @@ pub struct LineReader<R> {
     line_no: u64,
     max_line: usize,
     ends_with_newline: bool,
+    pending: Option<io::Error>,
 }
 
 impl<R: Read> LineReader<R> {
@@ -51,6 +52,7 @@ impl<R: Read> LineReader<R> {
             line_no: 0,
             max_line: max_line.min(BUF_SIZE / 2),
             ends_with_newline: false,
+            pending: None,
         }
     }
 
@@ -58,8 +60,14 @@ impl<R: Read> LineReader<R> {
     /// returns the buffered bytes (to sniff the content before reading lines).
     pub fn peek(&mut self, want: usize) -> io::Result<&[u8]> {
         let want = want.min(BUF_SIZE);
-        while self.end - self.start < want && !self.eof {
-            self.fill()?;
+        while self.end - self.start < want && !self.eof && self.pending.is_none() {
+            if let Err(e) = self.fill() {
+                if self.start == self.end {
+                    return Err(e);
+                }
+                // Hand out what was read; the error comes after its lines.
+                self.pending = Some(e);
+            }
         }
         Ok(&self.buf[self.start..self.end])
     }
@@ -150,6 +158,9 @@ impl<R: Read> LineReader<R> {
     }
 
     fn fill(&mut self) -> io::Result<()> {
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         if self.end == self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
             self.scanned -= self.start;
@@ -248,6 +259,30 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 20000);
+    }
+
+    #[test]
+    fn error_after_data_comes_after_its_complete_lines() {
+        struct Broken(Option<&'static [u8]>);
+        impl Read for Broken {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                match self.0.take() {
+                    Some(d) => {
+                        buf[..d.len()].copy_from_slice(d);
+                        Ok(d.len())
+                    }
+                    None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut")),
+                }
+            }
+        }
+        let mut r = LineReader::new(Broken(Some(b"a\nb\npart")), 100);
+        assert_eq!(r.peek(1000).unwrap(), b"a\nb\npart");
+        assert!(matches!(r.next(), Some(Ok((1, LineEvent::Line(_))))));
+        assert!(matches!(r.next(), Some(Ok((2, LineEvent::Line(_))))));
+        assert!(matches!(r.next(), Some(Err(_))));
+        assert!(r.next().is_none());
+        let mut r = LineReader::new(Broken(None), 100);
+        assert!(r.peek(10).is_err());
     }
 
     #[test]

@@ -1,0 +1,395 @@
+//! `vxtap flowlogs parse|stats`: read VPC Flow Logs in any delivery form
+//! (files or directories), print records as text or JSON, or summarise them.
+//! Bad lines are reported on stderr as `file:line: kind: detail; hint`; the
+//! exit code is 1 when anything was skipped.
+
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::ops::ControlFlow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+
+use crate::flowlogs::{
+    Error, ErrorKind, FileReader, JsonWriter, ReadOptions, Schema, Stats, Summary, Template, collect_inputs,
+    render_original, stats::Ranked,
+};
+
+/// Output chunk size handed from a worker to the writer.
+const CHUNK: usize = 256 * 1024;
+
+/// Arguments of `vxtap flowlogs`.
+#[derive(Debug, clap::Args)]
+pub struct FlowlogsArgs {
+    #[command(subcommand)]
+    pub command: FlowlogsCommand,
+}
+
+/// The `flowlogs` subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum FlowlogsCommand {
+    /// Parse flow logs and print the records (text, JSON lines, or a count).
+    Parse(ParseArgs),
+    /// Summarise flow logs: time span, accepted/rejected, top talkers, ports, interfaces.
+    Stats(StatsArgs),
+}
+
+/// Inputs and reading options shared by `parse` and `stats`.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Files or directories; directories are walked (S3 `AWSLogs/` trees, Hive
+    /// prefixes, CloudWatch exports). Gzip, Parquet and plain text are told
+    /// apart by content.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Format of header-less input (CloudWatch Logs): AWS's `${version} ${srcaddr} …`
+    /// string or bare names. Files with a header line use their header.
+    /// Default: the default (version 2) format.
+    #[arg(long)]
+    pub format: Option<String>,
+    /// Reject field names this version does not know instead of keeping them as text.
+    #[arg(long)]
+    pub strict: bool,
+    /// Files parsed in parallel (default: all cores). 1 = everything on one thread.
+    #[arg(long, short = 'j')]
+    pub threads: Option<usize>,
+    /// Errors printed per file; further ones are only counted.
+    #[arg(long, default_value_t = 20)]
+    pub max_errors_per_file: u64,
+}
+
+/// Arguments of `vxtap flowlogs parse`.
+#[derive(Debug, clap::Args)]
+pub struct ParseArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// One JSON object per record: AWS field names as keys, integers for integer
+    /// fields, strings otherwise, null for `-`; start/end in seconds.
+    #[arg(long, conflicts_with_all = ["count", "output_format"])]
+    pub json: bool,
+    /// Print only the number of records (all fields are still parsed and checked).
+    #[arg(long, conflicts_with = "output_format")]
+    pub count: bool,
+    /// Render records in this `${field} …` format (also `${flow-log-id}`,
+    /// `${source-file}`, …); missing fields print as `-`. Default: as read.
+    #[arg(long)]
+    pub output_format: Option<String>,
+    /// With --json: add the fields known from where a record was stored
+    /// (source-file, source-account-id, source-region, source-date, source-hour,
+    /// flow-log-id, source-window, log-group, log-stream).
+    #[arg(long)]
+    pub source_fields: bool,
+}
+
+/// Arguments of `vxtap flowlogs stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Entries per ranking.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+}
+
+/// Runs `vxtap flowlogs`.
+pub fn run(args: FlowlogsArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        FlowlogsCommand::Parse(a) => parse(a),
+        FlowlogsCommand::Stats(a) => stats(a),
+    }
+}
+
+/// What a worker sends for one file.
+enum Msg {
+    Data(Vec<u8>),
+    Error(Error),
+    Stats(Box<Stats>),
+    Done(u64),
+}
+
+/// Totals over all files, and error reporting.
+struct Report {
+    max_per_file: u64,
+    records: u64,
+    errors: BTreeMap<ErrorKind, u64>,
+    printed_in_file: u64,
+    failures: u64,
+}
+
+impl Report {
+    fn error(&mut self, e: &Error) {
+        *self.errors.entry(e.kind()).or_default() += 1;
+        self.printed_in_file += 1;
+        if self.printed_in_file <= self.max_per_file {
+            eprintln!("vxtap: {e}");
+        } else if self.printed_in_file == self.max_per_file + 1 {
+            eprintln!("vxtap: {}: more errors, only counted from here", e.path.display());
+        }
+    }
+
+    fn skipped(&self) -> u64 {
+        self.errors.values().sum::<u64>() + self.failures
+    }
+
+    fn finish(&self, files: usize, ignored: usize) -> ExitCode {
+        let kinds: Vec<String> = self.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let mut line = format!("vxtap: {files} files, {} records", self.records);
+        if !kinds.is_empty() {
+            line += &format!(", {} errors ({})", self.errors.values().sum::<u64>(), kinds.join(", "));
+        }
+        if ignored > 0 {
+            line += &format!(", {ignored} unrelated files ignored");
+        }
+        eprintln!("{line}");
+        if self.skipped() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    }
+}
+
+struct Prepared {
+    files: Vec<PathBuf>,
+    ignored: usize,
+    options: ReadOptions,
+    threads: usize,
+    report: Report,
+}
+
+fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
+    let format = match &input.format {
+        Some(f) => Some(Arc::new(
+            Schema::from_format_string(f, input.strict).map_err(anyhow::Error::new).context("--format")?,
+        )),
+        None => None,
+    };
+    let inputs = collect_inputs(&input.paths);
+    for (path, why) in &inputs.ignored {
+        eprintln!("vxtap: {}: ignored: {why}", path.display());
+    }
+    for (path, err) in &inputs.unreadable {
+        eprintln!("vxtap: {}: io: cannot read: {err}; check the path and permissions", path.display());
+    }
+    let threads = input
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    Ok(Prepared {
+        ignored: inputs.ignored.len(),
+        files: inputs.files,
+        options: ReadOptions { format, strict: input.strict },
+        threads,
+        report: Report {
+            max_per_file: input.max_errors_per_file,
+            records: 0,
+            errors: BTreeMap::new(),
+            printed_in_file: 0,
+            failures: inputs.unreadable.len() as u64,
+        },
+    })
+}
+
+enum Mode {
+    Json(bool),
+    Template(Template),
+    Original,
+    Count,
+}
+
+fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
+    let mut p = prepare(&args.input)?;
+    let mode = if args.count {
+        Mode::Count
+    } else if args.json {
+        Mode::Json(args.source_fields)
+    } else if let Some(f) = &args.output_format {
+        Mode::Template(Template::parse(f))
+    } else {
+        Mode::Original
+    };
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(CHUNK, stdout.lock());
+    let mut write_error: Option<io::Error> = None;
+    let (files, options) = (&p.files, &p.options);
+    let report = &mut p.report;
+    let mut current = usize::MAX;
+    crate::flowlogs::parallel::run_ordered(
+        files.len(),
+        p.threads,
+        |i, emit| parse_file(&files[i], options, &mode, emit),
+        |i, msg| {
+            if i != current {
+                current = i;
+                report.printed_in_file = 0;
+            }
+            match msg {
+                Msg::Data(bytes) => {
+                    if let Err(e) = out.write_all(&bytes) {
+                        write_error = Some(e);
+                        return ControlFlow::Break(());
+                    }
+                }
+                Msg::Error(e) => report.error(&e),
+                Msg::Done(n) => report.records += n,
+                Msg::Stats(_) => {}
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    if let Some(e) = write_error {
+        return Err(e).context("writing records");
+    }
+    out.flush().context("writing records")?;
+    drop(out);
+    if args.count {
+        println!("{}", report.records);
+    }
+    Ok(report.finish(p.files.len(), p.ignored))
+}
+
+fn parse_file(path: &std::path::Path, options: &ReadOptions, mode: &Mode, emit: &mut dyn FnMut(Msg) -> bool) {
+    let mut reader = FileReader::open(path, options);
+    let mut buf = Vec::with_capacity(if matches!(mode, Mode::Count) { 0 } else { CHUNK + 4096 });
+    let mut json = match mode {
+        Mode::Json(source_fields) => Some(JsonWriter::new(*source_fields)),
+        _ => None,
+    };
+    let mut records = 0u64;
+    while let Some(item) = reader.next_record() {
+        match item {
+            Ok(rec) => {
+                records += 1;
+                match mode {
+                    Mode::Count => continue,
+                    Mode::Json(_) => {
+                        if let Some(w) = json.as_mut() {
+                            w.write(&rec, &mut buf);
+                        }
+                    }
+                    Mode::Template(t) => t.render(&rec, &mut buf),
+                    Mode::Original => render_original(&rec, &mut buf),
+                }
+                if buf.len() >= CHUNK && !emit(Msg::Data(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096)))) {
+                    return;
+                }
+            }
+            Err(e) => {
+                if !emit(Msg::Error(e)) {
+                    return;
+                }
+            }
+        }
+    }
+    if !buf.is_empty() && !emit(Msg::Data(buf)) {
+        return;
+    }
+    emit(Msg::Done(records));
+}
+
+fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let mut p = prepare(&args.input)?;
+    let (files, options) = (&p.files, &p.options);
+    let report = &mut p.report;
+    let mut total = Stats::default();
+    let mut current = usize::MAX;
+    crate::flowlogs::parallel::run_ordered(
+        files.len(),
+        p.threads,
+        |i, emit| {
+            let mut reader = FileReader::open(&files[i], options);
+            let mut stats = Stats::default();
+            while let Some(item) = reader.next_record() {
+                match item {
+                    Ok(rec) => stats.add(&rec),
+                    Err(e) => {
+                        if !emit(Msg::Error(e)) {
+                            return;
+                        }
+                    }
+                }
+            }
+            emit(Msg::Stats(Box::new(stats)));
+        },
+        |i, msg| {
+            if i != current {
+                current = i;
+                report.printed_in_file = 0;
+            }
+            match msg {
+                Msg::Error(e) => report.error(&e),
+                Msg::Stats(s) => {
+                    report.records += s.records;
+                    total.merge(*s);
+                }
+                Msg::Data(_) | Msg::Done(_) => {}
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    let summary = total.summary(args.top);
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &summary).context("writing the summary")?;
+        writeln!(out).context("writing the summary")?;
+    } else {
+        write!(out, "{}", render_summary(&summary)).context("writing the summary")?;
+    }
+    out.flush().context("writing the summary")?;
+    Ok(report.finish(p.files.len(), p.ignored))
+}
+
+/// The terminal form of a summary.
+fn render_summary(s: &Summary) -> String {
+    let mut text = String::new();
+    let mut overview = Table::new();
+    overview.load_style(UTF8_FULL_CONDENSED).set_header(["", "value"]);
+    let span = match (&s.first_start_utc, &s.last_end_utc) {
+        (Some(a), Some(b)) => format!("{a} .. {b}"),
+        _ => "-".into(),
+    };
+    for (k, v) in [
+        ("records", s.records.to_string()),
+        ("time span (UTC)", span),
+        ("accepted", s.accepted.to_string()),
+        ("rejected", s.rejected.to_string()),
+        ("bytes", s.bytes.to_string()),
+        ("packets", s.packets.to_string()),
+        ("interfaces", s.interfaces.to_string()),
+        ("transit gateway records", s.transit_gateway_records.to_string()),
+    ] {
+        overview.add_row([k.to_string(), v]);
+    }
+    text += &format!("{overview}\n\n");
+    let mut by_status = Table::new();
+    by_status.load_style(UTF8_FULL_CONDENSED).set_header(["action", "log-status", "records"]);
+    for a in &s.by_action_status {
+        by_status.add_row([a.action.to_string(), a.log_status.to_string(), a.records.to_string()]);
+    }
+    text += &format!("Records by action and log-status\n{by_status}\n\n");
+    for (title, rows) in [
+        ("Top sources by bytes", &s.top_sources_by_bytes),
+        ("Top destinations by bytes", &s.top_destinations_by_bytes),
+        ("Top destination ports by bytes", &s.top_ports_by_bytes),
+        ("Top sources by REJECT records", &s.top_sources_by_rejects),
+        ("Top destinations by REJECT records", &s.top_destinations_by_rejects),
+        ("Top destination ports by REJECT records", &s.top_ports_by_rejects),
+        ("Interfaces by bytes", &s.top_interfaces_by_bytes),
+    ] {
+        text += &format!("{title}\n{}\n\n", ranking(rows));
+    }
+    text
+}
+
+fn ranking(rows: &[Ranked]) -> Table {
+    let mut t = Table::new();
+    t.load_style(UTF8_FULL_CONDENSED).set_header(["", "bytes", "packets", "records", "rejects"]);
+    for r in rows {
+        let c = r.talker;
+        t.add_row([r.key.clone(), c.bytes.to_string(), c.packets.to_string(), c.records.to_string(), c.rejects.to_string()]);
+    }
+    t
+}
