@@ -214,10 +214,8 @@ impl SessionMap {
     /// The metadata of a record's session (`-` everywhere when unknown).
     pub fn lookup(&self, vni: Option<u32>, mirror_src: Option<Addr>) -> &SessionMeta {
         let Some(vni) = vni else { return &self.unknown };
-        if let Some(src) = mirror_src {
-            if let Some(m) = self.exact.get(&(vni, src)) {
-                return m;
-            }
+        if let Some(m) = mirror_src.and_then(|src| self.exact.get(&(vni, src))) {
+            return m;
         }
         self.by_vni.get(&vni).unwrap_or(&self.unknown)
     }
@@ -244,13 +242,11 @@ impl Config {
             key: key.into(),
             what,
         };
-        if let Some(i) = cfg.flow.interval {
-            if !(1..=600).contains(&i) {
-                return Err(invalid(
-                    "flow.interval",
-                    format!("{i} is outside 1..=600 seconds"),
-                ));
-            }
+        if let Some(i) = cfg.flow.interval.filter(|i| !(1..=600).contains(i)) {
+            return Err(invalid(
+                "flow.interval",
+                format!("{i} is outside 1..=600 seconds"),
+            ));
         }
         if cfg.flow.max_flows == Some(0) {
             return Err(invalid("flow.max-flows", "must be at least 1".into()));

@@ -315,7 +315,10 @@ mod tests {
         v
     }
 
-    fn read_all(bytes: &[u8]) -> (Vec<(u64, u64, usize)>, Result<(), CaptureError>) {
+    /// (frame number, timestamp ns, captured length) of each frame, and how reading ended.
+    type Read = (Vec<(u64, u64, usize)>, Result<(), CaptureError>);
+
+    fn read_all(bytes: &[u8]) -> Read {
         let mut tmp = tempfile::NamedTempFile::new().unwrap();
         tmp.write_all(bytes).unwrap();
         let mut out = Vec::new();

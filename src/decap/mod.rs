@@ -225,7 +225,7 @@ fn ip_layer<'a>(
 ) -> Result<IpLayer<'a>, DecapError> {
     match ethertype {
         ethertype::IPV4 => {
-            let v4 = Ipv4::new_checked(bytes).map_err(|e| DecapError::ip(e))?;
+            let v4 = Ipv4::new_checked(bytes).map_err(DecapError::ip)?;
             if !v4.options_complete() {
                 // The header itself is cut: no trustworthy flow (tshark skips it too).
                 return Err(DecapError::IpTruncated);
@@ -265,7 +265,7 @@ fn ip_layer<'a>(
             })
         }
         ethertype::IPV6 => {
-            let v6 = Ipv6::new_checked(bytes).map_err(|e| DecapError::ip(e))?;
+            let v6 = Ipv6::new_checked(bytes).map_err(DecapError::ip)?;
             let w = v6.walk();
             if w.cut {
                 anomalies.set(Anomalies::IP_OPTIONS_TRUNCATED);

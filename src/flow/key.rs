@@ -70,10 +70,8 @@ impl FlowKey {
     #[inline]
     pub fn symmetric_hash(&self) -> u64 {
         // The key is already direction-free; FxHash it.
-        use std::hash::{BuildHasher, Hash, Hasher};
-        let mut h = rustc_hash::FxBuildHasher.build_hasher();
-        self.hash(&mut h);
-        let x = h.finish();
+        use std::hash::BuildHasher;
+        let x = rustc_hash::FxBuildHasher.hash_one(self);
         // Fx's low bits are weak for small keys: mix once.
         (x ^ (x >> 29)).wrapping_mul(0xbf58476d1ce4e5b9) ^ (x >> 32)
     }

@@ -313,13 +313,13 @@ impl Field {
 
     /// Appends the field's value (`-` when unknown) to `out`.
     pub fn render(self, r: &FlowRecord, s: &SessionMeta, version: u8, out: &mut String) {
-        fn opt(out: &mut String, v: &Option<String>) {
-            out.push_str(v.as_deref().unwrap_or("-"));
+        fn opt(out: &mut String, v: &Option<String>) -> std::fmt::Result {
+            put(out, v.as_deref().unwrap_or("-"))
         }
         let _ = match self {
             Field::Version => write!(out, "{version}"),
-            Field::AccountId => Ok(opt(out, &s.account_id)),
-            Field::InterfaceId => Ok(opt(out, &s.interface_id)),
+            Field::AccountId => opt(out, &s.account_id),
+            Field::InterfaceId => opt(out, &s.interface_id),
             Field::SrcAddr | Field::PktSrcAddr => write!(out, "{}", r.src),
             Field::DstAddr | Field::PktDstAddr => write!(out, "{}", r.dst),
             Field::SrcPort => write!(out, "{}", r.src_port),
@@ -329,46 +329,49 @@ impl Field {
             Field::Bytes => write!(out, "{}", r.bytes),
             Field::Start => write!(out, "{}", r.start()),
             Field::End => write!(out, "{}", r.end()),
-            Field::Action => Ok(out.push_str("ACCEPT")),
-            Field::LogStatus => Ok(out.push_str("OK")),
-            Field::VpcId => Ok(opt(out, &s.vpc_id)),
-            Field::SubnetId => Ok(opt(out, &s.subnet_id)),
-            Field::InstanceId => Ok(opt(out, &s.instance_id)),
+            Field::Action => put(out, "ACCEPT"),
+            Field::LogStatus => put(out, "OK"),
+            Field::VpcId => opt(out, &s.vpc_id),
+            Field::SubnetId => opt(out, &s.subnet_id),
+            Field::InstanceId => opt(out, &s.instance_id),
             Field::TcpFlags => write!(out, "{}", r.tcp_flags),
-            Field::Type => Ok(out.push_str(if r.src.v6 { "IPv6" } else { "IPv4" })),
-            Field::Region => Ok(opt(out, &s.region)),
-            Field::AzId => Ok(opt(out, &s.az_id)),
-            Field::SublocationType => Ok(opt(out, &s.sublocation_type)),
-            Field::SublocationId => Ok(opt(out, &s.sublocation_id)),
-            Field::FlowDirection => Ok(out.push_str(s.direction(r))),
-            Field::EcsClusterArn => Ok(opt(out, &s.ecs_cluster_arn)),
-            Field::EcsClusterName => Ok(opt(out, &s.ecs_cluster_name)),
-            Field::EcsContainerInstanceArn => Ok(opt(out, &s.ecs_container_instance_arn)),
-            Field::EcsContainerInstanceId => Ok(opt(out, &s.ecs_container_instance_id)),
-            Field::EcsContainerId => Ok(opt(out, &s.ecs_container_id)),
-            Field::EcsSecondContainerId => Ok(opt(out, &s.ecs_second_container_id)),
-            Field::EcsServiceName => Ok(opt(out, &s.ecs_service_name)),
-            Field::EcsTaskDefinitionArn => Ok(opt(out, &s.ecs_task_definition_arn)),
-            Field::EcsTaskArn => Ok(opt(out, &s.ecs_task_arn)),
-            Field::EcsTaskId => Ok(opt(out, &s.ecs_task_id)),
+            Field::Type => put(out, if r.src.v6 { "IPv6" } else { "IPv4" }),
+            Field::Region => opt(out, &s.region),
+            Field::AzId => opt(out, &s.az_id),
+            Field::SublocationType => opt(out, &s.sublocation_type),
+            Field::SublocationId => opt(out, &s.sublocation_id),
+            Field::FlowDirection => put(out, s.direction(r)),
+            Field::EcsClusterArn => opt(out, &s.ecs_cluster_arn),
+            Field::EcsClusterName => opt(out, &s.ecs_cluster_name),
+            Field::EcsContainerInstanceArn => opt(out, &s.ecs_container_instance_arn),
+            Field::EcsContainerInstanceId => opt(out, &s.ecs_container_instance_id),
+            Field::EcsContainerId => opt(out, &s.ecs_container_id),
+            Field::EcsSecondContainerId => opt(out, &s.ecs_second_container_id),
+            Field::EcsServiceName => opt(out, &s.ecs_service_name),
+            Field::EcsTaskDefinitionArn => opt(out, &s.ecs_task_definition_arn),
+            Field::EcsTaskArn => opt(out, &s.ecs_task_arn),
+            Field::EcsTaskId => opt(out, &s.ecs_task_id),
             Field::PktSrcAwsService
             | Field::PktDstAwsService
             | Field::TrafficPath
-            | Field::RejectReason => Ok(out.push('-')),
+            | Field::RejectReason => put(out, "-"),
             Field::Vni => match r.vni {
                 Some(v) => write!(out, "{v}"),
-                None => Ok(out.push('-')),
+                None => put(out, "-"),
             },
             Field::MirrorSrcAddr => match r.mirror_src {
                 Some(a) => write!(out, "{a}"),
-                None => Ok(out.push('-')),
+                None => put(out, "-"),
             },
-            Field::CommunityId => Ok(out.push_str(&r.community_id)),
-            Field::Tunnel => Ok(out.push_str(match r.tunnel {
-                Tunnel::None => "-",
-                Tunnel::Vxlan => "vxlan",
-                Tunnel::Geneve => "geneve",
-            })),
+            Field::CommunityId => put(out, &r.community_id),
+            Field::Tunnel => put(
+                out,
+                match r.tunnel {
+                    Tunnel::None => "-",
+                    Tunnel::Vxlan => "vxlan",
+                    Tunnel::Geneve => "geneve",
+                },
+            ),
             Field::GwlbEndpointId => hex_opt(out, r.gwlb.endpoint_id.map(|v| format!("{v:016x}"))),
             Field::GwlbAttachmentId => {
                 hex_opt(out, r.gwlb.attachment_id.map(|v| format!("{v:016x}")))
@@ -389,6 +392,11 @@ impl Field {
             ),
         };
     }
+}
+
+fn put(out: &mut String, s: &str) -> std::fmt::Result {
+    out.push_str(s);
+    Ok(())
 }
 
 fn hex_opt(out: &mut String, v: Option<String>) -> std::fmt::Result {

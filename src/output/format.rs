@@ -121,8 +121,8 @@ mod tests {
             protocol: 6,
             packets: 20,
             bytes: 4249,
-            first_ns: 1418530010_000_000_000,
-            last_ns: 1418530070_500_000_000,
+            first_ns: 1_418_530_010_000_000_000,
+            last_ns: 1_418_530_070_500_000_000,
             tcp_flags: 3,
             community_id: "1:x".into(),
         }

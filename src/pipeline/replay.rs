@@ -201,7 +201,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         let res = cap.for_each(|frame| {
             counts.frames += 1;
             counts.bytes += frame.data.len() as u64;
-            if let (Some(b), true) = (&bar, counts.frames % 65536 == 0) {
+            if let (Some(b), true) = (&bar, counts.frames.is_multiple_of(65536)) {
                 b.set_position(done_bytes);
             }
             let link = match frame.link {

@@ -36,7 +36,7 @@ pub fn run(
         batch.packets.clear();
         let _ = queue.recycle.try_send(batch);
         batches += 1;
-        if batches % 256 == 0 {
+        if batches.is_multiple_of(256) {
             reported = publish(&metrics, table.stats(), reported, table.len());
         }
     }
