@@ -37,8 +37,15 @@ fn check(file: &str) {
         let n: usize = want.message.split(' ').next().unwrap().parse().unwrap();
         assert_eq!(got.json.len(), n, "{file}: records");
     } else {
-        let (kind, line, _) = *got.errors.first().unwrap_or_else(|| panic!("{file}: accepted"));
-        assert_eq!((kind.as_str(), line), (want.kind.as_str(), want.line), "{file}: first error");
+        let (kind, line, _) = *got
+            .errors
+            .first()
+            .unwrap_or_else(|| panic!("{file}: accepted"));
+        assert_eq!(
+            (kind.as_str(), line),
+            (want.kind.as_str(), want.line),
+            "{file}: first error"
+        );
     }
     for r in &got.json {
         assert!(!r.contains("\\r") && !r.contains('\u{feff}'), "{file}: {r}");
@@ -93,7 +100,10 @@ fn every_listed_file_has_a_test() {
     let mut n = 0;
     for line in tsv.lines().skip(1) {
         let file = line.split('\t').next().unwrap();
-        assert!(this.contains(&format!("=> \"{file}\"")), "no test for {file}");
+        assert!(
+            this.contains(&format!("=> \"{file}\"")),
+            "no test for {file}"
+        );
         n += 1;
     }
     assert_eq!(n, 34);
@@ -107,7 +117,10 @@ fn good_records_before_and_after_bad_lines_come_out() {
     assert_eq!(got.json, want);
     // concatenated-headers: the three records equal the first three of the v3 sample.
     let got = read_json(&data().join("malformed/concatenated-headers.log"), None);
-    assert_eq!(got.json, flowlogs_common::expected("awsdocs-tcp-flag-sequence-v3.log.jsonl")[..3]);
+    assert_eq!(
+        got.json,
+        flowlogs_common::expected("awsdocs-tcp-flag-sequence-v3.log.jsonl")[..3]
+    );
     assert_eq!(got.errors.len(), 2);
     // utf8-bom: reported, stripped, records equal the default-format example's.
     let got = read_json(&data().join("malformed/utf8-bom.log"), None);

@@ -45,7 +45,10 @@ fn every_sample_has_a_test() {
     files.sort();
     let this = include_str!("flowlogs_samples.rs");
     for f in &files {
-        assert!(this.contains(&format!("=> \"{f}\"")), "no test for samples/{f}");
+        assert!(
+            this.contains(&format!("=> \"{f}\"")),
+            "no test for samples/{f}"
+        );
     }
     assert_eq!(files.len(), 16);
 }
@@ -55,27 +58,39 @@ const S3_DIR: &str = "s3-example/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026
 fn check_s3(object: &str) {
     let got = read_json(&data().join(S3_DIR).join(object), None);
     assert!(got.errors.is_empty(), "{object}: {:?}", got.errors);
-    assert_lines(&got.json, &expected(&format!("s3-example/{object}.jsonl")), object);
+    assert_lines(
+        &got.json,
+        &expected(&format!("s3-example/{object}.jsonl")),
+        object,
+    );
 }
 
 #[test]
 fn s3_default_format_1200() {
-    check_s3("123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261122T1200Z_5d41402a.log.gz");
+    check_s3(
+        "123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261122T1200Z_5d41402a.log.gz",
+    );
 }
 
 #[test]
 fn s3_default_format_1205() {
-    check_s3("123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261122T1205Z_7c6a180b.log.gz");
+    check_s3(
+        "123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261122T1205Z_7c6a180b.log.gz",
+    );
 }
 
 #[test]
 fn s3_v5_custom_format() {
-    check_s3("123456789012_vpcflowlogs_us-east-1_fl-0f9e8d7c6b5a43210_20261122T1200Z_e4da3b7f.log.gz");
+    check_s3(
+        "123456789012_vpcflowlogs_us-east-1_fl-0f9e8d7c6b5a43210_20261122T1200Z_e4da3b7f.log.gz",
+    );
 }
 
 #[test]
 fn s3_parquet() {
-    check_s3("123456789012_vpcflowlogs_us-east-1_fl-0c0ffee0123456789_20261122T1200Z_a87ff679.log.parquet");
+    check_s3(
+        "123456789012_vpcflowlogs_us-east-1_fl-0c0ffee0123456789_20261122T1200Z_a87ff679.log.parquet",
+    );
 }
 
 #[test]
@@ -93,16 +108,30 @@ fn s3_key_fields_come_from_the_path() {
 
 #[test]
 fn cloudwatch_log_stream() {
-    let got = read_json(&data().join("cloudwatch/log-stream-eni-1235b8ca123456789.log"), None);
+    let got = read_json(
+        &data().join("cloudwatch/log-stream-eni-1235b8ca123456789.log"),
+        None,
+    );
     assert!(got.errors.is_empty(), "{:?}", got.errors);
-    assert_lines(&got.json, &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"), "log stream");
+    assert_lines(
+        &got.json,
+        &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"),
+        "log stream",
+    );
 }
 
 #[test]
 fn cloudwatch_export_text() {
-    let got = read_json(&data().join("cloudwatch/export-eni-1235b8ca123456789.txt"), None);
+    let got = read_json(
+        &data().join("cloudwatch/export-eni-1235b8ca123456789.txt"),
+        None,
+    );
     assert!(got.errors.is_empty(), "{:?}", got.errors);
-    assert_lines(&got.json, &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"), "export text");
+    assert_lines(
+        &got.json,
+        &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"),
+        "export text",
+    );
 }
 
 #[test]
@@ -110,25 +139,42 @@ fn cloudwatch_export_object() {
     let path = data().join("cloudwatch/export/vpc-flow-logs-export/0c4b7a52-3e1f-4c8e-9d2a-6f5b1e7a9c30/eni-1235b8ca123456789/000000.gz");
     let got = read_json(&path, None);
     assert!(got.errors.is_empty(), "{:?}", got.errors);
-    assert_lines(&got.json, &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"), "export object");
+    assert_lines(
+        &got.json,
+        &expected("cloudwatch-log-stream-eni-1235b8ca123456789.jsonl"),
+        "export object",
+    );
     let mut reader = vxtap::flowlogs::FileReader::open(&path, &Default::default());
     let rec = reader.next_record().unwrap().unwrap();
-    assert_eq!(rec.source().log_stream.as_deref(), Some("eni-1235b8ca123456789"));
+    assert_eq!(
+        rec.source().log_stream.as_deref(),
+        Some("eni-1235b8ca123456789")
+    );
     assert_eq!(rec.prefix(), Some("2026-11-22T11:59:00.000Z"));
 }
 
 #[test]
 fn cloudwatch_subscription_default_format() {
     // Its two messages are the first two records of the AWS default-format example.
-    let got = read_json(&data().join("cloudwatch/otel-subscription-default.json"), None);
+    let got = read_json(
+        &data().join("cloudwatch/otel-subscription-default.json"),
+        None,
+    );
     assert!(got.errors.is_empty(), "{:?}", got.errors);
-    assert_lines(&got.json, &expected("awsdocs-default-v2.log.jsonl")[..2], "subscription");
+    assert_lines(
+        &got.json,
+        &expected("awsdocs-default-v2.log.jsonl")[..2],
+        "subscription",
+    );
 }
 
 #[test]
 fn cloudwatch_subscription_custom_format() {
     let format = "${version} ${interface-id} ${srcaddr} ${dstaddr}";
-    let got = read_json(&data().join("cloudwatch/otel-subscription-custom-format.json"), Some(format));
+    let got = read_json(
+        &data().join("cloudwatch/otel-subscription-custom-format.json"),
+        Some(format),
+    );
     assert!(got.errors.is_empty(), "{:?}", got.errors);
     // The same flows as the first two AWS doc records, projected on the four fields.
     let want: Vec<String> = expected("awsdocs-default-v2.log.jsonl")[..2]
@@ -155,7 +201,10 @@ fn parquet_and_gzip_text_of_the_same_flow_log_agree() {
 #[test]
 fn typed_accessors_match_the_expected_values() {
     let got = expected("awsdocs-default-v2.log.jsonl");
-    let mut reader = vxtap::flowlogs::FileReader::open(&data().join("samples/awsdocs-default-v2.log"), &Default::default());
+    let mut reader = vxtap::flowlogs::FileReader::open(
+        &data().join("samples/awsdocs-default-v2.log"),
+        &Default::default(),
+    );
     let mut i = 0;
     while let Some(rec) = reader.next_record() {
         let rec = rec.unwrap();

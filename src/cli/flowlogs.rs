@@ -14,8 +14,8 @@ use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::flowlogs::{
-    Error, ErrorKind, FileReader, JsonWriter, ReadOptions, Schema, Stats, Summary, Template, collect_inputs,
-    render_original, stats::Ranked,
+    Error, ErrorKind, FileReader, JsonWriter, ReadOptions, Schema, Stats, Summary, Template,
+    collect_inputs, render_original, stats::Ranked,
 };
 
 /// Output chunk size handed from a worker to the writer.
@@ -129,7 +129,10 @@ impl Report {
         if self.printed_in_file <= self.max_per_file {
             eprintln!("vxtap: {e}");
         } else if self.printed_in_file == self.max_per_file + 1 {
-            eprintln!("vxtap: {}: more errors, only counted from here", e.path.display());
+            eprintln!(
+                "vxtap: {}: more errors, only counted from here",
+                e.path.display()
+            );
         }
     }
 
@@ -138,16 +141,28 @@ impl Report {
     }
 
     fn finish(&self, files: usize, ignored: usize) -> ExitCode {
-        let kinds: Vec<String> = self.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
+        let kinds: Vec<String> = self
+            .errors
+            .iter()
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
         let mut line = format!("vxtap: {files} files, {} records", self.records);
         if !kinds.is_empty() {
-            line += &format!(", {} errors ({})", self.errors.values().sum::<u64>(), kinds.join(", "));
+            line += &format!(
+                ", {} errors ({})",
+                self.errors.values().sum::<u64>(),
+                kinds.join(", ")
+            );
         }
         if ignored > 0 {
             line += &format!(", {ignored} unrelated files ignored");
         }
         eprintln!("{line}");
-        if self.skipped() > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        if self.skipped() > 0 {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -162,7 +177,9 @@ struct Prepared {
 fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
     let format = match &input.format {
         Some(f) => Some(Arc::new(
-            Schema::from_format_string(f, input.strict).map_err(anyhow::Error::new).context("--format")?,
+            Schema::from_format_string(f, input.strict)
+                .map_err(anyhow::Error::new)
+                .context("--format")?,
         )),
         None => None,
     };
@@ -171,7 +188,10 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
         eprintln!("vxtap: {}: ignored: {why}", path.display());
     }
     for (path, err) in &inputs.unreadable {
-        eprintln!("vxtap: {}: io: cannot read: {err}; check the path and permissions", path.display());
+        eprintln!(
+            "vxtap: {}: io: cannot read: {err}; check the path and permissions",
+            path.display()
+        );
     }
     let threads = input
         .threads
@@ -180,7 +200,10 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
     Ok(Prepared {
         ignored: inputs.ignored.len(),
         files: inputs.files,
-        options: ReadOptions { format, strict: input.strict },
+        options: ReadOptions {
+            format,
+            strict: input.strict,
+        },
         threads,
         report: Report {
             max_per_file: input.max_errors_per_file,
@@ -250,9 +273,18 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     Ok(report.finish(p.files.len(), p.ignored))
 }
 
-fn parse_file(path: &std::path::Path, options: &ReadOptions, mode: &Mode, emit: &mut dyn FnMut(Msg) -> bool) {
+fn parse_file(
+    path: &std::path::Path,
+    options: &ReadOptions,
+    mode: &Mode,
+    emit: &mut dyn FnMut(Msg) -> bool,
+) {
     let mut reader = FileReader::open(path, options);
-    let mut buf = Vec::with_capacity(if matches!(mode, Mode::Count) { 0 } else { CHUNK + 4096 });
+    let mut buf = Vec::with_capacity(if matches!(mode, Mode::Count) {
+        0
+    } else {
+        CHUNK + 4096
+    });
     let mut json = match mode {
         Mode::Json(source_fields) => Some(JsonWriter::new(*source_fields)),
         _ => None,
@@ -272,7 +304,12 @@ fn parse_file(path: &std::path::Path, options: &ReadOptions, mode: &Mode, emit: 
                     Mode::Template(t) => t.render(&rec, &mut buf),
                     Mode::Original => render_original(&rec, &mut buf),
                 }
-                if buf.len() >= CHUNK && !emit(Msg::Data(std::mem::replace(&mut buf, Vec::with_capacity(CHUNK + 4096)))) {
+                if buf.len() >= CHUNK
+                    && !emit(Msg::Data(std::mem::replace(
+                        &mut buf,
+                        Vec::with_capacity(CHUNK + 4096),
+                    )))
+                {
                     return;
                 }
             }
@@ -346,7 +383,9 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
 fn render_summary(s: &Summary) -> String {
     let mut text = String::new();
     let mut overview = Table::new();
-    overview.load_style(UTF8_FULL_CONDENSED).set_header(["", "value"]);
+    overview
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(["", "value"]);
     let span = match (&s.first_start_utc, &s.last_end_utc) {
         (Some(a), Some(b)) => format!("{a} .. {b}"),
         _ => "-".into(),
@@ -359,15 +398,24 @@ fn render_summary(s: &Summary) -> String {
         ("bytes", s.bytes.to_string()),
         ("packets", s.packets.to_string()),
         ("interfaces", s.interfaces.to_string()),
-        ("transit gateway records", s.transit_gateway_records.to_string()),
+        (
+            "transit gateway records",
+            s.transit_gateway_records.to_string(),
+        ),
     ] {
         overview.add_row([k.to_string(), v]);
     }
     text += &format!("{overview}\n\n");
     let mut by_status = Table::new();
-    by_status.load_style(UTF8_FULL_CONDENSED).set_header(["action", "log-status", "records"]);
+    by_status
+        .load_style(UTF8_FULL_CONDENSED)
+        .set_header(["action", "log-status", "records"]);
     for a in &s.by_action_status {
-        by_status.add_row([a.action.to_string(), a.log_status.to_string(), a.records.to_string()]);
+        by_status.add_row([
+            a.action.to_string(),
+            a.log_status.to_string(),
+            a.records.to_string(),
+        ]);
     }
     text += &format!("Records by action and log-status\n{by_status}\n\n");
     for (title, rows) in [
@@ -375,8 +423,14 @@ fn render_summary(s: &Summary) -> String {
         ("Top destinations by bytes", &s.top_destinations_by_bytes),
         ("Top destination ports by bytes", &s.top_ports_by_bytes),
         ("Top sources by REJECT records", &s.top_sources_by_rejects),
-        ("Top destinations by REJECT records", &s.top_destinations_by_rejects),
-        ("Top destination ports by REJECT records", &s.top_ports_by_rejects),
+        (
+            "Top destinations by REJECT records",
+            &s.top_destinations_by_rejects,
+        ),
+        (
+            "Top destination ports by REJECT records",
+            &s.top_ports_by_rejects,
+        ),
         ("Interfaces by bytes", &s.top_interfaces_by_bytes),
     ] {
         text += &format!("{title}\n{}\n\n", ranking(rows));
@@ -386,10 +440,17 @@ fn render_summary(s: &Summary) -> String {
 
 fn ranking(rows: &[Ranked]) -> Table {
     let mut t = Table::new();
-    t.load_style(UTF8_FULL_CONDENSED).set_header(["", "bytes", "packets", "records", "rejects"]);
+    t.load_style(UTF8_FULL_CONDENSED)
+        .set_header(["", "bytes", "packets", "records", "rejects"]);
     for r in rows {
         let c = r.talker;
-        t.add_row([r.key.clone(), c.bytes.to_string(), c.packets.to_string(), c.records.to_string(), c.rejects.to_string()]);
+        t.add_row([
+            r.key.clone(),
+            c.bytes.to_string(),
+            c.packets.to_string(),
+            c.records.to_string(),
+            c.rejects.to_string(),
+        ]);
     }
     t
 }

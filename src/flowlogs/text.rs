@@ -142,7 +142,7 @@ impl<R: Read> TextReader<R> {
             },
         };
         // Validated by `check_line` in `advance`; this cannot fail.
-        let full = std::str::from_utf8(bytes).unwrap_or_default();
+        let full = simdutf8::basic::from_utf8(bytes).unwrap_or_default();
         let text = full.get(step.offset..).unwrap_or_default();
         let prefix = (step.offset > 0).then(|| full.get(..step.offset - 1).unwrap_or_default());
         Record {

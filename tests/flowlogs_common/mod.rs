@@ -25,13 +25,21 @@ pub fn manifest_format(file: &str) -> Option<String> {
     if entry["header"] != "none" {
         return None;
     }
-    let names: Vec<&str> = entry["format"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    let names: Vec<&str> = entry["format"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
     Some(names.join(" "))
 }
 
 /// Read options with an optional format.
 pub fn options(format: Option<&str>) -> ReadOptions {
-    ReadOptions { format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())), strict: false }
+    ReadOptions {
+        format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
+        strict: false,
+    }
 }
 
 /// Result of reading one file through the library.
