@@ -116,6 +116,7 @@ for ((i = 0; i < N; i++)); do BEST[$i]=""; RSS[$i]=0; FAIL[$i]=""; done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== page cache warm-up (cat both captures)" >&2
 cat "$BENCH" "$INNER" > /dev/null
+rm -f "$W"/best-*.log "$W"/run-*.log "$W"/time-*.txt
 
 prefix=()
 [ -z "$PIN" ] || prefix=(taskset -c "$PIN")
@@ -141,7 +142,9 @@ for ((r = 1; r <= RUNS; r++)); do
     ns=$((t1 - t0))
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$W/time-$i.txt")
     [ "${RSS[$i]}" -ge "$rss" ] || RSS[$i]=$rss
-    if [ -z "${BEST[$i]}" ] || [ "$ns" -lt "${BEST[$i]}" ]; then BEST[$i]=$ns; cp "$log" "$W/best-$i.log"; fi
+    if [ -z "${BEST[$i]}" ] || [ "$ns" -lt "${BEST[$i]}" ]; then BEST[$i]=$ns; cp "$log" "$W/best-$i.log"
+      if [ -f "$out/suricata.log" ]; then cp "$out/suricata.log" "$W/best-$i-suricata.log"; fi
+    fi
     printf '   run %d/%d  %-18s %8.3f s  RSS %7.1f MB\n' "$r" "$RUNS" "${NAMES[$i]}" \
       "$(calc "$ns / 1000000000")" "$(calc "$rss / 1024")" >&2
   done
@@ -167,9 +170,9 @@ ratio() {  # vxtap row $1 over peer row $2
 # Suricata's own packet-processing time (start-up excluded), from suricata.log of the best run
 suri_note=""
 si=$(idx suricata)
-if [ "$si" -ge 0 ] && [ -f "$W/suri/suricata.log" ]; then
-  el=$(grep -o 'time elapsed [0-9.]*s' "$W/suri/suricata.log" | tail -1 | grep -o '[0-9.]*' | head -1 || true)
-  [ -z "$el" ] || suri_note="last run: \`time elapsed ${el}s\` → $(fmt_m "$(calc0 "${PKTS[$si]} / $el")")/s without start-up"
+if [ "$si" -ge 0 ] && [ -f "$W/best-$si-suricata.log" ]; then
+  el=$(grep -o 'time elapsed [0-9.]*s' "$W/best-$si-suricata.log" | tail -1 | grep -o '[0-9.]*' | head -1 || true)
+  [ -z "$el" ] || suri_note="best run: \`time elapsed ${el}s\` → $(fmt_m "$(calc0 "${PKTS[$si]} / $el")")/s without start-up"
 fi
 sfd_note=""
 fi_=$(idx softflowd)
