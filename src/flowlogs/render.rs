@@ -88,8 +88,12 @@ pub fn render_original(record: &Record<'_>, out: &mut Vec<u8>) {
 pub struct JsonWriter {
     /// Add the source fields (`source-file`, `flow-log-id`, …) known for a record.
     pub source_fields: bool,
-    cached: Option<(Arc<Schema>, Vec<Vec<u8>>, Vec<bool>)>,
+    cached: Option<JsonLayout>,
 }
+
+/// Per-schema precomputation: the schema, each column's `"key":` (with its
+/// leading `{` or `,`), and which columns are times.
+type JsonLayout = (Arc<Schema>, Vec<Vec<u8>>, Vec<bool>);
 
 impl JsonWriter {
     /// A writer, with or without source fields.

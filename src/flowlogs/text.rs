@@ -331,7 +331,7 @@ impl<R: Read> TextReader<R> {
 /// fraction optional), including the space.
 pub fn cloudwatch_prefix_len(line: &str) -> Option<usize> {
     let sp = line.find(' ')?;
-    let ts = line[..sp].as_bytes();
+    let ts = &line.as_bytes()[..sp];
     let digits = |r: Range<usize>| ts.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let shape = ts.len() >= 20
         && digits(0..4)
@@ -355,10 +355,9 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    fn read(
-        input: &[u8],
-        format: Option<&str>,
-    ) -> (Vec<String>, Vec<(ErrorKind, Option<u64>, bool)>) {
+    type Found = (Vec<String>, Vec<(ErrorKind, Option<u64>, bool)>);
+
+    fn read(input: &[u8], format: Option<&str>) -> Found {
         let options = ReadOptions {
             format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
             strict: false,
