@@ -261,6 +261,16 @@ def vxlan_cases():
     of1 = ipv4("10.0.1.10", "10.0.0.100", 17, outer_udp[:1000], ident=0x300, mf=True, ttl=255)
     of2 = ipv4("10.0.1.10", "10.0.0.100", 17, outer_udp[1000:], ident=0x300, frag_off=1000, ttl=255)
     write_pcap("vxlan-outer-fragments.pcap", [(ts(15), eth(of1)), (ts(15, 1), eth(of2))])
+    # an ICMP error from the mirror target quoting a whole VXLAN packet, and VXLAN carried in a
+    # 6in4 (IPv6-in-IPv4, protocol 41) tunnel: tshark decodes VXLAN inside both, and the
+    # oracle decapsulates at the first VXLAN layer wherever it is in the stack
+    syn = eth(tcp4(40200, 80, SYN))
+    vx = ipv4("10.0.1.10", "10.0.0.100", 17, udp(65408, 4789, vxlan(21, syn)), ident=0, ttl=255)
+    write_pcap("vxlan-quoted-and-6in4.pcap", [
+        (ts(16), eth(ipv4("10.0.0.100", "10.0.1.10", 1, icmp(3, 3, vx)))),
+        (ts(16, 1), eth(ipv4("203.0.113.1", "203.0.113.2", 41,
+                             ipv6("2001:db8::1", "2001:db8::2", 17, udp(65000, 4789, vxlan(22, syn)))))),
+    ])
 
 
 def geneve_cases():
