@@ -57,6 +57,26 @@ fn thread_count_does_not_change_output() {
     assert!(!one.stdout.is_empty());
     assert_eq!(one.stdout, four.stdout);
     assert_eq!(one.status.code(), four.status.code());
+    // --unordered: the same records, files possibly interleaved.
+    let loose = vxtap(&[
+        "flowlogs",
+        "parse",
+        "--json",
+        "-j",
+        "4",
+        "--unordered",
+        &all,
+    ]);
+    let sorted = |b: &[u8]| {
+        let mut v: Vec<String> = String::from_utf8_lossy(b)
+            .lines()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&one.stdout), sorted(&loose.stdout));
+    assert_eq!(one.status.code(), loose.status.code());
 }
 
 #[test]

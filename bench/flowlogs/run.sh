@@ -62,7 +62,7 @@ N=1000000
 if [ -z "${SKIP_PEER:-}" ]; then
   peer_best=""
   for _ in $(seq 1 "$RUNS"); do
-    line=$(python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE")
+    line=$(python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>&1 | grep records_per_s)
     s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
     echo "  peer run: $line"
     if [ -z "$peer_best" ] || [ "$(echo "$s < $peer_best" | bc -l)" = 1 ]; then peer_best=$s; fi
@@ -85,13 +85,16 @@ for mode in "--count" "--json"; do
   echo "| vxtap flowlogs parse -j1 $mode | $s | $r | ${ratio:--} |"
 done
 
-echo
-echo "| threads ($FILES files, $((FILES))M records, --json) | best of $RUNS (s) | records/s | speed-up |"
-echo "|---|---|---|---|"
-base=""
-for t in $THREADS; do
-  s=$(best "$BIN" flowlogs parse -j "$t" --json "$MANY")
-  r=$(rate $((N * FILES)) "$s")
-  [ -z "$base" ] && base=$r
-  echo "| -j $t | $s | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
+for args in "--count" "--json --unordered" "--json"; do
+  echo
+  echo "| threads ($FILES files, ${FILES}M records, $args) | best of $RUNS (s) | records/s | speed-up |"
+  echo "|---|---|---|---|"
+  base=""
+  for t in $THREADS; do
+    # shellcheck disable=SC2086
+    s=$(best "$BIN" flowlogs parse -j "$t" $args "$MANY")
+    r=$(rate $((N * FILES)) "$s")
+    [ -z "$base" ] && base=$r
+    echo "| -j $t | $s | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
+  done
 done

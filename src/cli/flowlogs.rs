@@ -15,7 +15,7 @@ use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::flowlogs::{
     Error, ErrorKind, FileReader, JsonWriter, ReadOptions, Schema, Stats, Summary, Template,
-    collect_inputs, render_original, stats::Ranked,
+    collect_inputs, parallel, render_original, stats::Ranked,
 };
 
 /// Output chunk size handed from a worker to the writer.
@@ -59,6 +59,11 @@ pub struct InputArgs {
     /// Errors printed per file; further ones are only counted.
     #[arg(long, default_value_t = 20)]
     pub max_errors_per_file: u64,
+    /// Write records as soon as they are ready instead of in file order
+    /// (files interleave in blocks of whole records): scales with -j when
+    /// there are many files.
+    #[arg(long)]
+    pub unordered: bool,
 }
 
 /// Arguments of `vxtap flowlogs parse`.
@@ -118,17 +123,18 @@ struct Report {
     max_per_file: u64,
     records: u64,
     errors: BTreeMap<ErrorKind, u64>,
-    printed_in_file: u64,
+    printed: std::collections::HashMap<usize, u64>,
     failures: u64,
 }
 
 impl Report {
-    fn error(&mut self, e: &Error) {
+    fn error(&mut self, file: usize, e: &Error) {
         *self.errors.entry(e.kind()).or_default() += 1;
-        self.printed_in_file += 1;
-        if self.printed_in_file <= self.max_per_file {
+        let printed = self.printed.entry(file).or_default();
+        *printed += 1;
+        if *printed <= self.max_per_file {
             eprintln!("vxtap: {e}");
-        } else if self.printed_in_file == self.max_per_file + 1 {
+        } else if *printed == self.max_per_file + 1 {
             eprintln!(
                 "vxtap: {}: more errors, only counted from here",
                 e.path.display()
@@ -209,7 +215,7 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
             max_per_file: input.max_errors_per_file,
             records: 0,
             errors: BTreeMap::new(),
-            printed_in_file: 0,
+            printed: Default::default(),
             failures: inputs.unreadable.len() as u64,
         },
     })
@@ -238,30 +244,27 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<io::Error> = None;
     let (files, options) = (&p.files, &p.options);
     let report = &mut p.report;
-    let mut current = usize::MAX;
-    crate::flowlogs::parallel::run_ordered(
-        files.len(),
-        p.threads,
-        |i, emit| parse_file(&files[i], options, &mode, emit),
-        |i, msg| {
-            if i != current {
-                current = i;
-                report.printed_in_file = 0;
-            }
-            match msg {
-                Msg::Data(bytes) => {
-                    if let Err(e) = out.write_all(&bytes) {
-                        write_error = Some(e);
-                        return ControlFlow::Break(());
-                    }
+    let work =
+        |i: usize, emit: &mut dyn FnMut(Msg) -> bool| parse_file(&files[i], options, &mode, emit);
+    let consume = |i: usize, msg: Msg| {
+        match msg {
+            Msg::Data(bytes) => {
+                if let Err(e) = out.write_all(&bytes) {
+                    write_error = Some(e);
+                    return ControlFlow::Break(());
                 }
-                Msg::Error(e) => report.error(&e),
-                Msg::Done(n) => report.records += n,
-                Msg::Stats(_) => {}
             }
-            ControlFlow::Continue(())
-        },
-    );
+            Msg::Error(e) => report.error(i, &e),
+            Msg::Done(n) => report.records += n,
+            Msg::Stats(_) => {}
+        }
+        ControlFlow::Continue(())
+    };
+    if args.input.unordered {
+        parallel::run_unordered(files.len(), p.threads, work, consume);
+    } else {
+        parallel::run_ordered(files.len(), p.threads, work, consume);
+    }
     if let Some(e) = write_error {
         return Err(e).context("writing records");
     }
@@ -331,8 +334,8 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let (files, options) = (&p.files, &p.options);
     let report = &mut p.report;
     let mut total = Stats::default();
-    let mut current = usize::MAX;
-    crate::flowlogs::parallel::run_ordered(
+    // Order does not matter for a summary.
+    parallel::run_unordered(
         files.len(),
         p.threads,
         |i, emit| {
@@ -351,12 +354,8 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
             emit(Msg::Stats(Box::new(stats)));
         },
         |i, msg| {
-            if i != current {
-                current = i;
-                report.printed_in_file = 0;
-            }
             match msg {
-                Msg::Error(e) => report.error(&e),
+                Msg::Error(e) => report.error(i, &e),
                 Msg::Stats(s) => {
                     report.records += s.records;
                     total.merge(*s);

@@ -6,7 +6,7 @@
 
 use std::ops::ControlFlow;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use crossbeam_channel::{Receiver, bounded, unbounded};
 
@@ -77,6 +77,46 @@ where
     });
 }
 
+/// Like [`run_ordered`], but messages are consumed as soon as they are
+/// emitted, whatever their file: no worker waits for an earlier file, so
+/// throughput scales with threads. Within a file, order is kept.
+pub fn run_unordered<T, W, C>(n: usize, threads: usize, work: W, mut consume: C)
+where
+    T: Send,
+    W: Fn(usize, &mut dyn FnMut(T) -> bool) + Sync,
+    C: FnMut(usize, T) -> ControlFlow<()>,
+{
+    if threads <= 1 {
+        return run_ordered(n, 1, work, consume);
+    }
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let (tx, rx) = bounded::<(usize, T)>(PER_FILE_BACKLOG * threads);
+    std::thread::scope(|scope| {
+        for _ in 0..threads.min(n) {
+            let tx = tx.clone();
+            let (next, stop, work) = (&next, &stop, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= n || stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    work(i, &mut |msg| tx.send((i, msg)).is_ok());
+                }
+            });
+        }
+        drop(tx);
+        for (i, msg) in rx.iter() {
+            if consume(i, msg).is_break() {
+                stop.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        drop(rx);
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +145,31 @@ mod tests {
                 .flat_map(|i| (0..(i % 5) * 7).map(move |j| (i, j)))
                 .collect();
             assert_eq!(seen, want, "threads {threads}");
+        }
+    }
+
+    #[test]
+    fn unordered_keeps_order_within_a_file_and_loses_nothing() {
+        for threads in [1, 2, 4] {
+            let mut seen: Vec<Vec<usize>> = vec![Vec::new(); 10];
+            run_unordered(
+                10,
+                threads,
+                |i, emit| {
+                    for j in 0..100 * i {
+                        if !emit(j) {
+                            return;
+                        }
+                    }
+                },
+                |i, j| {
+                    seen[i].push(j);
+                    ControlFlow::Continue(())
+                },
+            );
+            for (i, s) in seen.iter().enumerate() {
+                assert_eq!(*s, (0..100 * i).collect::<Vec<_>>());
+            }
         }
     }
 
