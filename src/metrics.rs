@@ -4,7 +4,7 @@
 
 use prometheus::{IntCounter, IntCounterVec, IntGauge, Opts, Registry};
 
-use crate::decap::{Anomalies, DecapError};
+use crate::decap::{Anomalies, DecapError, Tunnel};
 
 /// All counters of the packet path.
 #[derive(Clone)]
@@ -134,8 +134,8 @@ impl Metrics {
         for l in Anomalies::LABELS {
             m.anomalies.with_label_values(&[l]);
         }
-        for t in ["vxlan", "geneve", "none"] {
-            m.packets.with_label_values(&[t]);
+        for t in Tunnel::ALL {
+            m.packets.with_label_values(&[t.label()]);
         }
         for f in ["resolved", "unresolved"] {
             m.fragments.with_label_values(&[f]);

@@ -14,6 +14,20 @@ pub enum Tunnel {
     Geneve,
 }
 
+impl Tunnel {
+    /// Every tunnel kind, in discriminant order (an index for per-kind counters).
+    pub const ALL: [Tunnel; 3] = [Tunnel::None, Tunnel::Vxlan, Tunnel::Geneve];
+
+    /// Metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Tunnel::None => "none",
+            Tunnel::Vxlan => "vxlan",
+            Tunnel::Geneve => "geneve",
+        }
+    }
+}
+
 /// IP fragment position of the inner packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Frag {

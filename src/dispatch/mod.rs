@@ -13,8 +13,7 @@ pub mod frag;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
-use crate::flow::Endpoint;
-use crate::flow::{FlowKey, PacketMeta};
+use crate::flow::PacketMeta;
 
 /// Packets per batch.
 pub const BATCH_SIZE: usize = 256;
@@ -94,18 +93,7 @@ impl Dispatcher {
     /// Worker index of a packet.
     #[inline]
     pub fn worker_of(&self, p: &PacketMeta) -> usize {
-        let (key, _) = FlowKey::of(
-            p.vni,
-            p.protocol,
-            Endpoint {
-                addr: p.src,
-                port: p.src_port,
-            },
-            Endpoint {
-                addr: p.dst,
-                port: p.dst_port,
-            },
-        );
+        let (key, _) = p.key();
         (key.symmetric_hash() % self.senders.len() as u64) as usize
     }
 

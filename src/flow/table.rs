@@ -57,6 +57,25 @@ pub struct PacketMeta {
     pub icmp: Option<(u8, u8)>,
 }
 
+impl PacketMeta {
+    /// The packet's direction-free flow key and its direction in it.
+    #[inline]
+    pub fn key(&self) -> (FlowKey, usize) {
+        FlowKey::of(
+            self.vni,
+            self.protocol,
+            Endpoint {
+                addr: self.src,
+                port: self.src_port,
+            },
+            Endpoint {
+                addr: self.dst,
+                port: self.dst_port,
+            },
+        )
+    }
+}
+
 /// Flow-stage settings; every default is documented on its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowConfig {
@@ -206,18 +225,7 @@ impl FlowTable {
     /// Accounts one packet; finished records are pushed to `out`.
     #[inline]
     pub fn packet(&mut self, p: &PacketMeta, out: &mut Vec<FlowRecord>) {
-        let (key, dir) = FlowKey::of(
-            p.vni,
-            p.protocol,
-            Endpoint {
-                addr: p.src,
-                port: p.src_port,
-            },
-            Endpoint {
-                addr: p.dst,
-                port: p.dst_port,
-            },
-        );
+        let (key, dir) = p.key();
         let window = (p.ts_ns / NS) / self.cfg.interval * self.cfg.interval;
         let idx = match self.index.get(&key) {
             Some(&i) => i,

@@ -78,6 +78,16 @@ impl StdoutSink {
         }
     }
 
+    /// Writes the header line once, before the first record (or at the end
+    /// of an input without records, so the output is still a valid log).
+    fn ensure_header(&mut self) -> Result<(), DeliveryError> {
+        if !self.header_done {
+            writeln!(self.out, "{}", self.format.header()).map_err(Self::io)?;
+            self.header_done = true;
+        }
+        Ok(())
+    }
+
     fn io(e: std::io::Error) -> DeliveryError {
         DeliveryError::Io {
             path: PathBuf::from("<stdout>"),
@@ -88,10 +98,7 @@ impl StdoutSink {
 
 impl Delivery for StdoutSink {
     fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
-        if !self.header_done {
-            writeln!(self.out, "{}", self.format.header()).map_err(Self::io)?;
-            self.header_done = true;
-        }
+        self.ensure_header()?;
         for r in records {
             self.line.clear();
             let meta = self.sessions.lookup(r.vni, r.mirror_src);
@@ -103,10 +110,7 @@ impl Delivery for StdoutSink {
     }
 
     fn finish(&mut self) -> Result<(), DeliveryError> {
-        if !self.header_done {
-            writeln!(self.out, "{}", self.format.header()).map_err(Self::io)?;
-            self.header_done = true;
-        }
+        self.ensure_header()?;
         self.out.flush().map_err(Self::io)
     }
 

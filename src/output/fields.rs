@@ -313,9 +313,6 @@ impl Field {
 
     /// Appends the field's value (`-` when unknown) to `out`.
     pub fn render(self, r: &FlowRecord, s: &SessionMeta, version: u8, out: &mut String) {
-        fn opt(out: &mut String, v: &Option<String>) -> std::fmt::Result {
-            put(out, v.as_deref().unwrap_or("-"))
-        }
         let _ = match self {
             Field::Version => write!(out, "{version}"),
             Field::AccountId => opt(out, &s.account_id),
@@ -372,11 +369,9 @@ impl Field {
                     Tunnel::Geneve => "geneve",
                 },
             ),
-            Field::GwlbEndpointId => hex_opt(out, r.gwlb.endpoint_id.map(|v| format!("{v:016x}"))),
-            Field::GwlbAttachmentId => {
-                hex_opt(out, r.gwlb.attachment_id.map(|v| format!("{v:016x}")))
-            }
-            Field::GwlbFlowCookie => hex_opt(out, r.gwlb.flow_cookie.map(|v| format!("{v:08x}"))),
+            Field::GwlbEndpointId => opt(out, &r.gwlb.endpoint_id.map(|v| format!("{v:016x}"))),
+            Field::GwlbAttachmentId => opt(out, &r.gwlb.attachment_id.map(|v| format!("{v:016x}"))),
+            Field::GwlbFlowCookie => opt(out, &r.gwlb.flow_cookie.map(|v| format!("{v:08x}"))),
             Field::Window => write!(out, "{}", r.window),
             Field::First => write!(
                 out,
@@ -399,9 +394,9 @@ fn put(out: &mut String, s: &str) -> std::fmt::Result {
     Ok(())
 }
 
-fn hex_opt(out: &mut String, v: Option<String>) -> std::fmt::Result {
-    out.push_str(v.as_deref().unwrap_or("-"));
-    Ok(())
+/// A configured or optional value, `-` when absent (AWS's spelling of unknown).
+fn opt(out: &mut String, v: &Option<String>) -> std::fmt::Result {
+    put(out, v.as_deref().unwrap_or("-"))
 }
 
 #[cfg(test)]

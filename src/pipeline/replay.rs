@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::capture::{CaptureError, CaptureFile, expand_inputs};
 use crate::config::SessionMap;
-use crate::decap::{self, Anomalies, DecapConfig, DecapError, Frag};
+use crate::decap::{self, Anomalies, DecapConfig, DecapError, Frag, Tunnel};
 use crate::dispatch::frag::FragTracker;
 use crate::dispatch::{Backpressure, Dispatcher};
 use crate::flow::{FlowConfig, FlowRecord, PacketMeta};
@@ -86,7 +86,7 @@ struct ReaderCounts {
     bytes: u64,
     errors: [u64; DecapError::ALL.len()],
     anomalies: [u64; Anomalies::LABELS.len()],
-    tunnels: [u64; 3],
+    tunnels: [u64; Tunnel::ALL.len()],
     unsupported: u64,
 }
 
@@ -100,8 +100,8 @@ impl ReaderCounts {
         for (l, n) in Anomalies::LABELS.iter().zip(self.anomalies) {
             m.anomalies.with_label_values(&[*l]).inc_by(n);
         }
-        for (t, n) in ["none", "vxlan", "geneve"].iter().zip(self.tunnels) {
-            m.packets.with_label_values(&[*t]).inc_by(n);
+        for (t, n) in Tunnel::ALL.iter().zip(self.tunnels) {
+            m.packets.with_label_values(&[t.label()]).inc_by(n);
         }
         m.unsupported_linktype.inc_by(self.unsupported);
         *self = ReaderCounts::default();

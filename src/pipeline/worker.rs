@@ -19,6 +19,7 @@ pub fn run(
     let mut table = FlowTable::new(cfg);
     let mut out: Vec<FlowRecord> = Vec::with_capacity(RECORD_BATCH);
     let mut reported = FlowStats::default();
+    let mut live = 0;
     let mut batches = 0u64;
     for mut batch in queue.rx.iter() {
         for p in &batch.packets {
@@ -37,7 +38,8 @@ pub fn run(
         let _ = queue.recycle.try_send(batch);
         batches += 1;
         if batches.is_multiple_of(256) {
-            reported = publish(&metrics, table.stats(), reported, table.len());
+            reported = publish(&metrics, table.stats(), reported);
+            live = publish_live(&metrics, table.len(), live);
         }
     }
     table.finish(&mut out);
@@ -45,12 +47,13 @@ pub fn run(
         let _ = records.send(out);
     }
     let stats = table.stats();
-    publish(&metrics, stats, reported, 0);
+    publish(&metrics, stats, reported);
+    publish_live(&metrics, 0, live);
     stats
 }
 
 /// Adds the counters' growth since the last call to the registry.
-fn publish(m: &Metrics, now: FlowStats, before: FlowStats, _live: usize) -> FlowStats {
+fn publish(m: &Metrics, now: FlowStats, before: FlowStats) -> FlowStats {
     m.flows
         .with_label_values(&["created"])
         .inc_by(now.flows_created - before.flows_created);
@@ -62,5 +65,11 @@ fn publish(m: &Metrics, now: FlowStats, before: FlowStats, _live: usize) -> Flow
         .inc_by(now.flows_expired - before.flows_expired);
     m.late_packets
         .inc_by(now.late_packets - before.late_packets);
+    now
+}
+
+/// Moves the shared live-flows gauge by this worker's change since its last call.
+fn publish_live(m: &Metrics, now: usize, before: usize) -> usize {
+    m.active_flows.add(now as i64 - before as i64);
     now
 }
