@@ -1,6 +1,6 @@
 //! vxtap's flow records against the tshark oracle (`../shared/tools/oracle-flows`).
 //!
-//! For every capture of `tests/data/pcaps/{mirror,vxlan,geneve,plain}` the
+//! For every capture of `tests/data/pcaps/{mirror,vxlan,geneve,plain,crafted}` the
 //! committed oracle output `tests/data/oracle/<folder>/<file>.i600.jsonl` and
 //! `.i60.jsonl` (made by `tests/data/oracle/regen.sh`) must equal vxtap's
 //! records field by field: per (window, vni, srcaddr, dstaddr, protocol,
@@ -142,34 +142,51 @@ fn captures(folder: &str) -> Vec<PathBuf> {
 /// Captures where vxtap and the oracle are known to differ, with the reason.
 /// Each must still differ (so a fix is noticed and the entry removed).
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
-    // tshark cannot read this damaged file at all; vxtap keeps the packet
-    // before the damage, as the issue requires (pcaps/README.md says the same
-    // of mirror-wrap).
+    // A damaged capture (a record length runs past the file): tshark takes
+    // the file for a pcap variant with 24-byte record headers and reads
+    // nothing usable; vxtap reads it as the pcap its magic says, keeps the
+    // packets before the damage and reports the damaged record, as the
+    // replay issue requires.
     (
         "sv-bug-6875-01_fuzz.pcap",
-        "tshark drops the whole damaged file",
+        "tshark misreads the damaged file's record headers",
     ),
-    // IPv4 total length 0 (TSO): tshark's ip.len falls back to the reported
-    // length; vxtap uses the captured IP bytes; one frame differs by 1-3 bytes
-    // (Ethernet padding). Open: find tshark's exact rule.
-    (
-        "zeek-krb_kerberos_tso.pcapng",
-        "TSO zero total length: padding bytes",
-    ),
-    // Destination-options header with a malformed option (1st packet):
-    // tshark stops dissecting it and gives no ports; vxtap skips the header
-    // by its length and reads UDP ports. tshark's option validation is not
-    // reproduced yet.
-    (
-        "zeek-ipv6-mobility-dst-opts.pcap",
-        "malformed IPv6 option TLVs",
-    ),
-    // Fragments whose first fragment came more than 30 s before them
-    // (fragment id reuse across minutes): the oracle attributes them
-    // "anywhere in the input", vxtap's tracker forgets them. Open.
+    // Fragment ids reused minutes apart: the oracle keeps every first
+    // fragment for the whole input and lends its ports to a later fragment
+    // of the same id any time later; vxtap keeps a first fragment's ports
+    // for 300 s (memory is bounded), so the reused id's fragments have no
+    // ports.
     (
         "zeek-ipv6-reassembly-state-leak.pcap",
-        "fragment id reused minutes apart",
+        "first-fragment ports kept 300 s, not for the whole input",
+    ),
+    // IPv6 hop-by-hop/destination options whose TLVs run past their header
+    // (an unknown option with length 144 in a 24-byte header): tshark stops
+    // at the malformed header (protocol 17, ports 0); vxtap, like the Linux
+    // flow dissector and Suricata, skips the header by its length field and
+    // reads the UDP ports after it (and counts `ipv6_option_malformed`).
+    (
+        "zeek-ipv6-mobility-dst-opts.pcap",
+        "IPv6 options header skipped by its length, TLVs not trusted",
+    ),
+    (
+        "ipv6-option-overrun.pcap",
+        "IPv6 options header skipped by its length, TLVs not trusted",
+    ),
+    // VXLAN with the I flag clear: RFC 7348 makes the VNI invalid without
+    // it, so vxtap takes the datagram as the plain UDP packet it is (and
+    // counts the `vxlan_no_i_flag` anomaly); tshark decodes the VNI anyway.
+    ("vxlan-no-i-flag.pcap", "I flag required (RFC 7348)"),
+    // GENEVE version 1: RFC 8926 says unknown versions are not GENEVE;
+    // vxtap counts `geneve_bad_version` and keeps the plain UDP packet.
+    ("geneve-version1.pcap", "only GENEVE version 0 (RFC 8926)"),
+    // An ICMP error from the mirror target quoting a VXLAN packet: tshark
+    // dissects the quoted packet and the oracle takes the first VXLAN layer
+    // anywhere; vxtap counts the ICMP packet itself, which is what crossed
+    // the wire (a quoted packet is not mirrored traffic).
+    (
+        "vxlan-in-icmp-error.pcap",
+        "an ICMP error's quoted packet is not decapsulated",
     ),
 ];
 
@@ -217,4 +234,9 @@ fn geneve_captures_match_the_oracle() {
 #[test]
 fn plain_captures_match_the_oracle() {
     check_folder("plain");
+}
+
+#[test]
+fn crafted_captures_match_the_oracle() {
+    check_folder("crafted");
 }

@@ -166,7 +166,8 @@ impl CaptureFile {
                             Some(Frame {
                                 ts_ns,
                                 link: iface.link,
-                                data: epb.data,
+                                // `data` carries the block's 32-bit alignment padding.
+                                data: &epb.data[..(epb.caplen as usize).min(epb.data.len())],
                                 orig_len: epb.origlen,
                                 number: self.frames + 1,
                             })
@@ -181,7 +182,7 @@ impl CaptureFile {
                             Some(Frame {
                                 ts_ns: self.last_ts_ns,
                                 link,
-                                data: spb.data,
+                                data: &spb.data[..(spb.origlen as usize).min(spb.data.len())],
                                 orig_len: spb.origlen,
                                 number: self.frames + 1,
                             })
@@ -385,5 +386,48 @@ mod tests {
         assert_eq!(ts_to_ns(1_500_000, 1_000_000, 0), 1_500_000_000);
         assert_eq!(ts_to_ns(1024 + 512, 1024, 2), 3_500_000_000);
         assert_eq!(ts_to_ns(u64::MAX, 1, 0), u64::MAX);
+    }
+
+    /// A little-endian pcapng block: type, total length, body padded to 32 bits, length again.
+    fn ng_block(kind: u32, body: &[u8]) -> Vec<u8> {
+        let padded = body.len().div_ceil(4) * 4;
+        let total = (12 + padded) as u32;
+        let mut v = kind.to_le_bytes().to_vec();
+        v.extend_from_slice(&total.to_le_bytes());
+        v.extend_from_slice(body);
+        v.resize(8 + padded, 0);
+        v.extend_from_slice(&total.to_le_bytes());
+        v
+    }
+
+    #[test]
+    fn pcapng_frames_exclude_alignment_padding() {
+        let mut shb = 0x1A2B_3C4Du32.to_le_bytes().to_vec();
+        shb.extend_from_slice(&[1, 0, 0, 0]); // version 1.0
+        shb.extend_from_slice(&u64::MAX.to_le_bytes()); // section length unknown
+        let mut idb = 1u16.to_le_bytes().to_vec(); // Ethernet
+        idb.extend_from_slice(&[0, 0]);
+        idb.extend_from_slice(&0u32.to_le_bytes()); // snaplen
+        let mut bytes = ng_block(0x0A0D_0D0A, &shb);
+        bytes.extend(ng_block(1, &idb));
+        for caplen in [5u32, 4, 1] {
+            let mut epb = 0u32.to_le_bytes().to_vec(); // interface 0
+            epb.extend_from_slice(&0u32.to_le_bytes());
+            epb.extend_from_slice(&2_000_000u32.to_le_bytes()); // 2 s at µs resolution
+            epb.extend_from_slice(&caplen.to_le_bytes());
+            epb.extend_from_slice(&(caplen + 10).to_le_bytes());
+            epb.extend(std::iter::repeat_n(0xAB, caplen as usize));
+            bytes.extend(ng_block(6, &epb));
+        }
+        let (f, r) = read_all(&bytes);
+        r.unwrap();
+        assert_eq!(
+            f,
+            vec![
+                (1, 2_000_000_000, 5),
+                (2, 2_000_000_000, 4),
+                (3, 2_000_000_000, 1)
+            ]
+        );
     }
 }

@@ -79,19 +79,81 @@ impl DecapConfig {
     }
 }
 
-/// Decodes one captured frame.
+/// Decodes one frame captured whole (its on-wire length is its length).
 pub fn decode<'a>(
     cfg: &DecapConfig,
     link: LinkType,
     frame: &'a [u8],
+) -> Result<Packet<'a>, DecapError> {
+    decode_frame(cfg, link, frame, frame.len() as u32)
+}
+
+/// Decodes one captured frame whose on-wire length was `orig_len` (the
+/// capture may have kept fewer bytes). The on-wire length matters only for
+/// IPv4 headers with a zero total length (TSO/LRO captures), whose length
+/// is then what the frame had on the wire after the headers before it.
+pub fn decode_frame<'a>(
+    cfg: &DecapConfig,
+    link: LinkType,
+    frame: &'a [u8],
+    orig_len: u32,
 ) -> Result<Packet<'a>, DecapError> {
     let l2 = link::parse(link, frame).map_err(|e| match e {
         WireError::Truncated => DecapError::LinkTruncated,
         WireError::Malformed => DecapError::LinkMalformed,
     })?;
     let mut anomalies = Anomalies::default();
-    let outer = ip_layer(l2.ethertype, l2.payload, &mut anomalies, false)?;
+    let uncaptured = orig_len.saturating_sub(frame.len() as u32);
+    let outer = ip_layer(l2.ethertype, l2.payload, uncaptured, &mut anomalies, false)?;
 
+    // The mirror tunnel may itself travel in IP-in-IP (4in4, 6in4, …)
+    // between the mirror source and the target: look through up to
+    // MAX_IP_IN_IP such layers. If no tunnel is found behind them, the
+    // packet is the outermost IP packet, as it would be without them.
+    let mut carrier = outer;
+    let mut carrier_anomalies = anomalies;
+    for _ in 0..MAX_IP_IN_IP {
+        let et = match carrier.protocol {
+            proto::IPIP => ethertype::IPV4,
+            proto::IPV6 => ethertype::IPV6,
+            _ => break,
+        };
+        if matches!(carrier.frag, Frag::Later { .. }) {
+            break;
+        }
+        match ip_layer(
+            et,
+            carrier.l4,
+            carrier.uncaptured(),
+            &mut carrier_anomalies,
+            false,
+        ) {
+            Ok(l) => carrier = l,
+            Err(_) => break,
+        }
+    }
+    match mirror_tunnel(cfg, &carrier, &mut carrier_anomalies)? {
+        Some(inner) => Ok(inner),
+        None => {
+            // Why the UDP packet was not taken as a tunnel, if it nearly was.
+            anomalies.set(
+                carrier_anomalies.0 & (Anomalies::VXLAN_NO_I_FLAG | Anomalies::GENEVE_BAD_VERSION),
+            );
+            Ok(outer.into_packet(Tunnel::None, None, None, GwlbOptions::default(), anomalies))
+        }
+    }
+}
+
+/// Most IP-in-IP layers looked through before the mirror tunnel.
+const MAX_IP_IN_IP: usize = 2;
+
+/// The mirror tunnel's inner packet, when `outer` carries VXLAN or GENEVE
+/// on a configured port; `None` when it is not a tunnel packet at all.
+fn mirror_tunnel<'a>(
+    cfg: &DecapConfig,
+    outer: &IpLayer<'a>,
+    anomalies: &mut Anomalies,
+) -> Result<Option<Packet<'a>>, DecapError> {
     // A tunnel only behind a UDP header whose port says so, and never in a
     // later fragment (no UDP header there).
     if outer.protocol == proto::UDP && !matches!(outer.frag, Frag::Later { .. }) {
@@ -110,12 +172,14 @@ pub fn decode<'a>(
                         return inner_packet(
                             inner.ethertype,
                             inner.payload,
+                            outer.uncaptured(),
                             Tunnel::Vxlan,
                             vx.vni(),
                             outer.src,
                             GwlbOptions::default(),
-                            anomalies,
-                        );
+                            *anomalies,
+                        )
+                        .map(Some);
                     }
                     Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
                     // No I flag: not a VXLAN packet after all; a plain UDP flow.
@@ -139,12 +203,14 @@ pub fn decode<'a>(
                         return inner_packet(
                             et,
                             payload,
+                            outer.uncaptured(),
                             Tunnel::Geneve,
                             g.vni(),
                             outer.src,
                             gwlb,
-                            anomalies,
-                        );
+                            *anomalies,
+                        )
+                        .map(Some);
                     }
                     Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
                     Err(WireError::Malformed) => anomalies.set(Anomalies::GENEVE_BAD_VERSION),
@@ -152,23 +218,26 @@ pub fn decode<'a>(
             }
         }
     }
-    Ok(outer.into_packet(Tunnel::None, None, None, GwlbOptions::default(), anomalies))
+    Ok(None)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn inner_packet<'a>(
     ethertype: u16,
     payload: &'a [u8],
+    uncaptured: u32,
     tunnel: Tunnel,
     vni: u32,
     mirror_src: Addr,
     gwlb: GwlbOptions,
     mut anomalies: Anomalies,
 ) -> Result<Packet<'a>, DecapError> {
-    let ip = ip_layer(ethertype, payload, &mut anomalies, true)?;
+    let ip = ip_layer(ethertype, payload, uncaptured, &mut anomalies, true)?;
     Ok(ip.into_packet(tunnel, Some(vni), Some(mirror_src), gwlb, anomalies))
 }
 
 /// The IP layer of one level (outer or inner).
+#[derive(Clone, Copy)]
 struct IpLayer<'a> {
     src: Addr,
     dst: Addr,
@@ -180,6 +249,12 @@ struct IpLayer<'a> {
 }
 
 impl<'a> IpLayer<'a> {
+    /// Bytes of this IP packet that were on the wire but not captured (what
+    /// a tunnel inside it misses at its end).
+    fn uncaptured(&self) -> u32 {
+        self.ip_len.saturating_sub(self.ip.len() as u32)
+    }
+
     fn into_packet(
         self,
         tunnel: Tunnel,
@@ -192,7 +267,9 @@ impl<'a> IpLayer<'a> {
             transport::Ports::default()
         } else {
             let p = transport::ports(self.protocol, self.l4);
-            if transport::has_ports(self.protocol) && self.l4.len() < 4 {
+            if transport::has_ports(self.protocol)
+                && self.l4.len() < transport::ports_need(self.protocol)
+            {
                 anomalies.set(Anomalies::TRANSPORT_TRUNCATED);
             }
             p
@@ -217,9 +294,12 @@ impl<'a> IpLayer<'a> {
     }
 }
 
+/// `uncaptured`: bytes that followed `bytes` on the wire but were not
+/// captured.
 fn ip_layer<'a>(
     ethertype: u16,
     bytes: &'a [u8],
+    uncaptured: u32,
     anomalies: &mut Anomalies,
     inner: bool,
 ) -> Result<IpLayer<'a>, DecapError> {
@@ -230,9 +310,10 @@ fn ip_layer<'a>(
                 // The header itself is cut: no trustworthy flow (tshark skips it too).
                 return Err(DecapError::IpTruncated);
             }
-            // A zero total length (TSO/LRO captures): the captured IP bytes.
+            // A zero total length (TSO/LRO captures): everything that
+            // followed the IP header's start on the wire.
             let total = match v4.total_len() as u32 {
-                0 => bytes.len() as u32,
+                0 => (bytes.len() as u32).saturating_add(uncaptured),
                 n => n,
             };
             if total as usize > bytes.len() {
@@ -249,11 +330,7 @@ fn ip_layer<'a>(
             } else {
                 Frag::None
             };
-            let end = if total == 0 {
-                bytes.len()
-            } else {
-                (total as usize).min(bytes.len())
-            };
+            let end = (total as usize).min(bytes.len());
             Ok(IpLayer {
                 src: v4.src(),
                 dst: v4.dst(),
@@ -269,6 +346,9 @@ fn ip_layer<'a>(
             let w = v6.walk();
             if w.cut {
                 anomalies.set(Anomalies::IP_OPTIONS_TRUNCATED);
+            }
+            if w.bad_option {
+                anomalies.set(Anomalies::IPV6_OPTION_MALFORMED);
             }
             let len = v6.packet_len();
             if len as usize > bytes.len() {

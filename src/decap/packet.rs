@@ -100,9 +100,11 @@ impl Anomalies {
     pub const GENEVE_OPTIONS_MALFORMED: u16 = 1 << 5;
     /// UDP to a GENEVE port with another version: taken as plain UDP.
     pub const GENEVE_BAD_VERSION: u16 = 1 << 6;
+    /// An IPv6 option ran past its extension header: the walk stopped there.
+    pub const IPV6_OPTION_MALFORMED: u16 = 1 << 7;
 
     /// Counter labels, in bit order.
-    pub const LABELS: [&'static str; 7] = [
+    pub const LABELS: [&'static str; 8] = [
         "capture_truncated",
         "ip_options_truncated",
         "transport_truncated",
@@ -110,6 +112,7 @@ impl Anomalies {
         "vxlan_no_i_flag",
         "geneve_options_malformed",
         "geneve_bad_version",
+        "ipv6_option_malformed",
     ];
 
     /// Sets a bit.

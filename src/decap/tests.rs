@@ -73,13 +73,17 @@ fn vxlan_mirror_packet() {
 
 #[test]
 fn truncated_mirror_packet_keeps_ip_length() {
-    // Session packet length 54: inner frame cut inside the TCP header, after the flags.
+    // Inner frame cut inside the TCP header, after the window field.
     let inner = inner_tcp(true, &[0u8; 1000]);
-    let frame = vxlan_wrap(&inner[..14 + 20 + 14], 1, [10, 0, 1, 10]);
+    let frame = vxlan_wrap(&inner[..14 + 20 + 16], 1, [10, 0, 1, 10]);
     let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
     assert_eq!(p.ip_len, 1040);
     assert_eq!(p.tcp_flags, Some(0x02));
     assert!(p.anomalies.has(Anomalies::CAPTURE_TRUNCATED));
+    // Cut after the flags byte but inside the window: ports, no flags.
+    let frame = vxlan_wrap(&inner[..14 + 20 + 14], 1, [10, 0, 1, 10]);
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!((p.dst_port, p.tcp_flags), (443, None));
     // Cut inside the ports: ports 0, still counted.
     let frame = vxlan_wrap(&inner[..14 + 20 + 3], 1, [10, 0, 1, 10]);
     let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
@@ -194,6 +198,92 @@ fn truncated_tunnel_headers() {
         decode(&DecapConfig::default(), LinkType::Ethernet, cut).unwrap_err(),
         DecapError::InnerLinkTruncated
     );
+}
+
+#[test]
+fn vxlan_behind_ip_in_ip() {
+    // VXLAN inside a 6in4 tunnel (IPv4 protocol 41 → IPv6 → UDP 4789).
+    let inner = inner_tcp(true, b"");
+    let mut vx = vec![0x08, 0, 0, 0, 0, 0, 22, 0];
+    vx.extend_from_slice(&inner);
+    let mut v6 = Vec::new();
+    PacketBuilder::ipv6([0x20; 16], [0x21; 16], 64)
+        .udp(65000, 4789)
+        .write(&mut v6, &vx)
+        .unwrap();
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_B, MAC_A)
+        .ipv4([203, 0, 113, 1], [203, 0, 113, 2], 64)
+        .write(&mut frame, etherparse::IpNumber(41), &v6)
+        .unwrap();
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!(
+        (p.tunnel, p.vni, p.dst_port),
+        (Tunnel::Vxlan, Some(22), 443)
+    );
+    assert_eq!(p.mirror_src, Some(Addr::v6([0x20; 16])));
+    // 6in4 carrying no tunnel: the outer packet, protocol 41.
+    let mut plain = Vec::new();
+    PacketBuilder::ipv6([0x20; 16], [0x21; 16], 64)
+        .udp(65000, 53)
+        .write(&mut plain, b"q")
+        .unwrap();
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_B, MAC_A)
+        .ipv4([203, 0, 113, 1], [203, 0, 113, 2], 64)
+        .write(&mut frame, etherparse::IpNumber(41), &plain)
+        .unwrap();
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!((p.tunnel, p.protocol, p.dst_port), (Tunnel::None, 41, 0));
+}
+
+#[test]
+fn zero_total_length_counts_the_wire_bytes() {
+    // TSO capture: IPv4 total length 0, frame captured to 200 of 2054 bytes.
+    let mut frame = inner_tcp(false, &[0x55; 2000]);
+    frame[16] = 0;
+    frame[17] = 0;
+    let orig = frame.len() as u32;
+    let cut = &frame[..200];
+    let p = decode_frame(&DecapConfig::default(), LinkType::Ethernet, cut, orig).unwrap();
+    assert_eq!(p.ip_len, orig - 14);
+    assert!(p.anomalies.has(Anomalies::CAPTURE_TRUNCATED));
+    // Captured whole: every byte after the Ethernet header.
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!(p.ip_len, orig - 14);
+}
+
+#[test]
+fn ipv6_zero_payload_length_and_bad_options() {
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv6([0x20; 16], [0x21; 16], 64)
+        .udp(40070, 53)
+        .write(&mut frame, b"q")
+        .unwrap();
+    // Payload length 0 without a jumbo option: an empty payload, no ports.
+    frame[18] = 0;
+    frame[19] = 0;
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!((p.protocol, p.ip_len, p.dst_port), (17, 40, 0));
+
+    // A destination-options header whose option overruns it: walked over by
+    // its length (ports read), the anomaly counted.
+    let mut ext = vec![17, 0, 0x01, 0x00, 0xca, 0x90, 0, 0];
+    let mut udp = Vec::new();
+    PacketBuilder::ipv6([0x20; 16], [0x21; 16], 64)
+        .udp(40070, 53)
+        .write(&mut udp, b"q")
+        .unwrap();
+    ext.extend_from_slice(&udp[40..]);
+    let mut frame = Vec::new();
+    PacketBuilder::ethernet2(MAC_A, MAC_B)
+        .ipv6([0x20; 16], [0x21; 16], 64)
+        .write(&mut frame, etherparse::IpNumber(60), &ext)
+        .unwrap();
+    let p = decode(&DecapConfig::default(), LinkType::Ethernet, &frame).unwrap();
+    assert_eq!((p.protocol, p.src_port, p.dst_port), (17, 40070, 53));
+    assert!(p.anomalies.has(Anomalies::IPV6_OPTION_MALFORMED));
 }
 
 #[test]

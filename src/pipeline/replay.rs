@@ -212,7 +212,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
                 }
             };
             let mut emit = |p: PacketMeta| dispatcher.push(p);
-            match decap::decode(decap_cfg, link, frame.data) {
+            match decap::decode_frame(decap_cfg, link, frame.data, frame.orig_len) {
                 Ok(p) => {
                     counts.tunnels[p.tunnel as usize] += 1;
                     if p.anomalies.0 != 0 {

@@ -10,6 +10,10 @@ mod field {
     pub const DST: std::ops::Range<usize> = 24..40;
     pub const HEADER_LEN: usize = 40;
     pub const FRAG_HEADER_LEN: usize = 8;
+    /// Option type of the Jumbo Payload option (RFC 2675).
+    pub const OPT_JUMBO: u8 = 0xC2;
+    /// Option type of Pad1, the one option without a length byte.
+    pub const OPT_PAD1: u8 = 0;
 }
 
 /// Extension headers that are walked to find the transport protocol.
@@ -46,6 +50,44 @@ pub struct ExtWalk<'a> {
     pub transport: &'a [u8],
     /// Whether the walk stopped inside a truncated extension header.
     pub cut: bool,
+    /// Whether an options header (hop-by-hop or destination options) held
+    /// options that run past its end (walked over by its length anyway).
+    pub bad_option: bool,
+}
+
+/// Whether the TLV-encoded options of a hop-by-hop or destination-options
+/// header (`header` = the whole header, its 2 first bytes included) fit it.
+fn options_fit(header: &[u8]) -> bool {
+    let mut i = 2;
+    while i < header.len() {
+        if header[i] == field::OPT_PAD1 {
+            i += 1;
+            continue;
+        }
+        if i + 2 > header.len() {
+            return false;
+        }
+        i += 2 + header[i + 1] as usize;
+    }
+    i == header.len()
+}
+
+/// The Jumbo Payload length, when `after_fixed` starts with a hop-by-hop
+/// header carrying that option.
+fn jumbo_len(after_fixed: &[u8]) -> Option<u32> {
+    let len = (*after_fixed.get(1)? as usize + 1) * 8;
+    let header = after_fixed.get(..len)?;
+    let mut i = 2;
+    while i + 2 <= header.len() {
+        match header[i] {
+            field::OPT_PAD1 => i += 1,
+            field::OPT_JUMBO if header[i + 1] == 4 && i + 6 <= header.len() => {
+                return Some(be32(header, i + 2));
+            }
+            _ => i += 2 + header[i + 1] as usize,
+        }
+    }
+    None
 }
 
 impl<'a> Ipv6<'a> {
@@ -88,23 +130,31 @@ impl<'a> Ipv6<'a> {
         Addr::v6(b)
     }
 
+    /// The payload length: the header's field, or for a jumbogram (field 0
+    /// behind a hop-by-hop Jumbo Payload option) the option's length.
+    #[inline]
+    fn payload_len_full(&self) -> u32 {
+        match self.payload_len() {
+            0 if self.next_header() == nh::HOP_BY_HOP => {
+                jumbo_len(&self.buf[field::HEADER_LEN..]).unwrap_or(0)
+            }
+            n => n as u32,
+        }
+    }
+
     /// The original packet length: 40 + payload length.
     #[inline]
     pub fn packet_len(&self) -> u32 {
-        field::HEADER_LEN as u32 + self.payload_len() as u32
+        (field::HEADER_LEN as u32).saturating_add(self.payload_len_full())
     }
 
-    /// Captured bytes after the fixed header, bounded by the payload length
-    /// (a zero payload length, as in jumbograms, keeps what was captured).
+    /// Captured bytes after the fixed header, bounded by the payload length.
+    /// A zero payload length outside a jumbogram means an empty payload.
     #[inline]
     pub fn payload(&self) -> &'a [u8] {
         let rest = &self.buf[field::HEADER_LEN..];
-        let pl = self.payload_len() as usize;
-        if pl == 0 {
-            rest
-        } else {
-            &rest[..pl.min(rest.len())]
-        }
+        let pl = self.payload_len_full() as usize;
+        &rest[..pl.min(rest.len())]
     }
 
     /// Walks the extension headers.
@@ -112,6 +162,7 @@ impl<'a> Ipv6<'a> {
         let mut proto = self.next_header();
         let mut rest = self.payload();
         let mut fragment = None;
+        let mut bad_option = false;
         for _ in 0..MAX_EXT_HEADERS {
             match proto {
                 nh::HOP_BY_HOP | nh::ROUTING | nh::DEST_OPTS => {
@@ -121,6 +172,7 @@ impl<'a> Ipv6<'a> {
                             fragment,
                             transport: &[],
                             cut: true,
+                            bad_option,
                         };
                     }
                     let len = (rest[1] as usize + 1) * 8;
@@ -133,7 +185,14 @@ impl<'a> Ipv6<'a> {
                             fragment,
                             transport: &[],
                             cut: true,
+                            bad_option,
                         };
+                    }
+                    // Options that do not fit their header are counted, but
+                    // the header's length still says where the next one
+                    // starts (as the Linux flow dissector and Suricata walk).
+                    if proto != nh::ROUTING && !options_fit(&rest[..len]) {
+                        bad_option = true;
                     }
                     proto = rest[0];
                     rest = &rest[len..];
@@ -145,6 +204,7 @@ impl<'a> Ipv6<'a> {
                             fragment,
                             transport: &[],
                             cut: true,
+                            bad_option,
                         };
                     }
                     let off_m = be16(rest, 2);
@@ -161,6 +221,7 @@ impl<'a> Ipv6<'a> {
                             fragment,
                             transport: &[],
                             cut: false,
+                            bad_option,
                         };
                     }
                 }
@@ -170,6 +231,7 @@ impl<'a> Ipv6<'a> {
                         fragment,
                         transport: rest,
                         cut: false,
+                        bad_option,
                     };
                 }
             }
@@ -179,6 +241,7 @@ impl<'a> Ipv6<'a> {
             fragment,
             transport: &[],
             cut: true,
+            bad_option,
         }
     }
 }

@@ -6,10 +6,14 @@ use super::be16;
 pub mod proto {
     /// ICMP.
     pub const ICMP: u8 = 1;
+    /// IPv4 in IP (RFC 2003).
+    pub const IPIP: u8 = 4;
     /// TCP.
     pub const TCP: u8 = 6;
     /// UDP.
     pub const UDP: u8 = 17;
+    /// IPv6 in IP (6in4, RFC 4213).
+    pub const IPV6: u8 = 41;
     /// ICMPv6.
     pub const ICMPV6: u8 = 58;
     /// SCTP.
@@ -30,7 +34,14 @@ pub mod tcp_flag {
 
 mod field {
     pub const PORTS_LEN: usize = 4;
+    pub const TCP_DATA_OFFSET: usize = 12;
     pub const TCP_FLAGS: usize = 13;
+    /// TCP flags are trusted once the header is captured through the window
+    /// field (as tshark reports them): a 13- or 14-byte stub is too little
+    /// to tell a header from noise.
+    pub const TCP_FLAGS_NEED: usize = 16;
+    /// SCTP's common header: ports, verification tag and checksum.
+    pub const SCTP_COMMON_LEN: usize = 12;
 }
 
 /// What the flow path needs from a transport header.
@@ -50,14 +61,29 @@ pub fn has_ports(protocol: u8) -> bool {
     matches!(protocol, proto::TCP | proto::UDP | proto::SCTP)
 }
 
+/// The captured bytes a header of `protocol` needs before its ports are read.
+#[inline]
+pub fn ports_need(protocol: u8) -> usize {
+    if protocol == proto::SCTP {
+        field::SCTP_COMMON_LEN
+    } else {
+        field::PORTS_LEN
+    }
+}
+
 /// Reads ports (and TCP flags) from the captured transport bytes. Protocols
-/// without ports, and headers cut before their ports, give ports 0.
+/// without ports, and headers cut before their ports (SCTP: before the end
+/// of its 12-byte common header), give ports 0. TCP flags need 16 captured
+/// bytes and a data offset of at least 5 words; otherwise they are absent.
 #[inline]
 pub fn ports(protocol: u8, l4: &[u8]) -> Ports {
-    if !has_ports(protocol) || l4.len() < field::PORTS_LEN {
+    if !has_ports(protocol) || l4.len() < ports_need(protocol) {
         return Ports::default();
     }
-    let tcp_flags = if protocol == proto::TCP && l4.len() > field::TCP_FLAGS {
+    let tcp_flags = if protocol == proto::TCP
+        && l4.len() >= field::TCP_FLAGS_NEED
+        && l4[field::TCP_DATA_OFFSET] >> 4 >= 5
+    {
         Some(l4[field::TCP_FLAGS])
     } else {
         None
@@ -91,13 +117,21 @@ mod tests {
     #[test]
     fn tcp_ports_and_flags() {
         // TCP SYN-ACK header head from port 80 to 55079.
-        let h = [0x00, 0x50, 0xd7, 0x27, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x12];
+        let h = [
+            0x00, 0x50, 0xd7, 0x27, 0, 0, 0, 1, 0, 0, 0, 1, 0x50, 0x12, 0xff, 0xff,
+        ];
         let p = ports(proto::TCP, &h);
         assert_eq!((p.src, p.dst, p.tcp_flags), (80, 55079, Some(0x12)));
         assert_eq!(aws_tcp_flags(0x12), 18);
-        // Cut before the flags byte: ports but no flags.
-        assert_eq!(ports(proto::TCP, &h[..13]).tcp_flags, None);
+        // Cut before the window ends: ports but no flags, even with the
+        // flags byte captured.
+        assert_eq!(ports(proto::TCP, &h[..15]).tcp_flags, None);
+        assert_eq!(ports(proto::TCP, &h[..15]).dst, 55079);
         assert_eq!(ports(proto::TCP, &h[..3]), Ports::default());
+        // A data offset below 5 words is no TCP header: no flags.
+        let mut bad = h;
+        bad[12] = 0x30;
+        assert_eq!(ports(proto::TCP, &bad).tcp_flags, None);
     }
 
     #[test]
@@ -112,6 +146,10 @@ mod tests {
     #[test]
     fn portless_protocols() {
         assert_eq!(ports(proto::ICMP, &[8, 0, 1, 2, 3, 4]), Ports::default());
-        assert_eq!(ports(proto::SCTP, &[0, 1, 0, 2]).dst, 2);
+        let sctp = [0, 1, 0, 2, 0xde, 0xad, 0xbe, 0xef, 0, 0, 0, 0];
+        assert_eq!(ports(proto::SCTP, &sctp).dst, 2);
+        // SCTP ports only with the whole common header.
+        assert_eq!(ports(proto::SCTP, &sctp[..11]), Ports::default());
+        assert_eq!(ports(proto::UDP, &sctp[..4]).dst, 2);
     }
 }

@@ -233,9 +233,11 @@ def vxlan_cases():
     write_pcap("vxlan-vlan-tags.pcap", [(ts(11), outer_tagged), (ts(11, 1), vx_outer(inner_q, vni=5)),
                                         (ts(11, 2), vx_outer(inner_qinq, vni=5)),
                                         (ts(11, 3), vx_outer(inner_3, vni=5))])
-    # VXLAN with the I flag clear / reserved bits set (tshark still decodes the VNI)
+    # VXLAN with the I flag clear (tshark still decodes the VNI; vxtap, following RFC 7348,
+    # takes it as plain UDP: a file of its own, a known difference)
+    write_pcap("vxlan-no-i-flag.pcap", [(ts(12), vx_outer(inner, vni=6, flags=0x00))])
+    # VXLAN with reserved bits set
     write_pcap("vxlan-flags.pcap", [
-        (ts(12), vx_outer(inner, vni=6, flags=0x00)),
         (ts(12, 1), eth(ipv4("10.0.1.10", "10.0.0.100", 17,
                              udp(65410, 4789, vxlan(6, inner, flags=0x0C, reserved1=b"\x01\x02\x03",
                                                     reserved2=0x44)), ident=0, ttl=255))),
@@ -266,8 +268,10 @@ def vxlan_cases():
     # oracle decapsulates at the first VXLAN layer wherever it is in the stack
     syn = eth(tcp4(40200, 80, SYN))
     vx = ipv4("10.0.1.10", "10.0.0.100", 17, udp(65408, 4789, vxlan(21, syn)), ident=0, ttl=255)
-    write_pcap("vxlan-quoted-and-6in4.pcap", [
+    write_pcap("vxlan-in-icmp-error.pcap", [
         (ts(16), eth(ipv4("10.0.0.100", "10.0.1.10", 1, icmp(3, 3, vx)))),
+    ])
+    write_pcap("vxlan-in-6in4.pcap", [
         (ts(16, 1), eth(ipv4("203.0.113.1", "203.0.113.2", 41,
                              ipv6("2001:db8::1", "2001:db8::2", 17, udp(65000, 4789, vxlan(22, syn)))))),
     ])
@@ -286,11 +290,11 @@ def geneve_cases():
         (ts(20, 4), g(tcp4(40023, 443, SYN), 0x0800, options=opts, oam=True, crit=True)),
     ]
     write_pcap("geneve-payloads.pcap", pk)
+    # version 1 (tshark decodes it; vxtap, following RFC 8926, takes it as plain UDP)
+    write_pcap("geneve-version1.pcap", [(ts(21, 1), g(tcp4(40025, 443, SYN), 0x0800, version=1))])
     write_pcap("geneve-odd-headers.pcap", [
         # option length (in 4-byte words) pointing past the end of the packet
         (ts(21), g(tcp4(40024, 443, SYN), 0x0800, opt_len_words=63)),
-        # version 1
-        (ts(21, 1), g(tcp4(40025, 443, SYN), 0x0800, version=1)),
         # GENEVE carrying VXLAN carrying TCP: only the first level is decapsulated
         (ts(21, 2), g(ipv4(A4, B4, 17, udp(65000, 4789, vxlan(3, eth(tcp4(40026, 80, SYN))))), 0x0800, vni=12)),
         # an inner frame that is cut inside the IP header
@@ -354,10 +358,14 @@ def ipv6_ext_cases():
     rt0 = ext(17, b"\x00\x00" + b"\0" * 4 + ip6a("2001:db8::99"))             # type 0, 1 address
     rt0_to_dst = ext(60, b"\x00\x00" + b"\0" * 4 + ip6a("2001:db8::98"))
     dst = ext(17, b"\x01\x02\x00\x00")
-    write_pcap("ipv6-ext-headers.pcap", [
-        (ts(50), eth(ipv6(A6, B6, 0, hbh + u), etype=0x86DD)),
+    # an option running past its header (HBH, DO): tshark stops there (ports 0); vxtap, like
+    # the Linux flow dissector and Suricata, skips the header by its length (a known difference)
+    write_pcap("ipv6-option-overrun.pcap", [
         (ts(50, 1), eth(ipv6(A6, B6, 0, bad_opt + u), etype=0x86DD)),
         (ts(50, 2), eth(ipv6(A6, B6, 60, bad_opt + u), etype=0x86DD)),
+    ])
+    write_pcap("ipv6-ext-headers.pcap", [
+        (ts(50), eth(ipv6(A6, B6, 0, hbh + u), etype=0x86DD)),
         (ts(50, 3), eth(ipv6(A6, B6, 43, rt0 + u), etype=0x86DD)),
         (ts(50, 4), eth(ipv6(A6, B6, 0, ext(43, b"\x01\x02\x00\x00") + rt0_to_dst + dst + u), etype=0x86DD)),  # HBH, RH, DO
         (ts(50, 5), eth(ipv6(A6, B6, 0, ext(58, b"\x05\x02\x00\x00") + icmp6(143, 0)), etype=0x86DD)),  # MLDv2 behind HBH
