@@ -118,6 +118,10 @@ pub struct OutputSection {
     pub log_format: Option<String>,
     /// Uncompressed bytes after which a delivery file is closed early (default 64 MiB).
     pub max_file_bytes: Option<u64>,
+    /// Objects written: `text` (default), `parquet` or `both`.
+    pub format: Option<crate::output::OutputFormat>,
+    /// Hive-compatible partition directories (default false).
+    pub hive_partitions: Option<bool>,
 }
 
 /// One `[[session]]`: what AWS knows about a mirror session's source ENI.

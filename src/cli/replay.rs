@@ -25,6 +25,14 @@ pub struct ReplayArgs {
     /// Print the header and records on standard output instead.
     #[arg(long)]
     pub stdout: bool,
+    /// Objects written under --out: AWS's gzip text, Parquet in AWS's Parquet
+    /// schema, or both. Default: config, else text.
+    #[arg(long, value_enum, conflicts_with = "stdout")]
+    pub output_format: Option<crate::output::OutputFormat>,
+    /// Hive-compatible partitions under --out
+    /// (AWSLogs/aws-account-id=…/aws-service=vpcflowlogs/aws-region=…/year=…/month=…/day=…/).
+    #[arg(long, conflicts_with = "stdout")]
+    pub hive_partitions: bool,
     /// Aggregation interval in seconds, 1-600 (AWS: 60 or 600). Default: config or 600.
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub interval: Option<u64>,
@@ -130,6 +138,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             .or(cfg.output.max_file_bytes)
             .unwrap_or(64 << 20),
         progress: !args.quiet,
+        output_format: args.output_format.or(cfg.output.format).unwrap_or_default(),
+        hive: args.hive_partitions || cfg.output.hive_partitions.unwrap_or(false),
     };
     let metrics = Metrics::new();
     let report = replay(&opts, &metrics)?;

@@ -55,6 +55,44 @@ pub trait Delivery: Send {
     fn files(&self) -> u64;
 }
 
+/// Creates `root` and checks that it is writable, so an unusable output
+/// fails before any packet is read.
+pub(crate) fn probe_dir(root: &Path) -> Result<(), DeliveryError> {
+    let io = |source| DeliveryError::Io {
+        path: root.to_owned(),
+        source,
+    };
+    std::fs::create_dir_all(root).map_err(io)?;
+    let probe = root.join(".vxtap-write-test.tmp");
+    File::create(&probe).map_err(io)?;
+    std::fs::remove_file(&probe).map_err(io)
+}
+
+/// Two deliveries fed the same records (text and Parquet objects side by side).
+pub struct Tee(pub Box<dyn Delivery>, pub Box<dyn Delivery>);
+
+impl Delivery for Tee {
+    fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
+        self.0.write(records)?;
+        self.1.write(records)
+    }
+
+    fn finish(&mut self) -> Result<(), DeliveryError> {
+        let a = self.0.finish();
+        let b = self.1.finish();
+        a.and(b)
+    }
+
+    /// Records of the first delivery (both receive the same records).
+    fn records(&self) -> u64 {
+        self.0.records()
+    }
+
+    fn files(&self) -> u64 {
+        self.0.files() + self.1.files()
+    }
+}
+
 /// Header + records on standard output.
 pub struct StdoutSink {
     format: LogFormat,
@@ -123,11 +161,71 @@ impl Delivery for StdoutSink {
     }
 }
 
+/// The flow log a record belongs to: account, region and flow-log id name
+/// its objects' directory and file names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-struct Group {
-    account: String,
-    region: String,
-    flow_log_id: String,
+pub(crate) struct Group {
+    pub(crate) account: String,
+    pub(crate) region: String,
+    pub(crate) flow_log_id: String,
+}
+
+impl Group {
+    /// The group of a session (defaults when the config gives none).
+    pub(crate) fn of(meta: &crate::config::SessionMeta) -> Self {
+        Group {
+            account: meta
+                .account_id
+                .clone()
+                .unwrap_or_else(|| UNKNOWN_ACCOUNT.into()),
+            region: meta.region.clone().unwrap_or_else(|| UNKNOWN_REGION.into()),
+            flow_log_id: meta
+                .flow_log_id
+                .clone()
+                .unwrap_or_else(|| DEFAULT_FLOW_LOG_ID.into()),
+        }
+    }
+
+    /// The directory of this group's objects for day `t`: AWS's plain
+    /// layout `AWSLogs/{account}/vpcflowlogs/{region}/{yyyy}/{mm}/{dd}` or,
+    /// with `hive`, `AWSLogs/aws-account-id={account}/aws-service=vpcflowlogs/aws-region={region}/year={yyyy}/month={mm}/day={dd}`.
+    pub(crate) fn dir(&self, root: &Path, t: DateTime<Utc>, hive: bool) -> PathBuf {
+        let base = root.join("AWSLogs");
+        if hive {
+            base.join(format!("aws-account-id={}", self.account))
+                .join("aws-service=vpcflowlogs")
+                .join(format!("aws-region={}", self.region))
+                .join(format!("year={:04}", t.year()))
+                .join(format!("month={:02}", t.month()))
+                .join(format!("day={:02}", t.day()))
+        } else {
+            base.join(&self.account)
+                .join("vpcflowlogs")
+                .join(&self.region)
+                .join(format!("{:04}", t.year()))
+                .join(format!("{:02}", t.month()))
+                .join(format!("{:02}", t.day()))
+        }
+    }
+
+    /// `{account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}{suffix}`
+    /// with an 8-hex-digit hash of group, slot and `sequence`.
+    pub(crate) fn file_name(&self, t: DateTime<Utc>, sequence: u64, suffix: &str) -> String {
+        let hash = {
+            use std::hash::{BuildHasher, Hash, Hasher};
+            let mut h = rustc_hash::FxBuildHasher.build_hasher();
+            (self, t.timestamp(), sequence).hash(&mut h);
+            (h.finish() as u32) ^ ((h.finish() >> 32) as u32)
+        };
+        format!(
+            "{}_vpcflowlogs_{}_{}_{}_{:08x}{suffix}",
+            self.account,
+            self.region,
+            self.flow_log_id,
+            t.format("%Y%m%dT%H%MZ"),
+            hash
+        )
+    }
 }
 
 struct OpenFile {
@@ -143,6 +241,7 @@ pub struct S3Layout {
     format: LogFormat,
     sessions: SessionMap,
     max_file_bytes: u64,
+    hive: bool,
     open: HashMap<(Group, u64), OpenFile>,
     sequence: u64,
     line: String,
@@ -160,19 +259,13 @@ impl S3Layout {
         sessions: SessionMap,
         max_file_bytes: u64,
     ) -> Result<Self, DeliveryError> {
-        let io = |source| DeliveryError::Io {
-            path: root.to_owned(),
-            source,
-        };
-        std::fs::create_dir_all(root).map_err(io)?;
-        let probe = root.join(".vxtap-write-test.tmp");
-        File::create(&probe).map_err(io)?;
-        std::fs::remove_file(&probe).map_err(io)?;
+        probe_dir(root)?;
         Ok(S3Layout {
             root: root.to_owned(),
             format,
             sessions,
             max_file_bytes,
+            hive: false,
             open: HashMap::new(),
             sequence: 0,
             line: String::new(),
@@ -182,36 +275,22 @@ impl S3Layout {
         })
     }
 
+    /// Writes Hive-compatible partition directories
+    /// (`aws-account-id=…/aws-service=vpcflowlogs/…/day=…`) instead of AWS's plain layout.
+    pub fn with_hive(mut self, hive: bool) -> Self {
+        self.hive = hive;
+        self
+    }
+
     fn open_file(&mut self, group: &Group, slot: u64) -> Result<OpenFile, DeliveryError> {
         let t: DateTime<Utc> = DateTime::from_timestamp(slot as i64, 0).unwrap_or_default();
-        let dir = self
-            .root
-            .join("AWSLogs")
-            .join(&group.account)
-            .join("vpcflowlogs")
-            .join(&group.region)
-            .join(format!("{:04}", t.year()))
-            .join(format!("{:02}", t.month()))
-            .join(format!("{:02}", t.day()));
+        let dir = group.dir(&self.root, t, self.hive);
         std::fs::create_dir_all(&dir).map_err(|source| DeliveryError::Io {
             path: dir.clone(),
             source,
         })?;
         self.sequence += 1;
-        let hash = {
-            use std::hash::{BuildHasher, Hash, Hasher};
-            let mut h = rustc_hash::FxBuildHasher.build_hasher();
-            (group, slot, self.sequence).hash(&mut h);
-            (h.finish() as u32) ^ ((h.finish() >> 32) as u32)
-        };
-        let name = format!(
-            "{}_vpcflowlogs_{}_{}_{}_{:08x}.log.gz",
-            group.account,
-            group.region,
-            group.flow_log_id,
-            t.format("%Y%m%dT%H%MZ"),
-            hash
-        );
+        let name = group.file_name(t, self.sequence, ".log.gz");
         let path = dir.join(&name);
         let tmp = dir.join(format!(".{name}.tmp"));
         let file = File::create(&tmp).map_err(|source| DeliveryError::Io {
@@ -277,17 +356,7 @@ impl Delivery for S3Layout {
     fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
         for r in records {
             let meta = self.sessions.lookup(r.vni, r.mirror_src);
-            let group = Group {
-                account: meta
-                    .account_id
-                    .clone()
-                    .unwrap_or_else(|| UNKNOWN_ACCOUNT.into()),
-                region: meta.region.clone().unwrap_or_else(|| UNKNOWN_REGION.into()),
-                flow_log_id: meta
-                    .flow_log_id
-                    .clone()
-                    .unwrap_or_else(|| DEFAULT_FLOW_LOG_ID.into()),
-            };
+            let group = Group::of(meta);
             self.line.clear();
             self.format.render(r, meta, &mut self.line);
             let slot = r.end() / FILE_PERIOD * FILE_PERIOD;

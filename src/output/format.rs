@@ -79,6 +79,11 @@ impl LogFormat {
         &self.fields
     }
 
+    /// The `version` value written in records (highest version among the fields).
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
     /// The header line AWS writes at the top of each S3 object.
     pub fn header(&self) -> String {
         self.fields

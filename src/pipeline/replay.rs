@@ -16,7 +16,7 @@ use crate::dispatch::frag::FragTracker;
 use crate::dispatch::{Backpressure, Dispatcher};
 use crate::flow::{FlowConfig, FlowRecord, PacketMeta};
 use crate::metrics::Metrics;
-use crate::output::{Delivery, DeliveryError, LogFormat, S3Layout, StdoutSink};
+use crate::output::{Delivery, DeliveryError, LogFormat, OutputFormat, StdoutSink};
 use crate::wire::transport::proto;
 
 /// Where records go.
@@ -47,6 +47,10 @@ pub struct ReplayOptions {
     pub sink: Sink,
     /// Size at which a delivered file is closed early.
     pub max_file_bytes: u64,
+    /// Objects written under a directory sink (text, Parquet, both).
+    pub output_format: OutputFormat,
+    /// Hive-compatible partition directories under a directory sink.
+    pub hive: bool,
     /// Show a progress bar (only honoured on a terminal).
     pub progress: bool,
 }
@@ -114,12 +118,14 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
     // Fail on an unwritable output before reading any packet.
     let mut delivery: Box<dyn Delivery> = match &opts.sink {
         Sink::Stdout => Box::new(StdoutSink::new(opts.format.clone(), opts.sessions.clone())),
-        Sink::Dir(dir) => Box::new(S3Layout::new(
+        Sink::Dir(dir) => crate::output::open_dir(
             dir,
-            opts.format.clone(),
-            opts.sessions.clone(),
+            &opts.format,
+            &opts.sessions,
             opts.max_file_bytes,
-        )?),
+            opts.output_format,
+            opts.hive,
+        )?,
     };
     let files = expand_inputs(&opts.inputs)?;
     let workers = opts.workers.max(1);
