@@ -40,7 +40,7 @@ pub fn community_id(protocol: u8, src: Addr, dst: Addr, sport: u16, dport: u16) 
         sp = sport as u8 as u16;
     }
     let (mut a, mut b) = (src, dst);
-    let swap = !one_way && (a.bits > b.bits || (a.bits == b.bits && sp > dp));
+    let swap = !one_way && (a.bits() > b.bits() || (a.bits() == b.bits() && sp > dp));
     if swap {
         std::mem::swap(&mut a, &mut b);
         std::mem::swap(&mut sp, &mut dp);

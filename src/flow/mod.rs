@@ -9,5 +9,5 @@ mod table;
 
 pub use community_id::community_id;
 pub use key::{Endpoint, FlowKey};
-pub use record::FlowRecord;
+pub use record::{FlowRecord, RecordSink};
 pub use table::{FlowConfig, FlowStats, FlowTable, PacketMeta};

@@ -52,3 +52,18 @@ impl FlowRecord {
         self.last_ns / 1_000_000_000
     }
 }
+
+/// Where a flow table puts finished records. A worker sends them on in
+/// bounded chunks as they come, so flushing a whole window (or the table at
+/// the end) never piles every record up in memory at once.
+pub trait RecordSink {
+    /// Takes one finished record.
+    fn record(&mut self, r: FlowRecord);
+}
+
+impl RecordSink for Vec<FlowRecord> {
+    #[inline]
+    fn record(&mut self, r: FlowRecord) {
+        self.push(r);
+    }
+}

@@ -13,12 +13,12 @@
 
 use std::collections::BTreeMap;
 
-use hashbrown::HashMap;
+use hashbrown::{HashMap, HashTable};
 use rustc_hash::FxBuildHasher;
 
 use super::community_id::community_id;
 use super::key::{Endpoint, FlowKey};
-use super::record::FlowRecord;
+use super::record::{FlowRecord, RecordSink};
 use crate::decap::Tunnel;
 use crate::wire::Addr;
 use crate::wire::geneve::GwlbOptions;
@@ -175,7 +175,9 @@ type SlotRef = (u32, u32);
 #[derive(Debug)]
 pub struct FlowTable {
     cfg: FlowConfig,
-    index: HashMap<FlowKey, u32, FxBuildHasher>,
+    /// Slot numbers, found by their entry's key (the key lives once, in
+    /// the slot: 4 bytes of index per flow instead of a key copy).
+    index: HashTable<u32>,
     slots: Vec<Entry>,
     free: Vec<u32>,
     /// Window start → slots that got counters in that window.
@@ -195,7 +197,7 @@ impl FlowTable {
     pub fn new(cfg: FlowConfig) -> Self {
         FlowTable {
             cfg,
-            index: HashMap::with_capacity_and_hasher(cfg.max_flows.min(1 << 16), FxBuildHasher),
+            index: HashTable::with_capacity(cfg.max_flows.min(1 << 16)),
             slots: Vec::new(),
             free: Vec::new(),
             windows: BTreeMap::new(),
@@ -224,12 +226,14 @@ impl FlowTable {
 
     /// Accounts one packet; finished records are pushed to `out`.
     #[inline]
-    pub fn packet(&mut self, p: &PacketMeta, out: &mut Vec<FlowRecord>) {
+    pub fn packet(&mut self, p: &PacketMeta, out: &mut impl RecordSink) {
         let (key, dir) = p.key();
         let window = (p.ts_ns / NS) / self.cfg.interval * self.cfg.interval;
-        let idx = match self.index.get(&key) {
+        let hash = key_hash(&key);
+        let slots = &self.slots;
+        let idx = match self.index.find(hash, |&i| slots[i as usize].key == key) {
             Some(&i) => i,
-            None => self.insert(key, p, dir, out),
+            None => self.insert(key, hash, p, dir, out),
         };
         let e = &mut self.slots[idx as usize];
         if e.has_counters() && e.window != window {
@@ -265,9 +269,10 @@ impl FlowTable {
     fn insert(
         &mut self,
         key: FlowKey,
+        hash: u64,
         p: &PacketMeta,
         dir: usize,
-        out: &mut Vec<FlowRecord>,
+        out: &mut impl RecordSink,
     ) -> u32 {
         if self.index.len() >= self.cfg.max_flows {
             self.evict_one(out);
@@ -305,14 +310,16 @@ impl FlowTable {
                 (self.slots.len() - 1) as u32
             }
         };
-        self.index.insert(key, idx);
+        let slots = &self.slots;
+        self.index
+            .insert_unique(hash, idx, |&i| key_hash(&slots[i as usize].key));
         self.stats.flows_created += 1;
         idx
     }
 
     /// Frees the oldest flow: an idle one if any is parked, else the one
     /// in the oldest open window (its record leaves early).
-    fn evict_one(&mut self, out: &mut Vec<FlowRecord>) {
+    fn evict_one(&mut self, out: &mut impl RecordSink) {
         for map in [0, 1] {
             loop {
                 let bucket = if map == 0 {
@@ -344,7 +351,9 @@ impl FlowTable {
     fn remove(&mut self, idx: u32) {
         let e = &mut self.slots[idx as usize];
         e.live = false;
-        self.index.remove(&e.key);
+        if let Ok(found) = self.index.find_entry(key_hash(&e.key), |&i| i == idx) {
+            found.remove();
+        }
         self.free.push(idx);
     }
 
@@ -366,7 +375,7 @@ impl FlowTable {
 
     /// Advances capture time: flushes windows that ended more than the
     /// grace period ago and frees idle flows.
-    pub fn advance(&mut self, now_ns: u64, out: &mut Vec<FlowRecord>) {
+    pub fn advance(&mut self, now_ns: u64, out: &mut impl RecordSink) {
         if now_ns <= self.clock_ns {
             return;
         }
@@ -421,7 +430,7 @@ impl FlowTable {
         generation: u32,
         window: u64,
         now: u64,
-        out: &mut Vec<FlowRecord>,
+        out: &mut impl RecordSink,
     ) {
         let timeout = {
             let e = &self.slots[idx as usize];
@@ -446,7 +455,7 @@ impl FlowTable {
     }
 
     /// End of input: every record still open leaves the table.
-    pub fn finish(&mut self, out: &mut Vec<FlowRecord>) {
+    pub fn finish(&mut self, out: &mut impl RecordSink) {
         for (_, mut l) in self.late.drain() {
             emit(&mut l, out, &mut self.stats);
         }
@@ -464,6 +473,13 @@ impl FlowTable {
         self.slots.clear();
         self.free.clear();
     }
+}
+
+/// The index hash of a flow key.
+#[inline]
+fn key_hash(key: &FlowKey) -> u64 {
+    use std::hash::BuildHasher;
+    FxBuildHasher.hash_one(key)
 }
 
 /// Adds one packet to an entry's direction counters and TCP state.
@@ -496,7 +512,7 @@ fn account(e: &mut Entry, dir: usize, p: &PacketMeta) {
 }
 
 /// Moves an entry's counters out as records (one per direction with packets).
-fn emit(e: &mut Entry, out: &mut Vec<FlowRecord>, stats: &mut FlowStats) {
+fn emit(e: &mut Entry, out: &mut impl RecordSink, stats: &mut FlowStats) {
     // The Community ID is the same for both directions; compute it once,
     // from the first packet's view for ICMP (type/code are not symmetric).
     let cid = match e.icmp {
@@ -518,7 +534,7 @@ fn emit(e: &mut Entry, out: &mut Vec<FlowRecord>, stats: &mut FlowStats) {
             continue;
         }
         let (s, t) = e.key.endpoints(dir);
-        out.push(FlowRecord {
+        out.record(FlowRecord {
             window: e.window,
             vni: (e.key.vni != super::key::NO_VNI).then_some(e.key.vni),
             mirror_src: e.mirror_src,

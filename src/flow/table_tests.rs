@@ -152,3 +152,11 @@ fn late_packets_merge_into_the_open_window() {
         (1, 2, 65, 70)
     );
 }
+
+#[test]
+fn entries_stay_compact() {
+    // bench/replay/flow-memory.sh measures the resident cost per flow
+    // (entry + index + bucket refs); these bound its largest parts.
+    assert!(std::mem::size_of::<FlowKey>() <= 48);
+    assert!(std::mem::size_of::<Entry>() <= 216);
+}

@@ -3,11 +3,42 @@
 use crossbeam_channel::Sender;
 
 use crate::dispatch::WorkerQueue;
-use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable};
+use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable, RecordSink};
 use crate::metrics::Metrics;
 
 /// Records per message to the output thread.
 const RECORD_BATCH: usize = 1024;
+
+/// Sends records to the output thread in chunks of [`RECORD_BATCH`]; the
+/// bounded channel blocks when output falls behind, so at most a few
+/// chunks of records exist at once however many flows a flush ends.
+struct ChunkSender {
+    buf: Vec<FlowRecord>,
+    tx: Sender<Vec<FlowRecord>>,
+    /// The output thread is gone (its error is reported there).
+    closed: bool,
+}
+
+impl ChunkSender {
+    fn flush(&mut self) {
+        if self.buf.is_empty() || self.closed {
+            self.buf.clear();
+            return;
+        }
+        let full = std::mem::replace(&mut self.buf, Vec::with_capacity(RECORD_BATCH));
+        self.closed = self.tx.send(full).is_err();
+    }
+}
+
+impl RecordSink for ChunkSender {
+    #[inline]
+    fn record(&mut self, r: FlowRecord) {
+        self.buf.push(r);
+        if self.buf.len() >= RECORD_BATCH {
+            self.flush();
+        }
+    }
+}
 
 /// Runs one worker until its queue closes; returns its flow counters.
 pub fn run(
@@ -17,7 +48,11 @@ pub fn run(
     metrics: Metrics,
 ) -> FlowStats {
     let mut table = FlowTable::new(cfg);
-    let mut out: Vec<FlowRecord> = Vec::with_capacity(RECORD_BATCH);
+    let mut out = ChunkSender {
+        buf: Vec::with_capacity(RECORD_BATCH),
+        tx: records,
+        closed: false,
+    };
     let mut reported = FlowStats::default();
     let mut live = 0;
     let mut batches = 0u64;
@@ -26,13 +61,13 @@ pub fn run(
             table.packet(p, &mut out);
         }
         table.advance(batch.clock_ns, &mut out);
-        if out.len() >= RECORD_BATCH
-            || (!out.is_empty() && batch.packets.len() < crate::dispatch::BATCH_SIZE)
-        {
-            let full = std::mem::replace(&mut out, Vec::with_capacity(RECORD_BATCH));
-            if records.send(full).is_err() {
-                break; // the output thread failed; its error is reported
-            }
+        // A partial batch means the input slowed down: deliver what is
+        // ready instead of holding it for a full chunk.
+        if batch.packets.len() < crate::dispatch::BATCH_SIZE {
+            out.flush();
+        }
+        if out.closed {
+            break;
         }
         batch.packets.clear();
         let _ = queue.recycle.try_send(batch);
@@ -43,9 +78,7 @@ pub fn run(
         }
     }
     table.finish(&mut out);
-    if !out.is_empty() {
-        let _ = records.send(out);
-    }
+    out.flush();
     let stats = table.stats();
     publish(&metrics, stats, reported);
     publish_live(&metrics, 0, live);
