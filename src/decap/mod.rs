@@ -162,63 +162,150 @@ fn mirror_tunnel<'a>(
             let (sp, dp) = (crate::wire::be16(udp, 0), crate::wire::be16(udp, 2));
             let body = &udp[8..];
             if cfg.is_vxlan(dp) || cfg.is_vxlan(sp) {
-                match Vxlan::new_checked(body) {
-                    Ok(vx) => {
-                        if vx.reserved_nonzero() {
-                            anomalies.set(Anomalies::VXLAN_RESERVED_NONZERO);
-                        }
-                        let inner = ethernet::parse(vx.payload())
-                            .map_err(|_| DecapError::InnerLinkTruncated)?;
-                        return inner_packet(
-                            inner.ethertype,
-                            inner.payload,
-                            outer.uncaptured(),
-                            Tunnel::Vxlan,
-                            vx.vni(),
-                            outer.src,
-                            GwlbOptions::default(),
-                            *anomalies,
-                        )
-                        .map(Some);
-                    }
-                    Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
-                    // No I flag: not a VXLAN packet after all; a plain UDP flow.
-                    Err(WireError::Malformed) => anomalies.set(Anomalies::VXLAN_NO_I_FLAG),
-                }
+                return vxlan_payload(body, outer.uncaptured(), outer.src, anomalies);
             } else if cfg.is_geneve(dp) || cfg.is_geneve(sp) {
-                match Geneve::new_checked(body) {
-                    Ok(g) => {
-                        let (gwlb, ok) = g.gwlb();
-                        if !ok {
-                            anomalies.set(Anomalies::GENEVE_OPTIONS_MALFORMED);
-                        }
-                        let (et, payload) = match g.protocol() {
-                            ethertype::TEB => {
-                                let l2 = ethernet::parse(g.payload())
-                                    .map_err(|_| DecapError::InnerLinkTruncated)?;
-                                (l2.ethertype, l2.payload)
-                            }
-                            other => (other, g.payload()),
-                        };
-                        return inner_packet(
-                            et,
-                            payload,
-                            outer.uncaptured(),
-                            Tunnel::Geneve,
-                            g.vni(),
-                            outer.src,
-                            gwlb,
-                            *anomalies,
-                        )
-                        .map(Some);
-                    }
-                    Err(WireError::Truncated) => return Err(DecapError::TunnelTruncated),
-                    Err(WireError::Malformed) => anomalies.set(Anomalies::GENEVE_BAD_VERSION),
-                }
+                return geneve_payload(body, outer.uncaptured(), outer.src, anomalies);
             }
         }
     }
     Ok(None)
+}
+
+/// The mirror tunnel payload of a captured frame, as a tunnel socket would
+/// receive it: the tunnel kind, the outer source address and the outer UDP
+/// payload (VXLAN or GENEVE header first). `None` for frames without a
+/// tunnel port (plain packets, non-IP, later fragments, cut headers, mirror
+/// tunnels inside IP-in-IP). `vxtap send` replays captures with it.
+pub fn tunnel_payload<'a>(
+    cfg: &DecapConfig,
+    link: LinkType,
+    frame: &'a [u8],
+) -> Option<(Tunnel, Addr, &'a [u8])> {
+    let l2 = link::parse(link, frame).ok()?;
+    let outer = ip_layer(
+        l2.ethertype,
+        l2.payload,
+        0,
+        &mut Anomalies::default(),
+        false,
+    )
+    .ok()?;
+    if outer.protocol != proto::UDP || matches!(outer.frag, Frag::Later { .. }) {
+        return None;
+    }
+    let udp = outer.l4;
+    if udp.len() < 8 {
+        return None;
+    }
+    let (sp, dp) = (crate::wire::be16(udp, 0), crate::wire::be16(udp, 2));
+    let tunnel = if cfg.is_vxlan(dp) || cfg.is_vxlan(sp) {
+        Tunnel::Vxlan
+    } else if cfg.is_geneve(dp) || cfg.is_geneve(sp) {
+        Tunnel::Geneve
+    } else {
+        return None;
+    };
+    Some((tunnel, outer.src, &udp[8..]))
+}
+
+/// Decodes one UDP datagram's payload received on a tunnel socket: the
+/// kernel already stripped the outer Ethernet/IP/UDP, so the payload starts
+/// with the VXLAN or GENEVE header of the listener's `tunnel` kind, and the
+/// datagram's source address plays the outer source address's part
+/// (session lookup, flow-direction). A payload that is not a valid header
+/// of that kind is an error ([`DecapError::TunnelMalformed`]), not a plain
+/// UDP packet as in a capture, since nothing else arrives on that port.
+pub fn decode_datagram(
+    tunnel: Tunnel,
+    payload: &[u8],
+    mirror_src: Addr,
+) -> Result<Packet<'_>, DecapError> {
+    let mut anomalies = Anomalies::default();
+    let p = match tunnel {
+        Tunnel::Vxlan => vxlan_payload(payload, 0, mirror_src, &mut anomalies)?,
+        Tunnel::Geneve => geneve_payload(payload, 0, mirror_src, &mut anomalies)?,
+        Tunnel::None => None,
+    };
+    p.ok_or(DecapError::TunnelMalformed)
+}
+
+/// A VXLAN header and what it carries; `None` (anomaly set) when the I
+/// flag is missing, so the caller decides what the packet is.
+/// `uncaptured`: bytes of the carrying packet that were not captured.
+fn vxlan_payload<'a>(
+    body: &'a [u8],
+    uncaptured: u32,
+    mirror_src: Addr,
+    anomalies: &mut Anomalies,
+) -> Result<Option<Packet<'a>>, DecapError> {
+    match Vxlan::new_checked(body) {
+        Ok(vx) => {
+            if vx.reserved_nonzero() {
+                anomalies.set(Anomalies::VXLAN_RESERVED_NONZERO);
+            }
+            let inner =
+                ethernet::parse(vx.payload()).map_err(|_| DecapError::InnerLinkTruncated)?;
+            inner_packet(
+                inner.ethertype,
+                inner.payload,
+                uncaptured,
+                Tunnel::Vxlan,
+                vx.vni(),
+                mirror_src,
+                GwlbOptions::default(),
+                *anomalies,
+            )
+            .map(Some)
+        }
+        Err(WireError::Truncated) => Err(DecapError::TunnelTruncated),
+        // No I flag: not a VXLAN packet after all.
+        Err(WireError::Malformed) => {
+            anomalies.set(Anomalies::VXLAN_NO_I_FLAG);
+            Ok(None)
+        }
+    }
+}
+
+/// A GENEVE header and what it carries; `None` (anomaly set) for another
+/// version.
+fn geneve_payload<'a>(
+    body: &'a [u8],
+    uncaptured: u32,
+    mirror_src: Addr,
+    anomalies: &mut Anomalies,
+) -> Result<Option<Packet<'a>>, DecapError> {
+    match Geneve::new_checked(body) {
+        Ok(g) => {
+            let (gwlb, ok) = g.gwlb();
+            if !ok {
+                anomalies.set(Anomalies::GENEVE_OPTIONS_MALFORMED);
+            }
+            let (et, payload) = match g.protocol() {
+                ethertype::TEB => {
+                    let l2 =
+                        ethernet::parse(g.payload()).map_err(|_| DecapError::InnerLinkTruncated)?;
+                    (l2.ethertype, l2.payload)
+                }
+                other => (other, g.payload()),
+            };
+            inner_packet(
+                et,
+                payload,
+                uncaptured,
+                Tunnel::Geneve,
+                g.vni(),
+                mirror_src,
+                gwlb,
+                *anomalies,
+            )
+            .map(Some)
+        }
+        Err(WireError::Truncated) => Err(DecapError::TunnelTruncated),
+        Err(WireError::Malformed) => {
+            anomalies.set(Anomalies::GENEVE_BAD_VERSION);
+            Ok(None)
+        }
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -375,5 +462,7 @@ fn ip_layer<'a>(
     }
 }
 
+#[cfg(test)]
+mod datagram_tests;
 #[cfg(test)]
 mod tests;

@@ -155,11 +155,15 @@ pub enum DecapError {
     /// The IP header is invalid (version, header or total length).
     #[error("IP header malformed")]
     IpMalformed,
+    /// A datagram on a tunnel socket without a valid header of that
+    /// tunnel (VXLAN without the I flag, another GENEVE version).
+    #[error("tunnel header malformed")]
+    TunnelMalformed,
 }
 
 impl DecapError {
     /// Every variant, for registering counters up front.
-    pub const ALL: [DecapError; 8] = [
+    pub const ALL: [DecapError; 9] = [
         DecapError::LinkTruncated,
         DecapError::LinkMalformed,
         DecapError::NonIp,
@@ -168,6 +172,7 @@ impl DecapError {
         DecapError::NonIpInTunnel,
         DecapError::IpTruncated,
         DecapError::IpMalformed,
+        DecapError::TunnelMalformed,
     ];
 
     /// A stable snake_case label for metrics and the run summary.
@@ -181,6 +186,7 @@ impl DecapError {
             DecapError::NonIpInTunnel => "non_ip_in_tunnel",
             DecapError::IpTruncated => "ip_header_truncated",
             DecapError::IpMalformed => "ip_header_malformed",
+            DecapError::TunnelMalformed => "tunnel_malformed",
         }
     }
 
