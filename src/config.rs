@@ -3,7 +3,7 @@
 //! address) to AWS metadata. Every default is documented on its field;
 //! unknown keys are errors that name the key and line.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use hashbrown::HashMap;
@@ -59,6 +59,9 @@ pub struct Config {
     pub output: OutputSection,
     /// Worker threads (default: available cores).
     pub workers: Option<usize>,
+    /// The live appliance (`vxtap serve`).
+    #[serde(default)]
+    pub serve: ServeSection,
     /// Mirror sessions: `[[session]]` tables.
     #[serde(default, rename = "session")]
     pub sessions: Vec<SessionConfig>,
@@ -122,6 +125,91 @@ pub struct OutputSection {
     pub format: Option<crate::output::OutputFormat>,
     /// Hive-compatible partition directories (default false).
     pub hive_partitions: Option<bool>,
+    /// Where `vxtap serve` writes the S3 layout (default `out`; `replay` takes `--out`).
+    pub dir: Option<PathBuf>,
+}
+
+/// `[serve]`: listeners, threads, queues, HTTP and health thresholds of
+/// `vxtap serve`. Every default is on its field.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServeSection {
+    /// UDP listen addresses for VXLAN (default `["0.0.0.0:4789"]`; add
+    /// `"[::]:4789"` for IPv6).
+    #[serde(default = "default_vxlan_listen")]
+    pub vxlan: Vec<SocketAddr>,
+    /// UDP listen addresses for GENEVE (default `["0.0.0.0:6081"]`; `[]` for none).
+    #[serde(default = "default_geneve_listen")]
+    pub geneve: Vec<SocketAddr>,
+    /// `/metrics` and `/healthz` (default `0.0.0.0:9090`; also the NLB health-check port).
+    #[serde(default = "default_http")]
+    pub http: SocketAddr,
+    /// Sockets and receive threads per listen address, sharing the port
+    /// with SO_REUSEPORT (default 1).
+    #[serde(default = "one")]
+    pub receive_threads: usize,
+    /// Receive buffer asked for each socket, bytes (default 33554432 =
+    /// 32 MiB; the kernel caps it at net.core.rmem_max unless vxtap has
+    /// CAP_NET_ADMIN: see deploy/sysctl-vxtap.conf).
+    #[serde(default = "default_receive_buffer")]
+    pub receive_buffer_bytes: usize,
+    /// Batches of 256 packets each worker queue holds before the receiver
+    /// drops (counted as queue_full) (default 64).
+    #[serde(default = "default_queue_batches")]
+    pub queue_batches: usize,
+    /// Seconds a worker may sit on queued batches without progress before
+    /// /healthz says 503 (default 5).
+    #[serde(default = "default_stall")]
+    pub stall_seconds: u64,
+    /// Seconds the queues may stay full (dropping) before /healthz says 503
+    /// (default 5).
+    #[serde(default = "default_stall")]
+    pub queue_full_seconds: u64,
+    /// Most VNIs with their own vxtap_vni_* series; the rest count under
+    /// vni="other" (default 256).
+    #[serde(default = "default_vni_labels")]
+    pub max_vni_labels: usize,
+}
+
+fn default_vxlan_listen() -> Vec<SocketAddr> {
+    vec![SocketAddr::from(([0, 0, 0, 0], 4789))]
+}
+fn default_geneve_listen() -> Vec<SocketAddr> {
+    vec![SocketAddr::from(([0, 0, 0, 0], 6081))]
+}
+fn default_http() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 9090))
+}
+fn one() -> usize {
+    1
+}
+fn default_receive_buffer() -> usize {
+    32 << 20
+}
+fn default_queue_batches() -> usize {
+    crate::dispatch::QUEUE_BATCHES
+}
+fn default_stall() -> u64 {
+    5
+}
+fn default_vni_labels() -> usize {
+    256
+}
+
+impl Default for ServeSection {
+    fn default() -> Self {
+        ServeSection {
+            vxlan: default_vxlan_listen(),
+            geneve: default_geneve_listen(),
+            http: default_http(),
+            receive_threads: 1,
+            receive_buffer_bytes: default_receive_buffer(),
+            queue_batches: default_queue_batches(),
+            stall_seconds: default_stall(),
+            queue_full_seconds: default_stall(),
+            max_vni_labels: default_vni_labels(),
+        }
+    }
 }
 
 /// One `[[session]]`: what AWS knows about a mirror session's source ENI.
@@ -257,6 +345,31 @@ impl Config {
         }
         if cfg.workers == Some(0) {
             return Err(invalid("workers", "must be at least 1".into()));
+        }
+        let sv = &cfg.serve;
+        for (key, v, range) in [
+            ("serve.receive-threads", sv.receive_threads, 1..=64),
+            ("serve.queue-batches", sv.queue_batches, 1..=65_536),
+            (
+                "serve.receive-buffer-bytes",
+                sv.receive_buffer_bytes,
+                4096..=(1 << 31) - 1,
+            ),
+        ] {
+            if !range.contains(&v) {
+                return Err(invalid(
+                    key,
+                    format!("{v} is outside {}..={}", range.start(), range.end()),
+                ));
+            }
+        }
+        for (key, v) in [
+            ("serve.stall-seconds", sv.stall_seconds),
+            ("serve.queue-full-seconds", sv.queue_full_seconds),
+        ] {
+            if v == 0 {
+                return Err(invalid(key, "must be at least 1 second".into()));
+            }
         }
         if let Err(e) =
             crate::decap::DecapConfig::new(&cfg.decap.vxlan_ports, &cfg.decap.geneve_ports)

@@ -11,7 +11,8 @@
 //! ```text
 //! capture  → decap  → dispatch → flow  → output
 //! (files)    (wire)   (hash,     (table,  (flow-log text, S3 layout)
-//!                      batches)   records)
+//! receive             batches)   records)
+//! (sockets)
 //! ```
 #![deny(unsafe_code)]
 
@@ -25,4 +26,7 @@ pub mod flowlogs;
 pub mod metrics;
 pub mod output;
 pub mod pipeline;
+pub mod receive;
+pub mod send;
+pub mod serve;
 pub mod wire;

@@ -4,8 +4,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub mod config;
 pub mod flowlogs;
 pub mod replay;
+pub mod send;
+pub mod serve;
 
 /// vxtap: AWS traffic-mirroring inspection — VXLAN/GENEVE decapsulation, flow logs, IDS.
 #[derive(Debug, Parser)]
@@ -21,6 +24,12 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Read AWS VPC Flow Logs (S3 text, gzip, Parquet, CloudWatch): parse or summarise.
     Flowlogs(flowlogs::FlowlogsArgs),
+    /// Run the live appliance: receive VXLAN/GENEVE on UDP, write flow logs, serve /metrics and /healthz.
+    Serve(serve::ServeArgs),
+    /// Send a capture's mirror traffic as UDP datagrams (VXLAN/GENEVE as captured, plain packets wrapped).
+    Send(send::SendArgs),
+    /// Check a configuration file.
+    Config(config::ConfigArgs),
 }
 
 /// Parses the command line, runs the command and turns its result into an exit code.
@@ -29,6 +38,9 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Replay(args) => replay::run(args),
         Command::Flowlogs(args) => flowlogs::run(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Send(args) => send::run(args),
+        Command::Config(args) => config::run(args),
     };
     match result {
         Ok(code) => code,

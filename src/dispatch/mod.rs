@@ -60,11 +60,21 @@ pub struct WorkerQueue {
 impl Dispatcher {
     /// A dispatcher and one queue per worker.
     pub fn new(workers: usize, mode: Backpressure) -> (Self, Vec<WorkerQueue>) {
-        let (rtx, rrx) = bounded(workers * (QUEUE_BATCHES + 2));
+        Self::with_queue(workers, mode, QUEUE_BATCHES)
+    }
+
+    /// A dispatcher and one queue of `queue_batches` batches per worker.
+    pub fn with_queue(
+        workers: usize,
+        mode: Backpressure,
+        queue_batches: usize,
+    ) -> (Self, Vec<WorkerQueue>) {
+        let queue_batches = queue_batches.max(1);
+        let (rtx, rrx) = bounded(workers * (queue_batches + 2));
         let mut senders = Vec::with_capacity(workers);
         let mut queues = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let (tx, rx) = bounded(QUEUE_BATCHES);
+            let (tx, rx) = bounded(queue_batches);
             senders.push(tx);
             queues.push(WorkerQueue {
                 rx,
@@ -88,6 +98,24 @@ impl Dispatcher {
             },
             queues,
         )
+    }
+
+    /// Another producer into the same worker queues (one per receive
+    /// thread), with its own partial batches, clock and drop count.
+    pub fn another(&self) -> Dispatcher {
+        Dispatcher {
+            senders: self.senders.clone(),
+            pending: (0..self.senders.len())
+                .map(|_| Batch {
+                    packets: Vec::with_capacity(BATCH_SIZE),
+                    clock_ns: 0,
+                })
+                .collect(),
+            recycle: self.recycle.clone(),
+            mode: self.mode,
+            clock_ns: 0,
+            dropped: 0,
+        }
     }
 
     /// Worker index of a packet.
@@ -126,6 +154,13 @@ impl Dispatcher {
     }
 
     fn send(&mut self, w: usize) {
+        if self.mode == Backpressure::Drop && self.senders[w].is_full() {
+            // Drop the packets but keep the batch's vector (no allocation
+            // while overloaded).
+            self.dropped += self.pending[w].packets.len() as u64;
+            self.pending[w].packets.clear();
+            return;
+        }
         let fresh = self.recycle.try_recv().unwrap_or_else(|_| Batch {
             packets: Vec::with_capacity(BATCH_SIZE),
             clock_ns: 0,

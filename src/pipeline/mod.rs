@@ -1,7 +1,14 @@
-//! Runtimes that wire the stages together. `replay` reads captures; the
-//! live receiver will feed the same dispatch → flow → output stages.
+//! Runtimes that wire the stages together. `replay` reads captures; `live`
+//! receives datagrams from sockets; both feed the same dispatch → flow →
+//! output stages ([`stages`]).
 
+pub mod live;
+pub mod live_metrics;
 pub mod replay;
+pub mod stages;
 mod worker;
 
+pub use live::{Live, LiveError, LiveOptions, LiveProbe, LiveReport, Snapshot};
 pub use replay::{ReplayError, ReplayOptions, ReplayReport, Sink, replay};
+pub use stages::{OutputHealth, OutputSpec};
+pub use worker::WorkerProbe;

@@ -9,24 +9,16 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+pub use super::stages::Sink;
+use super::stages::{self, OnOutputError, OutputSpec, ReaderCounts};
 use crate::capture::{CaptureError, CaptureFile, expand_inputs};
 use crate::config::SessionMap;
-use crate::decap::{self, Anomalies, DecapConfig, DecapError, Frag, Tunnel};
+use crate::decap::{self, DecapConfig};
 use crate::dispatch::frag::FragTracker;
 use crate::dispatch::{Backpressure, Dispatcher};
-use crate::flow::{FlowConfig, FlowRecord, PacketMeta};
+use crate::flow::{FlowConfig, FlowRecord};
 use crate::metrics::Metrics;
-use crate::output::{Delivery, DeliveryError, LogFormat, OutputFormat, StdoutSink};
-use crate::wire::transport::proto;
-
-/// Where records go.
-#[derive(Debug, Clone)]
-pub enum Sink {
-    /// Header + records on standard output.
-    Stdout,
-    /// The S3 delivery layout under a directory.
-    Dir(PathBuf),
-}
+use crate::output::{DeliveryError, LogFormat, OutputFormat};
 
 /// Everything `replay` needs.
 #[derive(Debug, Clone)]
@@ -84,49 +76,19 @@ pub struct ReplayReport {
     pub elapsed: Duration,
 }
 
-#[derive(Default)]
-struct ReaderCounts {
-    frames: u64,
-    bytes: u64,
-    errors: [u64; DecapError::ALL.len()],
-    anomalies: [u64; Anomalies::LABELS.len()],
-    tunnels: [u64; Tunnel::ALL.len()],
-    unsupported: u64,
-}
-
-impl ReaderCounts {
-    fn publish(&mut self, m: &Metrics) {
-        m.frames.inc_by(self.frames);
-        m.frame_bytes.inc_by(self.bytes);
-        for (e, n) in DecapError::ALL.iter().zip(self.errors) {
-            m.decap_errors.with_label_values(&[e.reason()]).inc_by(n);
-        }
-        for (l, n) in Anomalies::LABELS.iter().zip(self.anomalies) {
-            m.anomalies.with_label_values(&[*l]).inc_by(n);
-        }
-        for (t, n) in Tunnel::ALL.iter().zip(self.tunnels) {
-            m.packets.with_label_values(&[t.label()]).inc_by(n);
-        }
-        m.unsupported_linktype.inc_by(self.unsupported);
-        *self = ReaderCounts::default();
-    }
-}
-
 /// Replays the inputs; counters go to `metrics`.
 pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, ReplayError> {
     let started = Instant::now();
     // Fail on an unwritable output before reading any packet.
-    let mut delivery: Box<dyn Delivery> = match &opts.sink {
-        Sink::Stdout => Box::new(StdoutSink::new(opts.format.clone(), opts.sessions.clone())),
-        Sink::Dir(dir) => crate::output::open_dir(
-            dir,
-            &opts.format,
-            &opts.sessions,
-            opts.max_file_bytes,
-            opts.output_format,
-            opts.hive,
-        )?,
+    let spec = OutputSpec {
+        sink: opts.sink.clone(),
+        format: opts.format.clone(),
+        sessions: opts.sessions.clone(),
+        max_file_bytes: opts.max_file_bytes,
+        output_format: opts.output_format,
+        hive: opts.hive,
     };
+    let delivery = spec.open()?;
     let files = expand_inputs(&opts.inputs)?;
     let workers = opts.workers.max(1);
     let (mut dispatcher, queues) = Dispatcher::new(workers, Backpressure::Block);
@@ -136,36 +98,17 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         files: files.clone(),
         ..ReplayReport::default()
     };
-    let output_metrics = metrics.clone();
-    let output = std::thread::Builder::new()
-        .name("vxtap-output".into())
-        .spawn(move || -> Result<Box<dyn Delivery>, DeliveryError> {
-            let mut written = 0;
-            let mut files = 0;
-            for batch in rec_rx.iter() {
-                delivery.write(&batch)?;
-                output_metrics.records.inc_by(delivery.records() - written);
-                output_metrics.files.inc_by(delivery.files() - files);
-                written = delivery.records();
-                files = delivery.files();
-            }
-            delivery.finish()?;
-            output_metrics.records.inc_by(delivery.records() - written);
-            output_metrics.files.inc_by(delivery.files() - files);
-            Ok(delivery)
-        })
+    let output = stages::spawn_output(
+        spec,
+        delivery,
+        rec_rx,
+        metrics.clone(),
+        OnOutputError::Fail,
+        None,
+    )
+    .map_err(|e| ReplayError::Worker(e.to_string()))?;
+    let handles = stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &[])
         .map_err(|e| ReplayError::Worker(e.to_string()))?;
-    let mut handles = Vec::new();
-    for (i, q) in queues.into_iter().enumerate() {
-        let tx = rec_tx.clone();
-        let cfg = opts.flow;
-        let m = metrics.clone();
-        let h = std::thread::Builder::new()
-            .name(format!("vxtap-flow-{i}"))
-            .spawn(move || super::worker::run(q, cfg, tx, m))
-            .map_err(|e| ReplayError::Worker(e.to_string()))?;
-        handles.push(h);
-    }
     drop(rec_tx);
 
     let total_bytes: u64 = files
@@ -217,50 +160,11 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
                     return true;
                 }
             };
-            let mut emit = |p: PacketMeta| dispatcher.push(p);
             match decap::decode_frame(decap_cfg, link, frame.data, frame.orig_len) {
-                Ok(p) => {
-                    counts.tunnels[p.tunnel as usize] += 1;
-                    if p.anomalies.0 != 0 {
-                        for (i, n) in counts.anomalies.iter_mut().enumerate() {
-                            *n += ((p.anomalies.0 >> i) & 1) as u64;
-                        }
-                    }
-                    let icmp = if (p.protocol == proto::ICMP || p.protocol == proto::ICMPV6)
-                        && !matches!(p.frag, Frag::Later { .. })
-                    {
-                        let l4 = &p.ip[p.l4_offset as usize..];
-                        (l4.len() >= 2).then(|| (l4[0], l4[1]))
-                    } else {
-                        None
-                    };
-                    let meta = PacketMeta {
-                        ts_ns: frame.ts_ns,
-                        vni: p.vni,
-                        mirror_src: p.mirror_src,
-                        tunnel: p.tunnel,
-                        gwlb: p.gwlb,
-                        src: p.src,
-                        dst: p.dst,
-                        src_port: p.src_port,
-                        dst_port: p.dst_port,
-                        protocol: p.protocol,
-                        ip_len: p.ip_len,
-                        tcp_flags: p.tcp_flags,
-                        icmp,
-                    };
-                    match p.frag {
-                        Frag::None => emit(meta),
-                        Frag::First { id } => {
-                            emit(meta);
-                            frags.first(&meta, id, &mut emit);
-                        }
-                        Frag::Later { id } => frags.later(meta, id, &mut emit),
-                    }
-                }
+                Ok(p) => counts.packet(&p, frame.ts_ns, &mut frags, &mut dispatcher),
                 Err(e) => counts.errors[e.index()] += 1,
             }
-            frags.tick(frame.ts_ns, &mut emit);
+            frags.tick(frame.ts_ns, &mut |p| dispatcher.push(p));
             dispatcher.clock(frame.ts_ns);
             true
         });
@@ -275,14 +179,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         counts.publish(metrics);
     }
     frags.finish(&mut |p| dispatcher.push(p));
-    metrics
-        .fragments
-        .with_label_values(&["resolved"])
-        .inc_by(frags.resolved);
-    metrics
-        .fragments
-        .with_label_values(&["unresolved"])
-        .inc_by(frags.unresolved);
+    stages::publish_fragments(metrics, &mut frags);
     metrics
         .dropped
         .with_label_values(&["queue_full"])
@@ -295,11 +192,11 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         h.join()
             .map_err(|_| ReplayError::Worker("panicked".into()))?;
     }
-    let delivery = output
+    let (records, files_written) = output
         .join()
         .map_err(|_| ReplayError::Worker("output thread panicked".into()))??;
-    report.records = delivery.records();
-    report.files_written = delivery.files();
+    report.records = records;
+    report.files_written = files_written;
     report.elapsed = started.elapsed();
     Ok(report)
 }

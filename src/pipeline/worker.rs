@@ -1,6 +1,11 @@
 //! A flow worker thread: batches in, records out.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
 use crossbeam_channel::Sender;
+use prometheus::Histogram;
 
 use crate::dispatch::WorkerQueue;
 use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable, RecordSink};
@@ -40,12 +45,30 @@ impl RecordSink for ChunkSender {
     }
 }
 
+/// Batches between two latency samples (sampling keeps the clock reads
+/// and histogram updates off nearly every batch).
+const SAMPLE_EVERY: u64 = 16;
+
+/// What a worker shows the outside: its progress (the health check's
+/// stall detection) and, live, sampled stage latencies.
+#[derive(Clone, Default)]
+pub struct WorkerProbe {
+    /// Batches processed so far.
+    pub batches: Arc<AtomicU64>,
+    /// Seconds a batch waited from its last packet's arrival to its worker
+    /// (live only: batches carry wall-clock arrival times there).
+    pub queue_wait: Option<Histogram>,
+    /// Seconds a worker spent on one batch.
+    pub process: Option<Histogram>,
+}
+
 /// Runs one worker until its queue closes; returns its flow counters.
 pub fn run(
     queue: WorkerQueue,
     cfg: FlowConfig,
     records: Sender<Vec<FlowRecord>>,
     metrics: Metrics,
+    probe: WorkerProbe,
 ) -> FlowStats {
     let mut table = FlowTable::new(cfg);
     let mut out = ChunkSender {
@@ -57,13 +80,24 @@ pub fn run(
     let mut live = 0;
     let mut batches = 0u64;
     for mut batch in queue.rx.iter() {
+        let sample = batches.is_multiple_of(SAMPLE_EVERY)
+            && (probe.queue_wait.is_some() || probe.process.is_some());
+        let started = sample.then(Instant::now);
+        if let (true, Some(h)) = (sample, &probe.queue_wait) {
+            let now = crate::receive::wall_clock_ns();
+            h.observe(now.saturating_sub(batch.clock_ns) as f64 / 1e9);
+        }
         for p in &batch.packets {
             table.packet(p, &mut out);
         }
         table.advance(batch.clock_ns, &mut out);
+        if let (Some(t), Some(h)) = (started, &probe.process) {
+            h.observe(t.elapsed().as_secs_f64());
+        }
         // A partial batch means the input slowed down: deliver what is
         // ready instead of holding it for a full chunk.
-        if batch.packets.len() < crate::dispatch::BATCH_SIZE {
+        let partial = batch.packets.len() < crate::dispatch::BATCH_SIZE;
+        if partial {
             out.flush();
         }
         if out.closed {
@@ -72,7 +106,10 @@ pub fn run(
         batch.packets.clear();
         let _ = queue.recycle.try_send(batch);
         batches += 1;
-        if batches.is_multiple_of(256) {
+        probe.batches.store(batches, Ordering::Relaxed);
+        // Every 256 batches, and on the partial batches of a clock tick (a
+        // live appliance at a low rate sees mostly those).
+        if batches.is_multiple_of(256) || partial {
             reported = publish(&metrics, table.stats(), reported);
             live = publish_live(&metrics, table.len(), live);
         }
