@@ -21,13 +21,17 @@
 //! ```
 //!
 //! Files: `fields` (the field table), `schema`/`header` (columns of a file),
-//! `lines`/`parse` (bounded line splitting, typing), `text`/`parquet`/
-//! `subscription`/`source` (the forms), `layout` (S3 keys, directory walk),
+//! `lines`/`parse` (bounded line splitting, typing; the general path),
+//! `fast`/`addr` (the one-pass fast path for well-formed lines), `text`/`parquet`/
+//! `subscription`/`source` (the forms), `inflate` (gzip on a helper thread), `layout` (S3 keys, directory walk),
 //! `record` (typed records), `render` (text and JSON), `stats`, `parallel`.
 
+pub mod addr;
 pub mod error;
+pub mod fast;
 pub mod fields;
 pub mod header;
+pub mod inflate;
 pub mod layout;
 pub mod lines;
 pub mod parallel;

@@ -89,11 +89,68 @@ pub struct JsonWriter {
     /// Add the source fields (`source-file`, `flow-log-id`, …) known for a record.
     pub source_fields: bool,
     cached: Option<JsonLayout>,
+    /// Scratch space of the fast path (allocated on first use, then reused).
+    scratch: Vec<u8>,
 }
+
+/// Longest key prefix (`,"name":`) the fast path copies in one move.
+const KEY: usize = 32;
+/// Longest value the fast path copies in 16-byte moves; longer go by `copy_from_slice`.
+const MOVE: usize = 16;
+/// Records of at most this many bytes (and columns) take the fast path.
+const FAST_TEXT: usize = 1024;
+const FAST_COLUMNS: usize = 64;
+/// Scratch size: keys, the text, quotes, `null`s, and room for over-copy.
+const SCRATCH: usize = FAST_COLUMNS * (KEY + 2 + 4) + FAST_TEXT + 64 + MOVE;
 
 /// Per-schema precomputation: the schema, each column's `"key":` (with its
 /// leading `{` or `,`), and which columns are times.
-type JsonLayout = (Arc<Schema>, Vec<Vec<u8>>, Vec<bool>);
+#[derive(Debug)]
+struct JsonLayout {
+    schema: Arc<Schema>,
+    keys: Vec<Vec<u8>>,
+    times: Vec<bool>,
+    /// The keys padded to [`KEY`] bytes with their lengths, when all fit.
+    padded: Option<Vec<([u8; KEY], usize)>>,
+}
+
+impl JsonLayout {
+    fn new(schema: &Arc<Schema>) -> Self {
+        let keys: Vec<Vec<u8>> = schema
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut k = Vec::with_capacity(c.name.len() + 4);
+                k.push(if i == 0 { b'{' } else { b',' });
+                write_str(&c.name, &mut k);
+                k.push(b':');
+                k
+            })
+            .collect();
+        let padded =
+            (keys.len() <= FAST_COLUMNS && keys.iter().all(|k| k.len() <= KEY)).then(|| {
+                keys.iter()
+                    .map(|k| {
+                        let mut p = [0u8; KEY];
+                        p[..k.len()].copy_from_slice(k);
+                        (p, k.len())
+                    })
+                    .collect()
+            });
+        let times = schema
+            .columns()
+            .iter()
+            .map(|c| c.kind == FieldKind::Time)
+            .collect();
+        Self {
+            schema: Arc::clone(schema),
+            keys,
+            times,
+            padded,
+        }
+    }
+}
 
 impl JsonWriter {
     /// A writer, with or without source fields.
@@ -101,6 +158,7 @@ impl JsonWriter {
         Self {
             source_fields,
             cached: None,
+            scratch: Vec::new(),
         }
     }
 
@@ -110,41 +168,29 @@ impl JsonWriter {
         if !self
             .cached
             .as_ref()
-            .is_some_and(|(s, _, _)| Arc::ptr_eq(s, schema))
+            .is_some_and(|l| Arc::ptr_eq(&l.schema, schema))
         {
-            let keys = schema
-                .columns()
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let mut k = Vec::with_capacity(c.name.len() + 4);
-                    k.push(if i == 0 { b'{' } else { b',' });
-                    write_str(&c.name, &mut k);
-                    k.push(b':');
-                    k
-                })
-                .collect();
-            let times = schema
-                .columns()
-                .iter()
-                .map(|c| c.kind == FieldKind::Time)
-                .collect();
-            self.cached = Some((Arc::clone(schema), keys, times));
+            self.cached = Some(JsonLayout::new(schema));
         }
-        let Some((_, keys, times)) = &self.cached else {
+        let Some(layout) = &self.cached else {
             return;
         };
-        let mut buf = itoa::Buffer::new();
-        for (i, slot) in record.slots.iter().enumerate() {
-            out.extend_from_slice(&keys[i]);
-            match slot.value {
-                Value::Absent => out.extend_from_slice(b"null"),
-                Value::Int(v) => {
-                    let v = if times[i] { normalise_time(v) } else { v };
-                    out.extend_from_slice(buf.format(v).as_bytes());
+        let text = record.text.as_bytes();
+        let fast = match &layout.padded {
+            Some(keys)
+                if text.len() <= FAST_TEXT && keys.len() == record.slots.len() && plain(text) =>
+            {
+                if self.scratch.len() < SCRATCH {
+                    self.scratch.resize(SCRATCH, 0);
                 }
-                Value::Addr(_) | Value::Text => write_str(record.text_at(i), out),
+                let n = write_fast(record, keys, &layout.times, &mut self.scratch);
+                out.extend_from_slice(&self.scratch[..n]);
+                true
             }
+            _ => false,
+        };
+        if !fast {
+            write_general(record, layout, out);
         }
         if self.source_fields {
             for name in SOURCE_FIELDS {
@@ -157,6 +203,93 @@ impl JsonWriter {
             }
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// True if `text` needs no JSON escape (no `"`, `\\`, control byte).
+/// Without early exit, so that it compiles to vector code.
+#[inline]
+fn plain(text: &[u8]) -> bool {
+    !text.iter().fold(false, |bad, &b| {
+        bad | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+/// The fields of `record` without the closing `}`, into `buf` (at least
+/// [`SCRATCH`] bytes) by fixed-size moves; returns the length written.
+/// The record's text is [`plain`] and at most [`FAST_TEXT`] bytes.
+#[inline]
+fn write_fast(
+    record: &Record<'_>,
+    keys: &[([u8; KEY], usize)],
+    times: &[bool],
+    buf: &mut [u8],
+) -> usize {
+    let text = record.text.as_bytes();
+    let mut n = 0;
+    let mut num = itoa::Buffer::new();
+    for (i, (slot, (key, key_len))) in record.slots.iter().zip(keys).enumerate() {
+        buf[n..n + KEY].copy_from_slice(key);
+        n += key_len;
+        let (start, end) = (slot.start as usize, slot.end as usize);
+        match slot.value {
+            Value::Absent => {
+                buf[n..n + 4].copy_from_slice(b"null");
+                n += 4;
+            }
+            Value::Int(v) => {
+                let time = times.get(i).copied().unwrap_or(false);
+                // The text is the integer's decimal form unless it has
+                // leading zeros or is a millisecond time.
+                if (end - start == 1 || text[start] != b'0') && !(time && normalise_time(v) != v) {
+                    n = copy(text, start, end, buf, n);
+                } else {
+                    let v = if time { normalise_time(v) } else { v };
+                    let s = num.format(v).as_bytes();
+                    buf[n..n + s.len()].copy_from_slice(s);
+                    n += s.len();
+                }
+            }
+            Value::Addr(_) | Value::Text => {
+                buf[n] = b'"';
+                n = copy(text, start, end, buf, n + 1);
+                buf[n] = b'"';
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Copies `text[start..end]` to `buf[n..]` and returns the new length: one
+/// 16-byte move for short values when `text` has 16 bytes from `start`.
+#[inline]
+fn copy(text: &[u8], start: usize, end: usize, buf: &mut [u8], n: usize) -> usize {
+    let len = end - start;
+    match text.get(start..start + MOVE) {
+        Some(chunk) if len <= MOVE => buf[n..n + MOVE].copy_from_slice(chunk),
+        _ => buf[n..n + len].copy_from_slice(&text[start..end]),
+    }
+    n + len
+}
+
+/// The fields of `record` without the closing `}`, for any text.
+fn write_general(record: &Record<'_>, layout: &JsonLayout, out: &mut Vec<u8>) {
+    let mut buf = itoa::Buffer::new();
+    for (i, slot) in record.slots.iter().enumerate() {
+        out.extend_from_slice(&layout.keys[i]);
+        match slot.value {
+            Value::Absent => out.extend_from_slice(b"null"),
+            Value::Int(v) => {
+                let v = if layout.times[i] {
+                    normalise_time(v)
+                } else {
+                    v
+                };
+                out.extend_from_slice(buf.format(v).as_bytes());
+            }
+            Value::Addr(_) | Value::Text => write_str(record.text_at(i), out),
+        }
     }
 }
 

@@ -16,6 +16,7 @@ use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
 use super::error::{Error, ErrorKind, LineError};
+use super::fast::Plan;
 use super::header::{self, FirstLine};
 use super::layout::SourceInfo;
 use super::lines::{LineEvent, LineReader};
@@ -75,6 +76,7 @@ pub struct TextReader<R> {
     next_event: usize,
     payload_error: Option<LineError>,
     slots: Vec<Slot>,
+    plan: Plan,
     source: Arc<SourceInfo>,
 }
 
@@ -82,16 +84,18 @@ impl<R: Read> TextReader<R> {
     /// A reader of `reader`'s bytes, which came from `path`.
     pub fn new(path: Arc<Path>, reader: R, gzip: bool, options: &ReadOptions) -> Self {
         let source = Arc::new(SourceInfo::from_path(&path));
+        let schema = options
+            .format
+            .clone()
+            .unwrap_or_else(|| Arc::clone(default_schema()));
         Self {
             path,
             lines: LineReader::new(reader, MAX_LINE),
             gzip,
             strict: options.strict,
             have_format: options.format.is_some(),
-            schema: options
-                .format
-                .clone()
-                .unwrap_or_else(|| Arc::clone(default_schema())),
+            plan: Plan::new(&schema),
+            schema,
             has_header: false,
             decided: false,
             cw_export: false,
@@ -280,6 +284,24 @@ impl<R: Read> TextReader<R> {
                     return Some(Err(self.error(e, first)));
                 }
             };
+            if !first {
+                // The fast path takes well-formed lines; anything else goes
+                // through the general path below, which reports the error.
+                let offset = if self.cw_export {
+                    cloudwatch_prefix_bytes(bytes)
+                } else {
+                    Some(0)
+                };
+                if let (Some(offset), Some(loc)) = (offset, &loc)
+                    && self.plan.parse(&bytes[offset..], &mut self.slots)
+                {
+                    return Some(Ok(Step {
+                        line,
+                        loc: loc.clone(),
+                        offset,
+                    }));
+                }
+            }
             let text = match check_line(bytes, line) {
                 Ok(t) => t,
                 Err(e) => return Some(Err(self.error(e, first))),
@@ -290,6 +312,7 @@ impl<R: Read> TextReader<R> {
                 if !self.cw_export {
                     match header::classify(text, self.have_format, self.strict) {
                         Ok(FirstLine::Header(schema)) => {
+                            self.plan = Plan::new(&schema);
                             self.schema = Arc::new(schema);
                             self.has_header = true;
                             continue;
@@ -330,8 +353,13 @@ impl<R: Read> TextReader<R> {
 /// Length of a CloudWatch export prefix (`2026-11-22T11:59:00.000Z `,
 /// fraction optional), including the space.
 pub fn cloudwatch_prefix_len(line: &str) -> Option<usize> {
-    let sp = line.find(' ')?;
-    let ts = &line.as_bytes()[..sp];
+    cloudwatch_prefix_bytes(line.as_bytes())
+}
+
+/// [`cloudwatch_prefix_len`] on bytes (the prefix is ASCII when it matches).
+pub fn cloudwatch_prefix_bytes(line: &[u8]) -> Option<usize> {
+    let sp = memchr::memchr(b' ', line)?;
+    let ts = &line[..sp];
     let digits = |r: Range<usize>| ts.get(r).is_some_and(|s| s.iter().all(u8::is_ascii_digit));
     let shape = ts.len() >= 20
         && digits(0..4)

@@ -1,0 +1,202 @@
+//! Decompression on its own thread: a helper thread inflates a gzip stream
+//! into a few recycled blocks handed over a bounded channel, so that
+//! inflating one object overlaps with parsing it (two cores on one file).
+//!
+//! Guarantees: memory is bounded ([`BLOCKS`] blocks of [`BLOCK`] bytes);
+//! bytes come out in order, and a read error comes after every byte read
+//! before it (a truncated gzip yields what was readable, then the error);
+//! dropping the reader ends the thread at its next block.
+
+use std::io::{self, Read};
+use std::thread::{self, JoinHandle};
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+/// Bytes per block handed from the helper thread to the reader.
+pub const BLOCK: usize = 256 * 1024;
+/// Blocks in flight (filled and waiting, or being read).
+pub const BLOCKS: usize = 4;
+
+/// The consuming end: reads the blocks the helper thread inflated.
+pub struct Inflated {
+    filled: Option<Receiver<io::Result<Vec<u8>>>>,
+    empty: Option<Sender<Vec<u8>>>,
+    thread: Option<JoinHandle<()>>,
+    block: Vec<u8>,
+    pos: usize,
+    done: bool,
+}
+
+impl Inflated {
+    /// Starts a thread reading `inner` (a decoder) to its end or first
+    /// error. `Err` gives `inner` back when no thread could be started.
+    pub fn spawn<R: Read + Send + 'static>(inner: R) -> Result<Self, R> {
+        let (filled_tx, filled) = bounded(BLOCKS - 1);
+        let (empty, empty_rx) = bounded(BLOCKS);
+        // The decoder moves into the thread only once it exists.
+        let (start_tx, start_rx) = bounded::<R>(1);
+        let spawned = thread::Builder::new()
+            .name("vxtap-inflate".into())
+            .spawn(move || {
+                if let Ok(inner) = start_rx.recv() {
+                    pump(inner, &filled_tx, &empty_rx);
+                }
+            });
+        let Ok(thread) = spawned else {
+            return Err(inner);
+        };
+        if let Err(e) = start_tx.send(inner) {
+            return Err(e.into_inner());
+        }
+        Ok(Self {
+            filled: Some(filled),
+            empty: Some(empty),
+            thread: Some(thread),
+            block: Vec::new(),
+            pos: 0,
+            done: false,
+        })
+    }
+}
+
+/// The helper thread's loop: fill a block, send it, repeat; a read error is
+/// sent after the bytes read before it.
+fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
+    loop {
+        let mut block = empty.try_recv().unwrap_or_default();
+        block.resize(BLOCK, 0);
+        let mut len = 0;
+        let mut failure = None;
+        let mut eof = false;
+        while len < BLOCK {
+            match inner.read(&mut block[len..]) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => len += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        block.truncate(len);
+        if len > 0 && filled.send(Ok(block)).is_err() {
+            return; // The reader is gone.
+        }
+        if let Some(e) = failure {
+            let _ = filled.send(Err(e));
+            return;
+        }
+        if eof {
+            return;
+        }
+    }
+}
+
+impl Read for Inflated {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.pos < self.block.len() {
+                let n = buf.len().min(self.block.len() - self.pos);
+                buf[..n].copy_from_slice(&self.block[self.pos..self.pos + n]);
+                self.pos += n;
+                return Ok(n);
+            }
+            if self.done || buf.is_empty() {
+                return Ok(0);
+            }
+            let Some(filled) = &self.filled else {
+                return Ok(0);
+            };
+            match filled.recv() {
+                Ok(Ok(next)) => {
+                    let used = std::mem::replace(&mut self.block, next);
+                    self.pos = 0;
+                    if let Some(empty) = &self.empty
+                        && used.capacity() > 0
+                    {
+                        // The thread may have ended: then nobody wants it.
+                        let _ = empty.try_send(used);
+                    }
+                }
+                Ok(Err(e)) => {
+                    self.done = true;
+                    return Err(e);
+                }
+                // The thread ended after its last block.
+                Err(_) => {
+                    self.done = true;
+                    return Ok(0);
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Inflated {
+    /// Closes the channels (the thread's next send fails and it returns),
+    /// then waits for the thread: no thread outlives its reader.
+    fn drop(&mut self) {
+        self.filled = None;
+        self.empty = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_all(r: &mut impl Read) -> (Vec<u8>, Option<io::ErrorKind>) {
+        let mut out = Vec::new();
+        let mut buf = [0u8; 7777];
+        loop {
+            match r.read(&mut buf) {
+                Ok(0) => return (out, None),
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => return (out, Some(e.kind())),
+            }
+        }
+    }
+
+    #[test]
+    fn bytes_come_out_in_order() {
+        let data: Vec<u8> = (0..3 * BLOCK + 12345).map(|i| (i % 251) as u8).collect();
+        let mut r = Inflated::spawn(io::Cursor::new(data.clone())).ok().unwrap();
+        assert_eq!(read_all(&mut r), (data, None));
+        let mut empty = Inflated::spawn(io::empty()).ok().unwrap();
+        assert_eq!(read_all(&mut empty), (vec![], None));
+    }
+
+    #[test]
+    fn an_error_comes_after_the_bytes_before_it() {
+        let data: Vec<u8> = (0..BLOCK + 100).map(|i| (i % 7) as u8).collect();
+        let failing = io::Cursor::new(data.clone()).chain(Fail);
+        let mut r = Inflated::spawn(failing).ok().unwrap();
+        assert_eq!(read_all(&mut r), (data, Some(io::ErrorKind::UnexpectedEof)));
+        // And nothing after the error.
+        assert_eq!(r.read(&mut [0u8; 10]).unwrap(), 0);
+    }
+
+    #[test]
+    fn dropping_the_reader_ends_the_thread() {
+        // An endless source: the thread must stop once the reader is gone
+        // (drop joins it, so this test would hang otherwise).
+        let mut r = Inflated::spawn(io::repeat(b'x')).ok().unwrap();
+        let mut buf = [0u8; 100];
+        assert_eq!(r.read(&mut buf).unwrap(), 100);
+        drop(r);
+    }
+
+    struct Fail;
+    impl Read for Fail {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut"))
+        }
+    }
+}
