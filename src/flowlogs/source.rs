@@ -149,7 +149,9 @@ mod tests {
         let mut x = 0x9e37_79b9_7f4a_7c15u64;
         let data: Vec<u8> = (0..120_000)
             .flat_map(|_| {
-                x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
                 format!("{x:016x}{:016x}\n", x.rotate_left(17)).into_bytes()
             })
             .collect();
