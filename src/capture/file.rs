@@ -197,7 +197,8 @@ impl CaptureFile {
                         }
                         None => true,
                     };
-                    self.reader.consume(offset);
+                    // No shift per record: `refill` moves only the unread tail.
+                    self.reader.consume_noshift(offset);
                     if !go_on {
                         return Ok(());
                     }
