@@ -157,6 +157,11 @@ pub struct ServeSection {
     /// drops (counted as queue_full) (default 64).
     #[serde(default = "default_queue_batches")]
     pub queue_batches: usize,
+    /// Chunks of up to 1024 records queued for the output thread; when
+    /// they are all taken (output slower than the flow stage), workers wait,
+    /// and then the receiver drops (default 64).
+    #[serde(default = "default_output_queue")]
+    pub output_queue_chunks: usize,
     /// Seconds a worker may sit on queued batches without progress before
     /// /healthz says 503 (default 5).
     #[serde(default = "default_stall")]
@@ -189,6 +194,9 @@ fn default_receive_buffer() -> usize {
 fn default_queue_batches() -> usize {
     crate::dispatch::QUEUE_BATCHES
 }
+fn default_output_queue() -> usize {
+    64
+}
 fn default_stall() -> u64 {
     5
 }
@@ -205,6 +213,7 @@ impl Default for ServeSection {
             receive_threads: 1,
             receive_buffer_bytes: default_receive_buffer(),
             queue_batches: default_queue_batches(),
+            output_queue_chunks: default_output_queue(),
             stall_seconds: default_stall(),
             queue_full_seconds: default_stall(),
             max_vni_labels: default_vni_labels(),
@@ -350,6 +359,11 @@ impl Config {
         for (key, v, range) in [
             ("serve.receive-threads", sv.receive_threads, 1..=64),
             ("serve.queue-batches", sv.queue_batches, 1..=65_536),
+            (
+                "serve.output-queue-chunks",
+                sv.output_queue_chunks,
+                1..=65_536,
+            ),
             (
                 "serve.receive-buffer-bytes",
                 sv.receive_buffer_bytes,

@@ -188,6 +188,7 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
             receive_buffer: sv.receive_buffer_bytes,
             workers,
             queue_batches: sv.queue_batches,
+            output_queue: sv.output_queue_chunks,
             flow,
             output: OutputSpec {
                 sink,

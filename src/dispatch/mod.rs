@@ -181,8 +181,11 @@ impl Dispatcher {
         }
     }
 
-    /// Sends every partial batch and closes the queues.
+    /// Sends every partial batch and closes the queues. The last batches
+    /// wait for room even in drop mode: at shutdown the workers are
+    /// draining, and nothing accepted is lost.
     pub fn finish(mut self) {
+        self.mode = Backpressure::Block;
         for w in 0..self.senders.len() {
             if !self.pending[w].packets.is_empty() {
                 self.send(w);

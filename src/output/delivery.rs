@@ -29,6 +29,25 @@ pub const UNKNOWN_REGION: &str = "unknown";
 /// Flow-log id used in file names when the session config gives none.
 pub const DEFAULT_FLOW_LOG_ID: &str = "fl-vxtap";
 
+/// Process start time and pid (fixed), and a count of file names made.
+fn file_nonce() -> (u128, u32, u64) {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static START: OnceLock<u128> = OnceLock::new();
+    static NAMES: AtomicU64 = AtomicU64::new(0);
+    let start = *START.get_or_init(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    });
+    (
+        start,
+        std::process::id(),
+        NAMES.fetch_add(1, Ordering::Relaxed),
+    )
+}
+
 /// A delivery failure (output not writable, disk full, …).
 #[derive(Debug, thiserror::Error)]
 pub enum DeliveryError {
@@ -209,12 +228,14 @@ impl Group {
     }
 
     /// `{account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}{suffix}`
-    /// with an 8-hex-digit hash of group, slot and `sequence`.
+    /// with an 8-hex-digit hash of group, slot, `sequence` and a per-process
+    /// nonce (start time, pid, deliveries opened), so neither a reopened
+    /// delivery (`SIGHUP`) nor a restarted process overwrites a file.
     pub(crate) fn file_name(&self, t: DateTime<Utc>, sequence: u64, suffix: &str) -> String {
         let hash = {
             use std::hash::{BuildHasher, Hash, Hasher};
             let mut h = rustc_hash::FxBuildHasher.build_hasher();
-            (self, t.timestamp(), sequence).hash(&mut h);
+            (self, t.timestamp(), sequence, file_nonce()).hash(&mut h);
             (h.finish() as u32) ^ ((h.finish() >> 32) as u32)
         };
         format!(

@@ -38,6 +38,8 @@ pub struct LiveOptions {
     pub workers: usize,
     /// Batches (of 256 packets) each worker queue holds.
     pub queue_batches: usize,
+    /// Chunks (of up to 1024 records) queued for the output thread.
+    pub output_queue: usize,
     /// Flow-stage settings.
     pub flow: FlowConfig,
     /// Output.
@@ -83,6 +85,7 @@ pub struct LiveProbe {
     workers: Vec<WorkerProbe>,
     published_batches: Arc<Vec<AtomicU64>>,
     receivers: Vec<(String, Arc<AtomicBool>)>,
+    kernel_dropped: Vec<prometheus::IntCounter>,
     /// Output health (errors, reopen requests).
     pub output: Arc<OutputHealth>,
     /// The registry.
@@ -100,6 +103,8 @@ pub struct Snapshot {
     pub queue_capacity: usize,
     /// Packets dropped so far because a queue was full.
     pub queue_full_drops: u64,
+    /// Datagrams the kernel dropped so far (receive buffers full).
+    pub kernel_drops: u64,
     /// Receive threads that stopped (by listener label).
     pub receivers_stopped: Vec<String>,
     /// The output's current error.
@@ -133,6 +138,7 @@ impl LiveProbe {
                 .dropped
                 .with_label_values(&["queue_full"])
                 .get(),
+            kernel_drops: self.kernel_dropped.iter().map(|c| c.get()).sum(),
             receivers_stopped: self
                 .receivers
                 .iter()
@@ -213,7 +219,8 @@ impl Live {
             })
             .collect();
         let health = Arc::new(OutputHealth::default());
-        let (rec_tx, rec_rx) = crossbeam_channel::bounded::<Vec<FlowRecord>>(64);
+        let (rec_tx, rec_rx) =
+            crossbeam_channel::bounded::<Vec<FlowRecord>>(opts.output_queue.max(1));
         let thread_err =
             |e: std::io::Error| LiveError::Thread(format!("cannot start a thread: {e}"));
         let output = stages::spawn_output(
@@ -244,6 +251,7 @@ impl Live {
         let mut receivers = Vec::new();
         let mut alive = Vec::new();
         let mut listeners = Vec::new();
+        let mut kernel_dropped = Vec::new();
         for b in bound {
             let tunnel = b.listener.tunnel;
             let label = b.local.to_string();
@@ -257,6 +265,7 @@ impl Live {
                 receive_buffer: b.receive_buffer,
                 drop_counter: b.drop_counter,
             });
+            kernel_dropped.push(live.listener(tunnel.label(), &label).kernel_dropped);
             for (i, socket) in b.sockets.into_iter().enumerate() {
                 let flag = Arc::new(AtomicBool::new(true));
                 alive.push((format!("{} {label}", tunnel.label()), flag.clone()));
@@ -289,6 +298,7 @@ impl Live {
             published_batches: Arc::new((0..workers).map(|_| AtomicU64::new(0)).collect()),
             workers: probes,
             receivers: alive,
+            kernel_dropped,
             output: health,
             metrics: metrics.clone(),
             live,

@@ -12,8 +12,8 @@ use crate::pipeline::Snapshot;
 pub struct HealthConfig {
     /// A worker with queued batches and no progress for this long is stalled.
     pub stall_after: Duration,
-    /// Queues full (packets dropped, or a queue at capacity) for this long
-    /// is unhealthy.
+    /// Dropping packets (queues full, or the kernel's receive buffers) or a
+    /// queue at capacity for this long is unhealthy.
     pub queue_full_after: Duration,
 }
 
@@ -82,16 +82,18 @@ impl HealthMonitor {
             }
             at_capacity |= queued >= s.queue_capacity && s.queue_capacity > 0;
         }
-        let dropping = s.queue_full_drops > self.drops;
-        self.drops = s.queue_full_drops;
+        let drops = s.queue_full_drops + s.kernel_drops;
+        let dropping = drops > self.drops;
+        self.drops = drops;
         if dropping || at_capacity {
             let since = *self.full_since.get_or_insert(now);
             let full_for = now.duration_since(since);
             if full_for >= self.cfg.queue_full_after {
                 reasons.push(format!(
-                    "queues full for {:.1} s ({} packets dropped so far, reason queue_full)",
+                    "overloaded for {:.1} s: queues full or dropping ({} dropped queue_full, {} dropped by the kernel so far)",
                     full_for.as_secs_f64(),
-                    s.queue_full_drops
+                    s.queue_full_drops,
+                    s.kernel_drops
                 ));
             }
         } else {
@@ -165,11 +167,18 @@ mod tests {
         assert!(m.observe(s(3), &snap(&[(64, 3)], 512)).is_ok());
         let h = m.observe(s(4), &snap(&[(10, 4)], 768));
         assert!(
-            matches!(&h, Health::Unhealthy(r) if r.len() == 1 && r[0].contains("queues full for 3.0 s")),
+            matches!(&h, Health::Unhealthy(r) if r.len() == 1 && r[0].contains("overloaded for 3.0 s")),
             "{h:?}"
         );
         // A look without new drops and below capacity: recovered.
         assert!(m.observe(s(5), &snap(&[(2, 9)], 768)).is_ok());
+        // Kernel drops count as overload too.
+        let mut k = snap(&[(0, 9)], 768);
+        for t in 6..=9 {
+            k.kernel_drops += 100;
+            let h = m.observe(s(t), &k);
+            assert_eq!(h.is_ok(), t < 9, "at {t}: {h:?}");
+        }
     }
 
     #[test]
