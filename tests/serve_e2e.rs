@@ -301,11 +301,14 @@ fn format() -> String {
     format!("{KEY_FIELDS} ${{packets}} ${{bytes}} ${{tcp-flags}} ${{mirror-srcaddr}}")
 }
 
+/// Flow direction (key fields) → packets, bytes, OR of tcp-flags.
+type Directions = BTreeMap<String, (u64, u64, u64)>;
+
 /// Records summed per flow direction: key fields → (packets, bytes, OR of
 /// tcp-flags); and the set of mirror sources seen.
-fn summed(text: &str) -> (BTreeMap<String, (u64, u64, u64)>, Vec<String>) {
+fn summed(text: &str) -> (Directions, Vec<String>) {
     let keys = KEY_FIELDS.split(' ').count();
-    let mut m: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
+    let mut m = Directions::new();
     let mut sources = Vec::new();
     for line in text.lines().skip(1) {
         let f: Vec<&str> = line.split(' ').collect();
