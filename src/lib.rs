@@ -29,4 +29,5 @@ pub mod pipeline;
 pub mod receive;
 pub mod send;
 pub mod serve;
+pub mod stream;
 pub mod wire;

@@ -20,7 +20,9 @@
 # untimed pass that puts both captures in the page cache; wall time = best of N, measured
 # around the command with date +%s%N; peak RSS = the largest "Maximum resident set size"
 # of /usr/bin/time -v over the N runs. packets/s = packets in the command's input
-# (capinfos -c -M) / best wall. Ratios: vxtap packets/s divided by the peer's.
+# (capinfos -c -M) / best wall. Ratios: vxtap packets/s divided by the peer's. CPU = the
+# least user+system time of the N runs (all threads): packets per CPU-second is the per-core
+# cost, which stays meaningful when other work shares the machine.
 # If target/release/vxtap is missing or its replay fails, its rows say "missing" and the
 # peers are still measured.
 set -euo pipefail
@@ -110,8 +112,8 @@ add "softflowd" "$INNER" "$PK_INNER" "$W/sfd" \
     "softflowd -r $INNER -n 127.0.0.1:9 -v 10 -A milli -6 -d -m 1000000"
 N=${#NAMES[@]}
 
-declare -A BEST RSS FAIL
-for ((i = 0; i < N; i++)); do BEST[$i]=""; RSS[$i]=0; FAIL[$i]=""; done
+declare -A BEST RSS FAIL CPU
+for ((i = 0; i < N; i++)); do BEST[$i]=""; RSS[$i]=0; FAIL[$i]=""; CPU[$i]=""; done
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== page cache warm-up (cat both captures)" >&2
@@ -142,6 +144,10 @@ for ((r = 1; r <= RUNS; r++)); do
     ns=$((t1 - t0))
     rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$W/time-$i.txt")
     [ "${RSS[$i]}" -ge "$rss" ] || RSS[$i]=$rss
+    # CPU time (user + system, all threads) in ms: what the run cost in cores,
+    # independent of how many cores it got on a loaded machine.
+    cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%d", (u + s) * 1000}' "$W/time-$i.txt")
+    if [ -z "${CPU[$i]}" ] || [ "$cpu" -lt "${CPU[$i]}" ]; then CPU[$i]=$cpu; fi
     if [ -z "${BEST[$i]}" ] || [ "$ns" -lt "${BEST[$i]}" ]; then BEST[$i]=$ns; cp "$log" "$W/best-$i.log"
       if [ -f "$out/suricata.log" ]; then cp "$out/suricata.log" "$W/best-$i-suricata.log"; fi
     fi
@@ -166,6 +172,11 @@ vx1=$(idx "vxtap --workers 1"); vx2=$(idx "vxtap --workers 2")
 ratio() {  # vxtap row $1 over peer row $2
   if [ "$1" -lt 0 ]; then echo "missing"; else printf '%.2f×' "$(calc "$(pps "$1") / $(pps "$2")")"; fi
 }
+ppc() { calc0 "${PKTS[$1]} * 1000 / (${CPU[$1]} + 1)"; }   # packets per CPU-second
+cpu_cell() { printf '%.2f s → %s/s' "$(calc "${CPU[$1]} / 1000")" "$(fmt_m "$(ppc "$1")")"; }
+cratio() {  # vxtap row $1 over peer row $2, per CPU-second
+  if [ "$1" -lt 0 ]; then echo "missing"; else printf '%.2f×' "$(calc "$(ppc "$1") / $(ppc "$2")")"; fi
+}
 
 # Suricata's own packet-processing time (start-up excluded), from suricata.log of the best run
 suri_note=""
@@ -188,19 +199,19 @@ if [ "$ni" -ge 0 ]; then
 fi
 
 {
-  echo "| command | input | packets | best wall (of $RUNS) | packets/s | peak RSS | vxtap w1 / peer | vxtap w2 / peer | note |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| command | input | packets | best wall (of $RUNS) | packets/s | peak RSS | vxtap w1 / peer | vxtap w2 / peer | least CPU (user+sys) → packets per CPU-s | vxtap w1 / peer per CPU-s | note |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   for name in "vxtap --workers 1" "vxtap --workers 2"; do
     k=$(idx "$name")
     if [ "$k" -ge 0 ]; then
-      printf '| `%s` | VXLAN | %s | %.3f s | %s/s | %.0f MB | — | — | %s |\n' "${CMDS[$k]}" "${PKTS[$k]}" \
-        "$(calc "${BEST[$k]} / 1000000000")" "$(fmt_m "$(pps "$k")")" "$(calc "${RSS[$k]} / 1024")" \
+      printf '| `%s` | VXLAN | %s | %.3f s | %s/s | %.0f MB | — | — | %s | — | %s |\n' "${CMDS[$k]}" "${PKTS[$k]}" \
+        "$(calc "${BEST[$k]} / 1000000000")" "$(fmt_m "$(pps "$k")")" "$(calc "${RSS[$k]} / 1024")" "$(cpu_cell "$k")" \
         "$(grep -m1 -o '[0-9.]* s, [0-9]* packets/s' "$W/best-$k.log" | sed 's/^/own summary: /' || true)"
     else
       w=${name##* }
       why=$VX_WHY
       for ((j = 0; j < N; j++)); do [ "${NAMES[$j]}" = "$name" ] && [ -n "${FAIL[$j]}" ] && why="vxtap replay failed: ${FAIL[$j]}"; done
-      printf '| `%s replay %s --workers %s --out %s/vx%s` | VXLAN | %s | missing | missing | missing | — | — | %s |\n' \
+      printf '| `%s replay %s --workers %s --out %s/vx%s` | VXLAN | %s | missing | missing | missing | — | — | missing | — | %s |\n' \
         "$VXTAP" "$BENCH" "$w" "$W" "$w" "$PK_BENCH" "$why"
     fi
   done
@@ -209,12 +220,12 @@ fi
     case $name in suricata) note=$suri_note; in=VXLAN ;; nfpcapd) note="no decapsulation; $nfp_note"; in=inner ;;
                   softflowd) note="no decapsulation; $sfd_note"; in=inner ;; esac
     if [ -n "${FAIL[$k]}" ]; then
-      printf '| `%s` | %s | %s | failed | failed | failed | — | — | %s |\n' "${CMDS[$k]}" "$in" "${PKTS[$k]}" "${FAIL[$k]}"
+      printf '| `%s` | %s | %s | failed | failed | failed | — | — | failed | — | %s |\n' "${CMDS[$k]}" "$in" "${PKTS[$k]}" "${FAIL[$k]}"
       continue
     fi
-    printf '| `%s` | %s | %s | %.3f s | %s/s | %.0f MB | %s | %s | %s |\n' "${CMDS[$k]}" "$in" "${PKTS[$k]}" \
+    printf '| `%s` | %s | %s | %.3f s | %s/s | %.0f MB | %s | %s | %s | %s | %s |\n' "${CMDS[$k]}" "$in" "${PKTS[$k]}" \
       "$(calc "${BEST[$k]} / 1000000000")" "$(fmt_m "$(pps "$k")")" "$(calc "${RSS[$k]} / 1024")" \
-      "$(ratio "$vx1" "$k")" "$(ratio "$vx2" "$k")" "$note"
+      "$(ratio "$vx1" "$k")" "$(ratio "$vx2" "$k")" "$(cpu_cell "$k")" "$(cratio "$vx1" "$k")" "$note"
   done
   echo
   echo "* inputs: \`$BENCH\` ($PK_BENCH packets, $SZ_BENCH bytes, VXLAN, built by \`$SHARED/tools/make-bench-pcap $BENCH${SIZE:+ --size $SIZE}\`);"
