@@ -65,6 +65,10 @@ pub struct Config {
     /// Mirror sessions: `[[session]]` tables.
     #[serde(default, rename = "session")]
     pub sessions: Vec<SessionConfig>,
+    /// Traffic mirror filters in AWS's terms (`[[mirror-filter]]`), used by
+    /// `vxtap correlate` to explain traffic logged but not mirrored.
+    #[serde(default, rename = "mirror-filter")]
+    pub mirror_filters: Vec<crate::correlate::filter::MirrorFilter>,
 }
 
 /// `[decap]`.
@@ -397,6 +401,9 @@ impl Config {
                     format!("{} does not fit in 24 bits", s.vni),
                 ));
             }
+        }
+        if let Err((key, what)) = crate::correlate::filter::validate(&cfg.mirror_filters) {
+            return Err(invalid(&key, what));
         }
         if let Some(f) = &cfg.output.log_format {
             crate::output::LogFormat::parse(f)

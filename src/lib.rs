@@ -19,6 +19,7 @@
 pub mod capture;
 pub mod cli;
 pub mod config;
+pub mod correlate;
 pub mod decap;
 pub mod dispatch;
 pub mod flow;

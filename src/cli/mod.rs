@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub mod config;
+pub mod correlate;
 pub mod flowlogs;
 pub mod replay;
 pub mod send;
@@ -30,6 +31,9 @@ pub enum Command {
     Send(send::SendArgs),
     /// Check a configuration file.
     Config(config::ConfigArgs),
+    /// Join AWS VPC Flow Logs with vxtap's records: matched, logged-not-mirrored,
+    /// mirrored-not-logged, REJECTs, enriched EVE alerts, an HTML report.
+    Correlate(correlate::CorrelateArgs),
 }
 
 /// Parses the command line, runs the command and turns its result into an exit code.
@@ -41,6 +45,7 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Send(args) => send::run(args),
         Command::Config(args) => config::run(args),
+        Command::Correlate(args) => correlate::run(args),
     };
     match result {
         Ok(code) => code,
