@@ -327,7 +327,7 @@ mod tests {
         j.add(key(2), e(Side::Observed, 1100, 1200), &mut c);
         j.add(key(1), e(Side::Observed, 1700, 1800), &mut c);
         j.finish(&mut c);
-        c.mnl.sort_by_key(|m| m.0);
+        c.mnl.sort_by_key(|m| (m.0, m.1.is_none()));
         assert_eq!(
             c.mnl,
             vec![(1100, Some(LogStatus::NoData)), (1100, None), (1700, None)]
