@@ -3,6 +3,7 @@
 //! standard output.
 
 pub mod delivery;
+pub mod eve;
 pub mod fields;
 pub mod format;
 pub mod parquet;
