@@ -129,3 +129,97 @@ fn usage_errors_exit_2_and_say_what() {
         "{err}"
     );
 }
+
+#[test]
+fn athena_sql_on_duckdb_agrees_with_correlate() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = python("tests/athena/run_duckdb.py", dir.path());
+    assert!(text.contains("athena-duckdb: ok"), "{text}");
+}
+
+/// The counts a page shows: the cards (`<b data-count=…>`) and each
+/// interface row's cells.
+fn page_counts(dom: &str) -> (Vec<(String, u64)>, Vec<(String, String, u64)>) {
+    let mut cards = Vec::new();
+    let mut rows = Vec::new();
+    let num = |s: &str| s.split('<').next().unwrap().trim().parse::<u64>().unwrap();
+    for part in dom.split("<b data-count=\"").skip(1) {
+        let (k, rest) = part.split_once("\">").unwrap();
+        cards.push((k.to_string(), num(rest)));
+    }
+    for part in dom.split("<tr data-interface=\"").skip(1) {
+        let (iface, rest) = part.split_once('"').unwrap();
+        let row = rest.split("</tr>").next().unwrap();
+        for cell in row.split("data-count=\"").skip(1) {
+            let (k, rest) = cell.split_once("\">").unwrap();
+            rows.push((iface.to_string(), k.to_string(), num(rest)));
+        }
+    }
+    (cards, rows)
+}
+
+#[test]
+fn html_report_renders_in_headless_chromium_with_the_summary_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    python("tests/correlate/derived.py", dir.path());
+    let report = dir.path().join("report");
+    let url = format!("file://{}", report.join("index.html").display());
+    let chromium = |args: &[&str]| {
+        Command::new("chromium")
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+            ])
+            .args(args)
+            .arg(&url)
+            .output()
+            .expect("chromium (Debian's package; .ci/run installs it)")
+    };
+    let out = chromium(&["--enable-logging=stderr", "--v=0", "--dump-dom"]);
+    assert!(out.status.success());
+    let dom = String::from_utf8(out.stdout).unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    // The page has no script and loads nothing: any console message or
+    // failed load is a defect.
+    for line in log.lines() {
+        assert!(
+            !line.contains("CONSOLE")
+                && !line.contains("net::ERR")
+                && !line.contains("Failed to load"),
+            "chromium reported: {line}"
+        );
+    }
+    assert!(
+        dom.contains("<svg id=\"timeline\""),
+        "no timeline in the rendered page"
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    let (cards, rows) = page_counts(&dom);
+    assert_eq!(cards.len(), 4, "{cards:?}");
+    for (k, n) in &cards {
+        assert_eq!(s[k].as_u64(), Some(*n), "card {k}");
+    }
+    let ifaces = s["interfaces"].as_object().unwrap();
+    assert_eq!(rows.len(), ifaces.len() * 4, "{rows:?}");
+    for (iface, k, n) in &rows {
+        assert_eq!(ifaces[iface][k].as_u64(), Some(*n), "{iface} {k}");
+    }
+    // Screenshot kept as a test artifact.
+    let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("correlate-report");
+    std::fs::create_dir_all(&shots).unwrap();
+    let png = shots.join("index.png");
+    let _ = std::fs::remove_file(&png);
+    let shot = format!("--screenshot={}", png.display());
+    let out = chromium(&["--window-size=1200,2600", &shot]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let len = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(len > 10_000, "screenshot {} has {len} bytes", png.display());
+    std::fs::copy(report.join("index.html"), shots.join("index.html")).unwrap();
+}

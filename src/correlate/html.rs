@@ -63,7 +63,8 @@ fn reasons_table(out: &mut String, title: &str, id: &str, r: &ReasonCounts) {
     out.push_str("</table>");
 }
 
-/// The timeline: one polyline per category over the buckets.
+/// The timeline: per bucket, one bar per category side by side (empty
+/// buckets stay empty, nothing is interpolated).
 fn timeline_svg(s: &Summary) -> String {
     let rows = &s.timeline.rows;
     let (w, h, pad) = (900.0, 240.0, 40.0);
@@ -74,15 +75,16 @@ fn timeline_svg(s: &Summary) -> String {
         o.push_str("<text x=\"20\" y=\"40\">no records</text></svg>");
         return o;
     }
+    let bucket = s.timeline.bucket_s as f64;
     let t0 = rows[0][0] as f64;
-    let t1 = (rows[rows.len() - 1][0] + s.timeline.bucket_s) as f64;
+    let t1 = rows[rows.len() - 1][0] as f64 + bucket;
     let max = rows
         .iter()
         .flat_map(|r| r[1..].iter().copied())
         .max()
         .unwrap_or(1)
         .max(1) as f64;
-    let x = |t: f64| pad + (t - t0) / (t1 - t0).max(1.0) * (w - 2.0 * pad);
+    let scale = (w - 2.0 * pad) / (t1 - t0).max(1.0);
     let y = |v: f64| h - pad - v / max * (h - 2.0 * pad);
     let _ = write!(
         o,
@@ -103,18 +105,26 @@ fn timeline_svg(s: &Summary) -> String {
         pad + 4.0,
         max as u64
     );
-    for (lane, (_, label, colour)) in COLOURS.iter().enumerate() {
-        let mut pts = String::new();
-        for r in rows {
-            let mid = r[0] as f64 + s.timeline.bucket_s as f64 / 2.0;
-            let _ = write!(pts, "{:.1},{:.1} ", x(mid), y(r[lane + 1] as f64));
+    let bar_w = (bucket * scale / 4.0).max(0.5);
+    for r in rows {
+        let x0 = pad + (r[0] as f64 - t0) * scale;
+        for (lane, (_, label, colour)) in COLOURS.iter().enumerate() {
+            let v = r[lane + 1];
+            if v == 0 {
+                continue;
+            }
+            let top = y(v as f64);
+            let _ = write!(
+                o,
+                "<rect x=\"{:.2}\" y=\"{top:.1}\" width=\"{bar_w:.2}\" height=\"{:.1}\" fill=\"{colour}\"><title>{} {}: {v}</title></rect>",
+                x0 + lane as f64 * bar_w,
+                (h - pad - top).max(0.5),
+                utc(r[0]),
+                esc(label)
+            );
         }
-        let _ = write!(
-            o,
-            "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"><title>{}</title></polyline>",
-            pts.trim_end(),
-            esc(label)
-        );
+    }
+    for (lane, (_, label, colour)) in COLOURS.iter().enumerate() {
         let lx = pad + 10.0 + lane as f64 * 200.0;
         let _ = write!(
             o,
