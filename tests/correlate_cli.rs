@@ -139,7 +139,10 @@ fn athena_sql_on_duckdb_agrees_with_correlate() {
 
 /// The counts a page shows: the cards (`<b data-count=…>`) and each
 /// interface row's cells.
-fn page_counts(dom: &str) -> (Vec<(String, u64)>, Vec<(String, String, u64)>) {
+type Cards = Vec<(String, u64)>;
+type InterfaceCells = Vec<(String, String, u64)>;
+
+fn page_counts(dom: &str) -> (Cards, InterfaceCells) {
     let mut cards = Vec::new();
     let mut rows = Vec::new();
     let num = |s: &str| s.split('<').next().unwrap().trim().parse::<u64>().unwrap();
