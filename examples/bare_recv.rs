@@ -8,7 +8,9 @@
 //! cargo run --release --example bare_recv -- 127.0.0.1:0 [RECEIVE_BUFFER_BYTES]
 //! ```
 //! Prints `listening on ADDR`, then, once datagrams stop for one second,
-//! `received=N bytes=B kernel_dropped=K seconds=S` (S: first to last datagram).
+//! `received=N bytes=B kernel_dropped=K seconds=S cpu_ticks=T` (S: first to
+//! last datagram; T: user + system CPU time of the process in clock ticks,
+//! from /proc/self/stat).
 
 use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
@@ -61,5 +63,20 @@ fn main() {
         }
     }
     let secs = first.map_or(0.0, |f| (last - f).as_secs_f64());
-    println!("received={n} bytes={bytes} kernel_dropped={kernel} seconds={secs:.3}");
+    println!(
+        "received={n} bytes={bytes} kernel_dropped={kernel} seconds={secs:.3} cpu_ticks={}",
+        cpu_ticks()
+    );
+}
+
+/// utime + stime of this process (fields 14 and 15 of /proc/self/stat).
+fn cpu_ticks() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) may hold spaces: count fields after its ')'.
+    let rest = stat.rsplit_once(')').map_or("", |r| r.1);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f.get(11).copied().unwrap_or(0) + f.get(12).copied().unwrap_or(0)
 }

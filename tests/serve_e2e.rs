@@ -36,6 +36,8 @@ struct Serve {
     vxlan: SocketAddr,
     geneve: SocketAddr,
     http: SocketAddr,
+    /// Every listener as printed: (kind, address).
+    listeners: Vec<(String, SocketAddr)>,
     stderr: Arc<Mutex<String>>,
     stdout: Option<ChildStdout>,
 }
@@ -71,6 +73,7 @@ impl Serve {
             }
         });
         let mut addr = HashMap::new();
+        let mut listeners = Vec::new();
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let line = rx
@@ -81,7 +84,8 @@ impl Serve {
                 .and_then(|l| l.split_once(" listening on "))
             {
                 let a: SocketAddr = rest.split(' ').next().unwrap().parse().unwrap();
-                addr.insert(kind.to_string(), a);
+                addr.entry(kind.to_string()).or_insert(a);
+                listeners.push((kind.to_string(), a));
             }
             if line.contains("vxtap serve: ready:") {
                 break;
@@ -93,6 +97,7 @@ impl Serve {
             vxlan: addr["vxlan"],
             geneve: addr["geneve"],
             http: addr["http"],
+            listeners,
             stderr: log,
             stdout,
         }
@@ -731,6 +736,59 @@ fn overload_is_counted_bounded_and_recovers() {
         .map(|l| l.parse::<u64>().unwrap())
         .sum();
     assert_eq!(written, fin["packets"] - fin["queue_full"]);
+}
+
+/// An IPv6 listener next to the IPv4 one; the IPv6 sender is the mirror source.
+#[test]
+fn ipv6_listener() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let mut s = Serve::start(&[
+        "--vxlan",
+        "[::1]:0",
+        "--stdout",
+        "--log-format",
+        "${mirror-srcaddr} ${packets}",
+    ]);
+    let v6 = s
+        .listeners
+        .iter()
+        .find(|(k, a)| k == "vxlan" && a.is_ipv6())
+        .expect("an IPv6 vxlan listener")
+        .1;
+    let out = s.drain_stdout();
+    let cap = data("pcaps/mirror/mirror-basic.pcap");
+    let o = vxtap()
+        .arg("send")
+        .arg(&cap)
+        .args([
+            "--to",
+            &v6.to_string(),
+            "--bind",
+            "[::1]:0",
+            "--rate",
+            "20000",
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let n = parse_send(&String::from_utf8_lossy(&o.stdout))["datagrams"];
+    let m = wait_for(&s, "every datagram", 30, |m| {
+        m.sum(
+            "vxtap_received_datagrams_total",
+            &format!("listen=\"{v6}\""),
+        ) >= n
+    });
+    assert_eq!(m.sum("vxtap_received_datagrams_total", ""), n);
+    let packets = m.sum("vxtap_packets_total", "");
+    s.stop();
+    let text = out.join().unwrap();
+    let mut total = 0;
+    for l in text.lines().skip(1) {
+        let (src, p) = l.split_once(' ').unwrap();
+        assert_eq!(src, "::1");
+        total += p.parse::<u64>().unwrap();
+    }
+    assert_eq!(total, packets);
 }
 
 #[test]

@@ -59,6 +59,27 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `--log-format` over the config's `output.log-format` over AWS's default.
+pub(crate) fn log_format(
+    flag: Option<&String>,
+    cfg: &crate::config::Config,
+) -> anyhow::Result<crate::output::LogFormat> {
+    use anyhow::Context;
+    match flag.or(cfg.output.log_format.as_ref()) {
+        Some(f) => crate::output::LogFormat::parse(f).context("--log-format"),
+        None => Ok(crate::output::LogFormat::default()),
+    }
+}
+
+/// `--workers` over the config's `workers` over the available cores.
+pub(crate) fn workers(flag: Option<u64>, cfg: &crate::config::Config) -> usize {
+    flag.map(|w| w as usize).or(cfg.workers).unwrap_or_else(|| {
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    })
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>()

@@ -8,7 +8,6 @@ use anyhow::{Context, bail};
 use crate::config::{Config, SessionMap};
 use crate::decap::DecapConfig;
 use crate::metrics::Metrics;
-use crate::output::LogFormat;
 use crate::output::fields::FIELDS;
 use crate::pipeline::{ReplayOptions, ReplayReport, Sink, replay};
 
@@ -106,20 +105,8 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         Ok(d) => d,
         Err(e) => bail!("tunnel ports: {e}"),
     };
-    let format_text = args.log_format.clone().or(cfg.output.log_format.clone());
-    let format = match &format_text {
-        Some(f) => LogFormat::parse(f).context("--log-format")?,
-        None => LogFormat::default(),
-    };
-    let workers = args
-        .workers
-        .map(|w| w as usize)
-        .or(cfg.workers)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
+    let format = super::log_format(args.log_format.as_ref(), &cfg)?;
+    let workers = super::workers(args.workers, &cfg);
     let sink = if args.stdout {
         Sink::Stdout
     } else {

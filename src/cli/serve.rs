@@ -5,12 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Context;
-
 use crate::config::{Config, SessionMap};
 use crate::decap::Tunnel;
 use crate::metrics::Metrics;
-use crate::output::LogFormat;
 use crate::pipeline::{LiveOptions, OutputSpec, Sink};
 use crate::receive::Listener;
 use crate::serve::health::HealthConfig;
@@ -155,19 +152,8 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
     if let Some(i) = args.interval {
         flow.interval = i;
     }
-    let format = match args.log_format.as_ref().or(cfg.output.log_format.as_ref()) {
-        Some(f) => LogFormat::parse(f).context("--log-format")?,
-        None => LogFormat::default(),
-    };
-    let workers = args
-        .workers
-        .map(|w| w as usize)
-        .or(cfg.workers)
-        .unwrap_or_else(|| {
-            std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(1)
-        });
+    let format = super::log_format(args.log_format.as_ref(), cfg)?;
+    let workers = super::workers(args.workers, cfg);
     let sink = if args.stdout {
         Sink::Stdout
     } else {
