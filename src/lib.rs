@@ -21,6 +21,7 @@ pub mod cli;
 pub mod config;
 pub mod correlate;
 pub mod decap;
+pub mod defrag;
 pub mod dispatch;
 pub mod flow;
 pub mod flowlogs;
