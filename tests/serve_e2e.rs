@@ -738,6 +738,43 @@ fn overload_is_counted_bounded_and_recovers() {
     assert_eq!(written, fin["packets"] - fin["queue_full"]);
 }
 
+/// Datagrams that are not VXLAN/GENEVE are counted by reason and dropped;
+/// the appliance stays healthy. Expected reasons follow RFC 7348 §5 (8-byte
+/// VXLAN header, I flag 0x08) and RFC 8926 §3.4 (GENEVE version 0).
+#[test]
+fn garbage_datagrams_are_counted_by_reason() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let s = Serve::start(&["--stdout", "--workers", "1"]);
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let vxlan_no_i = [
+        0u8, 0, 0, 0, 0, 0, 1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+    ];
+    let vxlan_cut_inner = [8u8, 0, 0, 0, 0, 0, 1, 0, 1, 2, 3, 4];
+    let mut geneve_v1 = [0u8; 40];
+    geneve_v1[0] = 0x40;
+    let cases: [(&[u8], SocketAddr); 6] = [
+        (&[], s.vxlan),              // tunnel_truncated
+        (&[8, 0, 0], s.vxlan),       // tunnel_truncated
+        (&vxlan_no_i, s.vxlan),      // tunnel_malformed
+        (&vxlan_cut_inner, s.vxlan), // inner_link_truncated
+        (&geneve_v1, s.geneve),      // tunnel_malformed
+        (&[0xff; 3], s.geneve),      // tunnel_truncated
+    ];
+    for (d, to) in cases {
+        sock.send_to(d, to).unwrap();
+    }
+    let m = wait_for(&s, "the garbage", 20, |m| {
+        m.sum("vxtap_received_datagrams_total", "") >= 6
+    });
+    let reason = |r: &str| m.sum("vxtap_decap_errors_total", &format!("reason=\"{r}\""));
+    assert_eq!(reason("tunnel_truncated"), 3);
+    assert_eq!(reason("tunnel_malformed"), 2);
+    assert_eq!(reason("inner_link_truncated"), 1);
+    assert_eq!(m.sum("vxtap_packets_total", ""), 0);
+    assert_eq!(s.health(), (200, "ok\n".to_string()));
+    s.stop();
+}
+
 /// An IPv6 listener next to the IPv4 one; the IPv6 sender is the mirror source.
 #[test]
 fn ipv6_listener() {
