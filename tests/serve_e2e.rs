@@ -39,6 +39,7 @@ struct Serve {
     /// Every listener as printed: (kind, address).
     listeners: Vec<(String, SocketAddr)>,
     stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<JoinHandle<()>>,
     stdout: Option<ChildStdout>,
 }
 
@@ -65,7 +66,7 @@ impl Serve {
         let log = Arc::new(Mutex::new(String::new()));
         let (tx, rx) = mpsc::channel();
         let l2 = log.clone();
-        std::thread::spawn(move || {
+        let stderr_reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 l2.lock().unwrap().push_str(&line);
                 l2.lock().unwrap().push('\n');
@@ -99,6 +100,7 @@ impl Serve {
             http: addr["http"],
             listeners,
             stderr: log,
+            stderr_reader: Some(stderr_reader),
             stdout,
         }
     }
@@ -128,6 +130,10 @@ impl Serve {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(st) = self.child.try_wait().unwrap() {
+                // Every line it wrote, the summary included, has been read.
+                if let Some(r) = self.stderr_reader.take() {
+                    r.join().unwrap();
+                }
                 let log = self.stderr.lock().unwrap().clone();
                 assert!(st.success(), "serve exited with {st}: {log}");
                 return log;
