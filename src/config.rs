@@ -69,6 +69,29 @@ pub struct Config {
     /// `vxtap correlate` to explain traffic logged but not mirrored.
     #[serde(default, rename = "mirror-filter")]
     pub mirror_filters: Vec<crate::correlate::filter::MirrorFilter>,
+    /// IDS rules: `[rules]`.
+    #[serde(default)]
+    pub rules: RulesSection,
+}
+
+/// `[rules]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RulesSection {
+    /// `[rules.vars]`: `address-groups` and `port-groups` tables overriding
+    /// Suricata's stock values (names without `$`; the others keep their
+    /// defaults, see [`crate::detect::rule::vars`]).
+    pub vars: Option<crate::detect::RuleVars>,
+}
+
+impl RulesSection {
+    /// The effective variables: stock values overlaid with `[rules.vars]`.
+    pub fn vars(&self) -> crate::detect::RuleVars {
+        match &self.vars {
+            Some(o) => crate::detect::RuleVars::with_overrides(o),
+            None => crate::detect::RuleVars::default(),
+        }
+    }
 }
 
 /// `[decap]`.
@@ -464,6 +487,23 @@ interface-id = "eni-other"
         );
         assert_eq!(m.lookup(Some(2), None), &SessionMeta::default());
         assert_eq!(m.lookup(None, None), &SessionMeta::default());
+    }
+
+    #[test]
+    fn rule_vars_override() {
+        let cfg = Config::parse(
+            "[rules.vars.address-groups]\nHOME_NET = \"[10.9.0.0/16]\"\n",
+            Path::new("r.toml"),
+        )
+        .unwrap();
+        let v = cfg.rules.vars();
+        assert_eq!(v.address("HOME_NET"), Some("[10.9.0.0/16]"));
+        assert_eq!(v.address("EXTERNAL_NET"), Some("!$HOME_NET"));
+        assert_eq!(v.port("HTTP_PORTS"), Some("80"));
+        assert_eq!(
+            Config::default().rules.vars(),
+            crate::detect::RuleVars::default()
+        );
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod config;
 pub mod correlate;
 pub mod decap;
 pub mod defrag;
+pub mod detect;
 pub mod dispatch;
 pub mod flow;
 pub mod flowlogs;

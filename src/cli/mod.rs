@@ -8,6 +8,7 @@ pub mod config;
 pub mod correlate;
 pub mod flowlogs;
 pub mod replay;
+pub mod rules;
 pub mod send;
 pub mod serve;
 
@@ -34,6 +35,8 @@ pub enum Command {
     /// Join AWS VPC Flow Logs with vxtap's records: matched, logged-not-mirrored,
     /// mirrored-not-logged, REJECTs, enriched EVE alerts, an HTML report.
     Correlate(correlate::CorrelateArgs),
+    /// IDS rules (Suricata 7 syntax): `check` what loads, what is not enforced yet, what fails.
+    Rules(rules::RulesArgs),
 }
 
 /// Parses the command line, runs the command and turns its result into an exit code.
@@ -46,6 +49,7 @@ pub fn main() -> ExitCode {
         Command::Send(args) => send::run(args),
         Command::Config(args) => config::run(args),
         Command::Correlate(args) => correlate::run(args),
+        Command::Rules(args) => rules::run(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,287 @@
+//! `flowbits`, `hostbits` and `flowint`: named state a rule tests
+//! (conditions, evaluated with the packet conditions) or changes (after
+//! the whole rule matched). Names are interned to dense ids when the rule
+//! set is built; [`crate::detect::state`] holds the values.
+
+use super::Builder;
+use crate::detect::signature::{PacketMatch, PostMatch};
+
+/// Which host a hostbit belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostDir {
+    /// The packet's source.
+    Src,
+    /// The packet's destination.
+    Dst,
+    /// Both (set/unset/toggle only).
+    Both,
+}
+
+/// `isset`/`isnotset` over one name or OR-ed names (`a|b`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BitsCond {
+    /// `true`: isset (any of the names set); `false`: isnotset (any of
+    /// the names not set).
+    pub isset: bool,
+    /// Names.
+    pub names: Vec<String>,
+    /// Interned ids, filled by the rule set.
+    pub ids: Vec<u32>,
+    /// Hostbits: whose bit.
+    pub dir: HostDir,
+}
+
+/// What a set/unset/toggle does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BitsCmd {
+    /// Set.
+    Set,
+    /// Clear.
+    Unset,
+    /// Flip.
+    Toggle,
+}
+
+/// A set/unset/toggle of a bit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BitsOp {
+    /// Command.
+    pub cmd: BitsCmd,
+    /// Name.
+    pub name: String,
+    /// Interned id, filled by the rule set.
+    pub id: u32,
+    /// Hostbits: whose bit.
+    pub dir: HostDir,
+    /// Hostbits: seconds until the bit expires (Suricata's default 30).
+    pub expire: u64,
+}
+
+fn cmd_and_rest(s: &str) -> Result<(&str, Vec<&str>), String> {
+    let mut parts = s.split(',').map(str::trim);
+    let cmd = parts.next().unwrap_or("");
+    Ok((cmd, parts.collect()))
+}
+
+fn valid_name(n: &str) -> Result<(), String> {
+    if n.is_empty() || n.contains(char::is_whitespace) {
+        return Err(format!("`{n}` is not a valid name"));
+    }
+    Ok(())
+}
+
+/// `flowbits:set|unset|toggle|isset|isnotset,name[|name…]` or `flowbits:noalert`.
+pub fn flowbits(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let (cmd, rest) = cmd_and_rest(v.ok_or("needs a value")?)?;
+    bits(b, cmd, &rest, false)
+}
+
+/// `hostbits:cmd,name[,src|dst|both][,expire N]`.
+pub fn hostbits(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let (cmd, rest) = cmd_and_rest(v.ok_or("needs a value")?)?;
+    bits(b, cmd, &rest, true)
+}
+
+fn bits(b: &mut Builder, cmd: &str, rest: &[&str], host: bool) -> Result<(), String> {
+    if cmd == "noalert" && !host {
+        if !rest.is_empty() {
+            return Err("noalert takes no name".into());
+        }
+        b.sig.noalert = true;
+        return Ok(());
+    }
+    let name = *rest
+        .first()
+        .ok_or_else(|| format!("`{cmd}` needs a name"))?;
+    let mut dir = HostDir::Src;
+    let mut expire = 30u64;
+    for extra in &rest[1..] {
+        if !host {
+            return Err(format!("unexpected `{extra}`"));
+        }
+        match *extra {
+            "src" => dir = HostDir::Src,
+            "dst" => dir = HostDir::Dst,
+            "both" => dir = HostDir::Both,
+            e => {
+                let n = e
+                    .strip_prefix("expire")
+                    .ok_or_else(|| format!("unexpected `{e}`"))?;
+                expire = n
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|&n| n > 0)
+                    .ok_or_else(|| format!("bad expire `{n}`"))?;
+            }
+        }
+    }
+    match cmd {
+        "isset" | "isnotset" => {
+            if dir == HostDir::Both {
+                return Err("`both` only applies to set/unset/toggle".into());
+            }
+            let names: Vec<String> = name.split('|').map(|n| n.trim().to_owned()).collect();
+            for n in &names {
+                valid_name(n)?;
+            }
+            let c = BitsCond {
+                isset: cmd == "isset",
+                ids: vec![0; names.len()],
+                names,
+                dir,
+            };
+            b.sig.matches.push(if host {
+                PacketMatch::Hostbits(c)
+            } else {
+                PacketMatch::Flowbits(c)
+            });
+        }
+        "set" | "unset" | "toggle" => {
+            valid_name(name)?;
+            if name.contains('|') {
+                return Err(format!("`{cmd}` takes one name"));
+            }
+            let op = BitsOp {
+                cmd: match cmd {
+                    "set" => BitsCmd::Set,
+                    "unset" => BitsCmd::Unset,
+                    _ => BitsCmd::Toggle,
+                },
+                name: name.to_owned(),
+                id: 0,
+                dir,
+                expire,
+            };
+            b.sig.post.push(if host {
+                PostMatch::Hostbits(op)
+            } else {
+                PostMatch::Flowbits(op)
+            });
+        }
+        _ => return Err(format!("unknown command `{cmd}`")),
+    }
+    Ok(())
+}
+
+/// A flowint operand.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IntVal {
+    /// A literal.
+    Lit(u32),
+    /// Another flowint (name, interned id).
+    Var(String, u32),
+}
+
+/// A flowint comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntCmp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `isset`
+    IsSet,
+    /// `isnotset` / `notset`
+    IsNotSet,
+}
+
+/// A flowint condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowintCond {
+    /// The variable (name, interned id).
+    pub var: (String, u32),
+    /// Comparison.
+    pub cmp: IntCmp,
+    /// Operand (unused for isset/isnotset).
+    pub value: IntVal,
+}
+
+/// A flowint change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntOp {
+    /// `=`
+    Set,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+}
+
+/// A flowint modification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlowintOp {
+    /// The variable (name, interned id).
+    pub var: (String, u32),
+    /// Operation.
+    pub op: IntOp,
+    /// Operand.
+    pub value: IntVal,
+}
+
+/// `flowint:name,op[,value]`.
+pub fn flowint(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v.ok_or("needs a value")?;
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    if parts.len() < 2 || parts.len() > 3 {
+        return Err("expected name,operator[,value]".into());
+    }
+    valid_name(parts[0])?;
+    let var = (parts[0].to_owned(), 0);
+    let value = || -> Result<IntVal, String> {
+        let v = *parts.get(2).ok_or("this operator needs a value")?;
+        if v.starts_with(|c: char| c.is_ascii_digit()) {
+            v.parse::<u32>()
+                .map(IntVal::Lit)
+                .map_err(|_| format!("`{v}` is not a number"))
+        } else {
+            valid_name(v)?;
+            Ok(IntVal::Var(v.to_owned(), 0))
+        }
+    };
+    let cmp = match parts[1] {
+        "==" => Some(IntCmp::Eq),
+        "!=" => Some(IntCmp::Ne),
+        "<" => Some(IntCmp::Lt),
+        "<=" => Some(IntCmp::Le),
+        ">" => Some(IntCmp::Gt),
+        ">=" => Some(IntCmp::Ge),
+        "isset" => Some(IntCmp::IsSet),
+        "isnotset" | "notset" => Some(IntCmp::IsNotSet),
+        _ => None,
+    };
+    if let Some(cmp) = cmp {
+        let value = if matches!(cmp, IntCmp::IsSet | IntCmp::IsNotSet) {
+            if parts.len() == 3 {
+                return Err(format!("`{}` takes no value", parts[1]));
+            }
+            IntVal::Lit(0)
+        } else {
+            value()?
+        };
+        b.sig
+            .matches
+            .push(PacketMatch::Flowint(FlowintCond { var, cmp, value }));
+        return Ok(());
+    }
+    let op = match parts[1] {
+        "=" => IntOp::Set,
+        "+" => IntOp::Add,
+        "-" => IntOp::Sub,
+        o => return Err(format!("unknown operator `{o}`")),
+    };
+    b.sig.post.push(PostMatch::Flowint(FlowintOp {
+        var,
+        op,
+        value: value()?,
+    }));
+    Ok(())
+}

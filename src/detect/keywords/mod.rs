@@ -1,0 +1,507 @@
+//! The keyword registry: every rule option vxtap knows, in ONE table
+//! ([`REGISTRY`]). Each entry names the keyword, says whether vxtap
+//! enforces it, and points at its setup function, which parses the value
+//! into the rule being built ([`Builder`]). Adding a keyword is one entry.
+//!
+//! A rule that uses a keyword marked not enforced is reported as
+//! unsupported (by keyword) and never loaded in a weakened form. A keyword
+//! missing from the table is an error ("unknown keyword"), as in Suricata.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use super::signature::{BufferList, Signature, Step, Val};
+
+pub mod bits;
+pub mod buffers;
+pub mod byte;
+pub mod content;
+pub mod flow;
+pub mod header;
+pub mod meta;
+pub mod pcre;
+pub mod threshold;
+pub mod transforms;
+
+use buffers::BufferKind;
+
+/// Parses a keyword's value into the rule being built; `Err` says what is
+/// wrong with the value.
+pub type Setup = fn(&mut Builder, &str, Option<&str>) -> Result<(), String>;
+
+/// One registry entry.
+#[derive(Clone, Copy)]
+pub struct Keyword {
+    /// The keyword as written in rules.
+    pub name: &'static str,
+    /// Whether vxtap enforces it. `false`: rules using it are unsupported.
+    pub enforced: bool,
+    /// Value parser.
+    pub setup: Setup,
+}
+
+const fn yes(name: &'static str, setup: Setup) -> Keyword {
+    Keyword {
+        name,
+        enforced: true,
+        setup,
+    }
+}
+
+/// A keyword that selects a buffer vxtap does not produce yet (app layer):
+/// the following content goes to a buffer that is never inspected.
+const fn no_buffer(name: &'static str) -> Keyword {
+    Keyword {
+        name,
+        enforced: false,
+        setup: buffers::unsupported_buffer,
+    }
+}
+
+/// A legacy content modifier moving the previous content to an app-layer
+/// buffer (`http_uri`, …).
+const fn no_modifier(name: &'static str) -> Keyword {
+    Keyword {
+        name,
+        enforced: false,
+        setup: content::unsupported_modifier,
+    }
+}
+
+/// Any other keyword not enforced yet.
+const fn no(name: &'static str) -> Keyword {
+    Keyword {
+        name,
+        enforced: false,
+        setup: meta::ignore,
+    }
+}
+
+/// Every keyword vxtap knows.
+pub static REGISTRY: &[Keyword] = &[
+    // Meta (describe the rule; no condition).
+    yes("msg", meta::msg),
+    yes("sid", meta::sid),
+    yes("rev", meta::rev),
+    yes("gid", meta::gid),
+    yes("classtype", meta::classtype),
+    yes("reference", meta::reference),
+    yes("metadata", meta::metadata),
+    yes("priority", meta::priority),
+    yes("target", meta::target),
+    yes("noalert", meta::noalert),
+    yes("prefilter", meta::ignore),
+    yes("requires", meta::requires),
+    // Payload inspection.
+    yes("content", content::content),
+    yes("nocase", content::nocase),
+    yes("depth", content::depth),
+    yes("offset", content::offset),
+    yes("distance", content::distance),
+    yes("within", content::within),
+    yes("startswith", content::startswith),
+    yes("endswith", content::endswith),
+    yes("fast_pattern", content::fast_pattern),
+    yes("rawbytes", content::rawbytes),
+    yes("isdataat", content::isdataat),
+    yes("bsize", content::bsize),
+    yes("pcre", pcre::setup),
+    yes("byte_test", byte::byte_test),
+    yes("byte_jump", byte::byte_jump),
+    yes("byte_extract", byte::byte_extract),
+    yes("byte_math", byte::byte_math),
+    // Buffers vxtap produces.
+    yes("pkt_data", buffers::pkt_data),
+    yes("ipv4.hdr", buffers::sticky),
+    yes("ipv6.hdr", buffers::sticky),
+    yes("tcp.hdr", buffers::sticky),
+    yes("udp.hdr", buffers::sticky),
+    yes("icmpv4.hdr", buffers::sticky),
+    yes("icmpv6.hdr", buffers::sticky),
+    // Transforms.
+    yes("to_lowercase", transforms::setup),
+    yes("to_uppercase", transforms::setup),
+    yes("strip_whitespace", transforms::setup),
+    yes("compress_whitespace", transforms::setup),
+    yes("dotprefix", transforms::setup),
+    yes("url_decode", transforms::setup),
+    yes("xor", transforms::setup),
+    yes("to_md5", transforms::setup),
+    yes("to_sha1", transforms::setup),
+    yes("to_sha256", transforms::setup),
+    yes("pcrexform", transforms::setup),
+    // Packet headers.
+    yes("dsize", header::dsize),
+    yes("ttl", header::setup),
+    yes("tos", header::setup),
+    yes("id", header::setup),
+    yes("ip_proto", header::setup),
+    yes("sameip", header::setup),
+    yes("fragbits", header::setup),
+    yes("fragoffset", header::setup),
+    yes("flags", header::setup),
+    yes("tcp.flags", header::setup),
+    yes("window", header::setup),
+    yes("seq", header::setup),
+    yes("ack", header::setup),
+    yes("tcp.mss", header::setup),
+    yes("itype", header::setup),
+    yes("icode", header::setup),
+    yes("icmp_id", header::setup),
+    yes("icmp_seq", header::setup),
+    yes("icmpv6.mtu", header::setup),
+    yes("ipopts", header::setup),
+    yes("ipv4-csum", header::setup),
+    yes("tcpv4-csum", header::setup),
+    yes("tcpv6-csum", header::setup),
+    yes("udpv4-csum", header::setup),
+    yes("udpv6-csum", header::setup),
+    yes("icmpv4-csum", header::setup),
+    yes("icmpv6-csum", header::setup),
+    // Flow and state.
+    yes("flow", flow::flow),
+    yes("flow.age", flow::flow_age),
+    yes("stream_size", flow::stream_size),
+    yes("flowbits", bits::flowbits),
+    yes("hostbits", bits::hostbits),
+    yes("flowint", bits::flowint),
+    yes("threshold", threshold::threshold),
+    yes("detection_filter", threshold::detection_filter),
+    // Not enforced yet: application-layer buffers (sticky).
+    no_buffer("http.uri"),
+    no_buffer("http.uri.raw"),
+    no_buffer("http.method"),
+    no_buffer("http.request_body"),
+    no_buffer("http.response_body"),
+    no_buffer("http.header"),
+    no_buffer("http.header.raw"),
+    no_buffer("http.header_names"),
+    no_buffer("http.host"),
+    no_buffer("http.host.raw"),
+    no_buffer("http.user_agent"),
+    no_buffer("http.cookie"),
+    no_buffer("http.stat_code"),
+    no_buffer("http.stat_msg"),
+    no_buffer("http.content_type"),
+    no_buffer("http.content_len"),
+    no_buffer("http.referer"),
+    no_buffer("http.start"),
+    no_buffer("http.protocol"),
+    no_buffer("http.request_line"),
+    no_buffer("http.response_line"),
+    no_buffer("http.accept"),
+    no_buffer("http.accept_enc"),
+    no_buffer("http.accept_lang"),
+    no_buffer("http.connection"),
+    no_buffer("http.location"),
+    no_buffer("http.server"),
+    no_buffer("http.request_header"),
+    no_buffer("http.response_header"),
+    no_buffer("http2.header_name"),
+    no_buffer("http2.header"),
+    no_buffer("file.data"),
+    no_buffer("file_data"),
+    no_buffer("file.name"),
+    no_buffer("dns.query"),
+    no_buffer("dns_query"),
+    no_buffer("tls.sni"),
+    no_buffer("tls_sni"),
+    no_buffer("tls.certs"),
+    no_buffer("tls.cert_subject"),
+    no_buffer("tls.cert_issuer"),
+    no_buffer("tls.cert_serial"),
+    no_buffer("tls.cert_fingerprint"),
+    no_buffer("tls_cert_subject"),
+    no_buffer("tls_cert_issuer"),
+    no_buffer("tls_cert_serial"),
+    no_buffer("tls_cert_fingerprint"),
+    no_buffer("ja3.hash"),
+    no_buffer("ja3_hash"),
+    no_buffer("ja3.string"),
+    no_buffer("ja3s.hash"),
+    no_buffer("ja3s.string"),
+    no_buffer("ssh.proto"),
+    no_buffer("ssh_proto"),
+    no_buffer("ssh.software"),
+    no_buffer("ssh_software"),
+    no_buffer("smb.named_pipe"),
+    no_buffer("smb_named_pipe"),
+    no_buffer("smb.share"),
+    no_buffer("dce_stub_data"),
+    no_buffer("base64_data"),
+    no_buffer("krb5_cname"),
+    no_buffer("krb5.cname"),
+    no_buffer("krb5_sname"),
+    no_buffer("krb5.sname"),
+    no_buffer("sip.method"),
+    no_buffer("sip.uri"),
+    // Not enforced yet: legacy content modifiers for app-layer buffers.
+    no_modifier("http_uri"),
+    no_modifier("http_raw_uri"),
+    no_modifier("http_method"),
+    no_modifier("http_header"),
+    no_modifier("http_raw_header"),
+    no_modifier("http_header_names"),
+    no_modifier("http_cookie"),
+    no_modifier("http_raw_cookie"),
+    no_modifier("http_client_body"),
+    no_modifier("http_server_body"),
+    no_modifier("http_stat_code"),
+    no_modifier("http_stat_msg"),
+    no_modifier("http_user_agent"),
+    no_modifier("http_host"),
+    no_modifier("http_raw_host"),
+    no_modifier("http_start"),
+    no_modifier("http_protocol"),
+    no_modifier("http_accept"),
+    no_modifier("http_accept_enc"),
+    no_modifier("http_accept_lang"),
+    no_modifier("http_connection"),
+    no_modifier("http_content_type"),
+    no_modifier("http_content_len"),
+    no_modifier("http_referer"),
+    no_modifier("http_request_line"),
+    no_modifier("http_response_line"),
+    // Not enforced yet: other keywords.
+    no("uricontent"),
+    no("urilen"),
+    no("app-layer-protocol"),
+    no("app-layer-event"),
+    no("decode-event"),
+    no("stream-event"),
+    no("xbits"),
+    no("tag"),
+    no("base64_decode"),
+    no("asn1"),
+    no("ftpbounce"),
+    no("ftpdata_command"),
+    no("ssl_version"),
+    no("ssl_state"),
+    no("tls.version"),
+    no("tls.subject"),
+    no("tls.issuerdn"),
+    no("tls.fingerprint"),
+    no("tls.store"),
+    no("tls_cert_expired"),
+    no("tls_cert_notafter"),
+    no("tls_cert_notbefore"),
+    no("tls_cert_valid"),
+    no("tls.cert_chain_len"),
+    no("dce_iface"),
+    no("dce_opnum"),
+    no("dns.opcode"),
+    no("krb5.ticket_encryption"),
+    no("krb5_err_code"),
+    no("krb5_msg_type"),
+    no("filestore"),
+    no("filemagic"),
+    no("fileext"),
+    no("filename"),
+    no("filemd5"),
+    no("filesha1"),
+    no("filesha256"),
+    no("filesize"),
+    no("dataset"),
+    no("datarep"),
+    no("lua"),
+    no("luajit"),
+    no("iprep"),
+    no("replace"),
+    no("config"),
+    no("pktvar"),
+    no("flowvar"),
+    no("modbus"),
+    no("dnp3_func"),
+    no("dnp3_ind"),
+    no("dnp3_obj"),
+    no("dnp3_data"),
+    no("enip_command"),
+    no("cip_service"),
+    no("ssh.hassh"),
+    no("ssh.hassh.server"),
+];
+
+/// The registry entry for `name`.
+pub fn lookup(name: &str) -> Option<&'static Keyword> {
+    static MAP: OnceLock<HashMap<&'static str, &'static Keyword>> = OnceLock::new();
+    MAP.get_or_init(|| REGISTRY.iter().map(|k| (k.name, k)).collect())
+        .get(name)
+        .copied()
+}
+
+/// Where following content keywords go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Cur {
+    /// A buffer list of the rule.
+    List(usize),
+    /// A buffer vxtap does not produce: parsed for errors, then dropped.
+    Unsupported,
+}
+
+/// Index of the scratch list that collects content for unsupported buffers.
+pub(crate) const DUMMY: usize = usize::MAX;
+
+/// A rule under construction: setup functions add to it.
+pub struct Builder {
+    /// The rule so far (header filled, options being added).
+    pub sig: Signature,
+    cur: Option<Cur>,
+    dummy: BufferList,
+    /// The last content/pcre (list, step) for modifiers.
+    pub(crate) last_pm: Option<(usize, usize)>,
+    /// Byte variable names in definition order.
+    pub(crate) var_names: Vec<String>,
+    /// Not-enforced keywords seen, in order, without duplicates.
+    pub unsupported: Vec<String>,
+    /// `fast_pattern` given explicitly: (list, step).
+    pub(crate) fast_pattern: Option<(usize, usize)>,
+    /// Whether `sid` appeared.
+    pub(crate) has_sid: bool,
+    /// `requires` not met by Suricata 7.0.10 semantics.
+    pub(crate) requires_unmet: Option<String>,
+}
+
+impl Builder {
+    /// Starts from a rule whose header is parsed.
+    pub fn new(sig: Signature) -> Self {
+        Builder {
+            sig,
+            cur: None,
+            dummy: BufferList {
+                kind: BufferKind::Payload,
+                transforms: Vec::new(),
+                steps: Vec::new(),
+            },
+            last_pm: None,
+            var_names: Vec::new(),
+            unsupported: Vec::new(),
+            fast_pattern: None,
+            has_sid: false,
+            requires_unmet: None,
+        }
+    }
+
+    /// Records a keyword vxtap does not enforce.
+    pub fn mark_unsupported(&mut self, name: &str) {
+        if !self.unsupported.iter().any(|u| u == name) {
+            self.unsupported.push(name.to_owned());
+        }
+    }
+
+    /// The list index of buffer `kind`, creating it when new.
+    pub(crate) fn list_of(&mut self, kind: BufferKind) -> usize {
+        if let Some(i) = self.sig.buffers.iter().position(|b| b.kind == kind) {
+            return i;
+        }
+        self.sig.buffers.push(BufferList {
+            kind,
+            transforms: Vec::new(),
+            steps: Vec::new(),
+        });
+        self.sig.buffers.len() - 1
+    }
+
+    /// Makes `kind` the current buffer (a sticky buffer keyword).
+    pub(crate) fn select(&mut self, kind: BufferKind) {
+        let i = self.list_of(kind);
+        self.cur = Some(Cur::List(i));
+    }
+
+    /// Makes an unsupported buffer current.
+    pub(crate) fn select_unsupported(&mut self) {
+        self.cur = Some(Cur::Unsupported);
+        self.dummy.steps.clear();
+        self.dummy.transforms.clear();
+        if self.last_pm.is_some_and(|(l, _)| l == DUMMY) {
+            self.last_pm = None;
+        }
+    }
+
+    /// The current list index (the payload unless a sticky buffer was set).
+    pub(crate) fn current(&mut self) -> usize {
+        match self.cur {
+            Some(Cur::List(i)) => i,
+            Some(Cur::Unsupported) => DUMMY,
+            None => self.list_of(BufferKind::Payload),
+        }
+    }
+
+    /// Whether a sticky buffer (not the default payload) is current.
+    pub(crate) fn has_sticky(&self) -> bool {
+        self.cur.is_some()
+    }
+
+    /// A list by index ([`DUMMY`] for the scratch list).
+    pub(crate) fn list_mut(&mut self, i: usize) -> &mut BufferList {
+        if i == DUMMY {
+            &mut self.dummy
+        } else {
+            &mut self.sig.buffers[i]
+        }
+    }
+
+    /// Appends a step to the current list; returns (list, step).
+    pub(crate) fn push_step(&mut self, step: Step) -> (usize, usize) {
+        let l = self.current();
+        let list = self.list_mut(l);
+        list.steps.push(step);
+        (l, list.steps.len() - 1)
+    }
+
+    /// The previous step of the current list, if any.
+    pub(crate) fn has_previous_step(&mut self) -> bool {
+        let l = self.current();
+        !self.list_mut(l).steps.is_empty()
+    }
+
+    /// Defines a byte variable; returns its index.
+    pub(crate) fn define_var(&mut self, name: &str) -> Result<usize, String> {
+        if let Some(i) = self.var_names.iter().position(|n| n == name) {
+            return Ok(i);
+        }
+        if self.var_names.len() >= 64 {
+            return Err("too many byte variables (64 at most)".into());
+        }
+        self.var_names.push(name.to_owned());
+        Ok(self.var_names.len() - 1)
+    }
+
+    /// A number, or the name of a byte variable defined earlier.
+    pub(crate) fn val(&self, s: &str, min: i64, max: i64) -> Result<Val, String> {
+        let s = s.trim();
+        if s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_') {
+            return self
+                .var_names
+                .iter()
+                .position(|n| n == s)
+                .map(Val::Var)
+                .ok_or_else(|| format!("unknown byte variable `{s}`"));
+        }
+        let v: i64 = if let Some(h) = s.strip_prefix("0x") {
+            i64::from_str_radix(h, 16).map_err(|_| format!("`{s}` is not a number"))?
+        } else {
+            s.parse().map_err(|_| format!("`{s}` is not a number"))?
+        };
+        if v < min || v > max {
+            return Err(format!("{v} is outside {min}..={max}"));
+        }
+        Ok(Val::Lit(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_names_unique_and_found() {
+        let mut seen = std::collections::HashSet::new();
+        for k in REGISTRY {
+            assert!(seen.insert(k.name), "duplicate {}", k.name);
+            assert!(std::ptr::eq(lookup(k.name).unwrap(), k));
+        }
+        assert!(lookup("content").unwrap().enforced);
+        assert!(!lookup("http.uri").unwrap().enforced);
+        assert!(lookup("no_such_keyword").is_none());
+    }
+}

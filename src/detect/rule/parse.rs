@@ -1,0 +1,274 @@
+//! One rule's text → a [`Signature`] (every keyword enforced) or an
+//! unsupported rule (the keywords vxtap does not enforce yet), or a
+//! [`ParseError`] saying what is wrong.
+
+use std::sync::Arc;
+
+use super::address::IpSet;
+use super::lexer;
+use super::port::PortSet;
+use super::vars::RuleVars;
+use crate::detect::error::{Location, ParseError};
+use crate::detect::keywords::{self, Builder};
+use crate::detect::signature::{Action, FastPattern, Proto, Signature, Step};
+
+/// The outcome for a rule that parsed.
+#[derive(Debug)]
+pub enum Parsed {
+    /// Every keyword is enforced: the rule is loaded.
+    Loaded(Box<Signature>),
+    /// Parsed, but uses keywords (or a protocol) vxtap does not enforce;
+    /// the rule is left out, never loaded in a weaker form.
+    Unsupported {
+        /// The rule as far as it was built (for its sid and message).
+        sig: Box<Signature>,
+        /// What is not enforced (`http.uri`, `protocol http`, `pcre:U`, …).
+        keywords: Vec<String>,
+    },
+}
+
+/// Parses one rule. `location` is recorded in the signature.
+pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Parsed, ParseError> {
+    let raw = lexer::split(text)?;
+    let [action, proto, src, sport, dir, dst, dport] = raw.header;
+    let action = Action::parse(action)
+        .ok_or_else(|| ParseError::Header(format!("unknown action `{action}`")))?;
+    let proto = Proto::parse(proto)
+        .ok_or_else(|| ParseError::Header(format!("unknown protocol `{proto}`")))?;
+    let bidirectional = match dir {
+        "->" => false,
+        "<>" => true,
+        _ => {
+            return Err(ParseError::Header(format!(
+                "direction must be `->` or `<>`, found `{dir}`"
+            )));
+        }
+    };
+    let src = IpSet::parse(src, vars).map_err(|e| ParseError::Header(format!("source: {e}")))?;
+    let dst =
+        IpSet::parse(dst, vars).map_err(|e| ParseError::Header(format!("destination: {e}")))?;
+    let sport =
+        PortSet::parse(sport, vars).map_err(|e| ParseError::Header(format!("source port: {e}")))?;
+    let dport = PortSet::parse(dport, vars)
+        .map_err(|e| ParseError::Header(format!("destination port: {e}")))?;
+    let sig = Signature {
+        location,
+        action,
+        proto,
+        src,
+        sport,
+        dst,
+        dport,
+        bidirectional,
+        gid: 1,
+        sid: 0,
+        rev: 0,
+        msg: Arc::from(""),
+        classtype: None,
+        priority: 3,
+        priority_explicit: false,
+        references: Vec::new(),
+        metadata: Vec::new(),
+        target: None,
+        noalert: false,
+        matches: Vec::new(),
+        buffers: Vec::new(),
+        post: Vec::new(),
+        threshold: None,
+        detection_filter: None,
+        fast_pattern: None,
+        nvars: 0,
+        bit_names: Vec::new(),
+        int_names: Vec::new(),
+    };
+    let mut b = Builder::new(sig);
+    for opt in &raw.options {
+        let kw = keywords::lookup(opt.name)
+            .ok_or_else(|| ParseError::UnknownKeyword(opt.name.to_owned()))?;
+        if !kw.enforced {
+            b.mark_unsupported(opt.name);
+        }
+        (kw.setup)(&mut b, opt.name, opt.value).map_err(|e| ParseError::keyword(opt.name, e))?;
+    }
+    if !b.has_sid {
+        return Err(ParseError::Rule("no `sid`".into()));
+    }
+    finish(&mut b)?;
+    if let Proto::App(name) = &b.sig.proto {
+        let k = format!("protocol {name}");
+        b.mark_unsupported(&k);
+    }
+    if let Some(r) = b.requires_unmet.take() {
+        b.mark_unsupported(&format!("requires {r}"));
+    }
+    let keywords = std::mem::take(&mut b.unsupported);
+    if keywords.is_empty() {
+        Ok(Parsed::Loaded(Box::new(b.sig)))
+    } else {
+        Ok(Parsed::Unsupported {
+            sig: Box::new(b.sig),
+            keywords,
+        })
+    }
+}
+
+/// Rule-level checks and compilation once every option is in.
+fn finish(b: &mut Builder) -> Result<(), ParseError> {
+    b.sig.nvars = b.var_names.len();
+    // Drop empty lists (a sticky buffer with nothing after it is an error
+    // in Suricata).
+    if let Some(l) = b.sig.buffers.iter().find(|l| l.steps.is_empty()) {
+        return Err(ParseError::Rule(format!(
+            "sticky buffer `{}` has no content keyword after it",
+            l.kind.keyword()
+        )));
+    }
+    for list in &mut b.sig.buffers {
+        for step in &mut list.steps {
+            if let Step::Content(c) = step {
+                c.compile();
+            }
+        }
+    }
+    // The fast pattern: explicit, else the longest positive content of a
+    // list without transforms (Suricata picks the longest, most specific).
+    let explicit = b.fast_pattern.filter(|&(l, _)| l != keywords::DUMMY);
+    let mut best: Option<(usize, usize, usize)> = None; // (len, list, step)
+    for (li, list) in b.sig.buffers.iter().enumerate() {
+        if !list.transforms.is_empty() {
+            continue;
+        }
+        for (si, step) in list.steps.iter().enumerate() {
+            if let Step::Content(c) = step {
+                if c.negated {
+                    continue;
+                }
+                let len = c.fp_chop.map_or(c.pattern.len(), |(_, n)| n);
+                if explicit.is_some_and(|e| e == (li, si)) {
+                    best = Some((usize::MAX, li, si));
+                } else if best.is_none_or(|(bl, _, _)| len > bl) {
+                    best = Some((len, li, si));
+                }
+            }
+        }
+    }
+    if let Some((_, li, si)) = best
+        && let Step::Content(c) = &b.sig.buffers[li].steps[si]
+    {
+        let pattern = match c.fp_chop {
+            Some((o, n)) => c.pattern[o..o + n].to_vec(),
+            None => c.pattern.clone(),
+        };
+        b.sig.fast_pattern = Some(FastPattern { list: li, pattern });
+    }
+    Ok(())
+}
+
+/// A builder over an `alert ip any any -> any any` rule, for keyword tests.
+#[cfg(test)]
+pub(crate) fn test_builder() -> Builder {
+    let p = parse_rule(
+        "alert ip any any -> any any (sid:1;)",
+        &RuleVars::default(),
+        Location {
+            file: Arc::from("<test>"),
+            line: 1,
+        },
+    );
+    match p {
+        Ok(Parsed::Loaded(sig)) => Builder::new(*sig),
+        _ => unreachable!(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn loc() -> Location {
+        Location {
+            file: Arc::from("t.rules"),
+            line: 3,
+        }
+    }
+
+    fn parse(t: &str) -> Result<Parsed, ParseError> {
+        parse_rule(t, &RuleVars::default(), loc())
+    }
+
+    #[test]
+    fn loads_a_payload_rule() {
+        let Parsed::Loaded(s) = parse(
+            r#"drop tcp $HOME_NET any -> $EXTERNAL_NET $HTTP_PORTS (msg:"x \"y\""; flow:established,to_server; content:"GET"; depth:3; content:"evil"; nocase; distance:0; fast_pattern; sid:42; rev:2; classtype:trojan-activity; reference:url,example.com; metadata:created_at 2024_01_01, signature_severity Major;)"#,
+        )
+        .unwrap() else {
+            panic!("not loaded")
+        };
+        assert_eq!((s.sid, s.rev, s.gid), (42, 2, 1));
+        assert_eq!(&*s.msg, "x \"y\"");
+        assert_eq!(s.action, Action::Drop);
+        assert_eq!(s.buffers.len(), 1);
+        assert_eq!(s.buffers[0].steps.len(), 2);
+        assert_eq!(s.fast_pattern.as_ref().unwrap().pattern, b"evil");
+        assert_eq!(s.metadata.len(), 2);
+        assert_eq!(
+            s.references[0],
+            ("url".to_owned(), "example.com".to_owned())
+        );
+    }
+
+    #[test]
+    fn unsupported_is_reported_not_weakened() {
+        let Parsed::Unsupported { keywords, .. } =
+            parse(r#"alert http any any -> any any (http.uri; content:"/a"; pcre:"/x/U"; sid:1;)"#)
+                .unwrap()
+        else {
+            panic!("loaded")
+        };
+        assert_eq!(keywords, ["http.uri", "pcre:U", "protocol http"]);
+    }
+
+    #[test]
+    fn errors_say_what() {
+        for (t, needle) in [
+            ("alert tcp any any -> any any (content:\"a\";)", "no `sid`"),
+            (
+                "alert tcp any any -> any any (foo:1; sid:1;)",
+                "unknown keyword `foo`",
+            ),
+            ("blah tcp any any -> any any (sid:1;)", "unknown action"),
+            ("alert tcp any any => any any (sid:1;)", "direction"),
+            (
+                "alert tcp any any -> any any (nocase; sid:1;)",
+                "preceding content",
+            ),
+            (
+                "alert tcp any any -> any any (content:\"ab\"; depth:1; sid:1;)",
+                "smaller",
+            ),
+            (
+                "alert tcp any any -> any any (content:\"a\"; depth:2; distance:1; sid:1;)",
+                "cannot be mixed",
+            ),
+            (
+                "alert tcp $NOPE any -> any any (sid:1;)",
+                "undefined variable",
+            ),
+            (
+                "alert tcp any any -> any any (pcre:\"/(/\"; sid:1;)",
+                "does not compile",
+            ),
+            (
+                "alert tcp any any -> any any (tcp.hdr; sid:1;)",
+                "no content keyword",
+            ),
+            (
+                "alert tcp any any -> any any (to_lowercase; content:\"a\"; sid:1;)",
+                "sticky buffer",
+            ),
+        ] {
+            let e = parse(t).unwrap_err().to_string();
+            assert!(e.contains(needle), "{t}: {e}");
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! A parsed, fully enforced rule: header, the conditions on the packet,
+//! the ordered inspection steps per buffer, and what a match does.
+
+use std::sync::Arc;
+
+use super::error::Location;
+use super::keywords::bits::{BitsCond, BitsOp, FlowintCond, FlowintOp};
+use super::keywords::buffers::BufferKind;
+use super::keywords::byte::{ByteExtract, ByteJump, ByteMath, ByteTest};
+use super::keywords::content::Content;
+use super::keywords::flow::FlowMatch;
+use super::keywords::header::HeaderMatch;
+use super::keywords::pcre::Pcre;
+use super::keywords::threshold::Threshold;
+use super::keywords::transforms::Transform;
+use super::rule::address::IpSet;
+use super::rule::port::PortSet;
+use super::uint::Uint;
+
+/// The rule action. vxtap is a passive sensor: `drop` and the `reject`
+/// forms cannot stop a packet, so they alert exactly like `alert` (the
+/// EVE `action` field still names the rule's action).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Stop inspecting this packet (and the rest of its flow); no alert.
+    Pass,
+    /// Alert (would drop inline; here: alert).
+    Drop,
+    /// Alert (would reset inline; here: alert).
+    Reject,
+    /// As `reject`.
+    RejectSrc,
+    /// As `reject`.
+    RejectDst,
+    /// As `reject`.
+    RejectBoth,
+    /// Alert.
+    Alert,
+}
+
+impl Action {
+    /// Parses an action word.
+    pub fn parse(s: &str) -> Option<Action> {
+        Some(match s {
+            "alert" => Action::Alert,
+            "pass" => Action::Pass,
+            "drop" => Action::Drop,
+            "reject" => Action::Reject,
+            "rejectsrc" => Action::RejectSrc,
+            "rejectdst" => Action::RejectDst,
+            "rejectboth" => Action::RejectBoth,
+            _ => return None,
+        })
+    }
+
+    /// The word as written in rules.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Alert => "alert",
+            Action::Pass => "pass",
+            Action::Drop => "drop",
+            Action::Reject => "reject",
+            Action::RejectSrc => "rejectsrc",
+            Action::RejectDst => "rejectdst",
+            Action::RejectBoth => "rejectboth",
+        }
+    }
+}
+
+/// The rule protocol (header field 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proto {
+    /// `ip`: any IP packet.
+    Ip,
+    /// `ipv4`/`ip4`.
+    Ipv4,
+    /// `ipv6`/`ip6`.
+    Ipv6,
+    /// `tcp`: packets and reassembled stream.
+    Tcp,
+    /// `tcp-pkt`: packets only.
+    TcpPkt,
+    /// `tcp-stream`: reassembled stream only.
+    TcpStream,
+    /// `udp`.
+    Udp,
+    /// `icmp`: ICMP and ICMPv6 (as Suricata).
+    Icmp,
+    /// `icmpv4`.
+    Icmpv4,
+    /// `icmpv6`.
+    Icmpv6,
+    /// `sctp`.
+    Sctp,
+    /// `pkthdr`: any packet, for decoder events.
+    Pkthdr,
+    /// An application-layer protocol (`http`, `dns`, …): needs app-layer
+    /// parsing, not enforced yet.
+    App(String),
+}
+
+/// Application-layer protocol names Suricata 7 accepts in a rule header.
+pub const APP_PROTOS: &[&str] = &[
+    "http",
+    "http1",
+    "http2",
+    "ftp",
+    "ftp-data",
+    "smb",
+    "dcerpc",
+    "dns",
+    "tls",
+    "ssh",
+    "smtp",
+    "imap",
+    "pop3",
+    "modbus",
+    "dnp3",
+    "enip",
+    "nfs",
+    "ntp",
+    "tftp",
+    "ike",
+    "ikev2",
+    "krb5",
+    "dhcp",
+    "snmp",
+    "sip",
+    "rfb",
+    "mqtt",
+    "rdp",
+    "quic",
+    "bittorrent-dht",
+    "pgsql",
+    "telnet",
+    "websocket",
+    "ldap",
+    "template",
+    "failed",
+];
+
+impl Proto {
+    /// Parses a protocol word.
+    pub fn parse(s: &str) -> Option<Proto> {
+        let s = s.to_ascii_lowercase();
+        Some(match s.as_str() {
+            "ip" => Proto::Ip,
+            "ipv4" | "ip4" => Proto::Ipv4,
+            "ipv6" | "ip6" => Proto::Ipv6,
+            "tcp" => Proto::Tcp,
+            "tcp-pkt" => Proto::TcpPkt,
+            "tcp-stream" => Proto::TcpStream,
+            "udp" => Proto::Udp,
+            "icmp" => Proto::Icmp,
+            "icmpv4" => Proto::Icmpv4,
+            "icmpv6" => Proto::Icmpv6,
+            "sctp" => Proto::Sctp,
+            "pkthdr" => Proto::Pkthdr,
+            a if APP_PROTOS.contains(&a) => Proto::App(s),
+            _ => return None,
+        })
+    }
+
+    /// Whether a packet of IP version `v` and transport `p` can match.
+    #[inline]
+    pub fn matches(&self, v: u8, p: u8) -> bool {
+        use super::packet::proto as P;
+        match self {
+            Proto::Ip | Proto::Pkthdr => true,
+            Proto::Ipv4 => v == 4,
+            Proto::Ipv6 => v == 6,
+            Proto::Tcp | Proto::TcpPkt | Proto::TcpStream => p == P::TCP,
+            Proto::Udp => p == P::UDP,
+            Proto::Icmp => p == P::ICMP || p == P::ICMPV6,
+            Proto::Icmpv4 => p == P::ICMP,
+            Proto::Icmpv6 => p == P::ICMPV6,
+            Proto::Sctp => p == P::SCTP,
+            Proto::App(_) => false,
+        }
+    }
+
+    /// Whether this protocol has ports.
+    pub fn has_ports(&self) -> bool {
+        matches!(
+            self,
+            Proto::Tcp
+                | Proto::TcpPkt
+                | Proto::TcpStream
+                | Proto::Udp
+                | Proto::Sctp
+                | Proto::App(_)
+        )
+    }
+}
+
+/// A value known when the rule is parsed, or read from a byte variable
+/// (`byte_extract`/`byte_math` result) at inspection time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Val {
+    /// A literal.
+    Lit(i64),
+    /// Index of a byte variable of the rule.
+    Var(usize),
+}
+
+impl Val {
+    /// The value, reading variables from `vars`.
+    #[inline]
+    pub fn get(self, vars: &[u64]) -> i64 {
+        match self {
+            Val::Lit(v) => v,
+            Val::Var(i) => vars.get(i).copied().unwrap_or(0) as i64,
+        }
+    }
+}
+
+/// One inspection step of a buffer, in rule order.
+#[derive(Debug, Clone)]
+pub enum Step {
+    /// `content` with its modifiers.
+    Content(Box<Content>),
+    /// `pcre`.
+    Pcre(Box<Pcre>),
+    /// `isdataat`.
+    IsDataAt {
+        /// Position (literal or variable).
+        at: Val,
+        /// `relative`.
+        relative: bool,
+        /// `!`.
+        negated: bool,
+    },
+    /// `byte_test`.
+    ByteTest(ByteTest),
+    /// `byte_jump`.
+    ByteJump(ByteJump),
+    /// `byte_extract`.
+    ByteExtract(ByteExtract),
+    /// `byte_math`.
+    ByteMath(ByteMath),
+    /// `bsize`: the buffer's length.
+    Bsize(Uint),
+}
+
+impl Step {
+    /// Whether this step is anchored on the previous match (so a failure
+    /// here is worth retrying the previous step at its next occurrence).
+    pub fn is_relative(&self) -> bool {
+        match self {
+            Step::Content(c) => c.distance.is_some() || c.within.is_some(),
+            Step::Pcre(p) => p.relative,
+            Step::IsDataAt { relative, .. } => *relative,
+            Step::ByteTest(b) => b.relative,
+            Step::ByteJump(b) => b.relative,
+            Step::ByteExtract(b) => b.relative,
+            Step::ByteMath(b) => b.relative,
+            Step::Bsize(_) => false,
+        }
+    }
+}
+
+/// The steps of one buffer (sticky buffer or the packet payload).
+#[derive(Debug, Clone)]
+pub struct BufferList {
+    /// Which buffer.
+    pub kind: BufferKind,
+    /// Transforms applied to the buffer before inspection, in order.
+    pub transforms: Vec<Transform>,
+    /// The steps in rule order.
+    pub steps: Vec<Step>,
+}
+
+/// A condition on the packet or flow, evaluated before buffers.
+#[derive(Debug, Clone)]
+pub enum PacketMatch {
+    /// A header keyword.
+    Header(HeaderMatch),
+    /// `dsize`: the packet payload length.
+    Dsize(Uint),
+    /// `flow`.
+    Flow(FlowMatch),
+    /// `flow.age` in seconds.
+    FlowAge(Uint),
+    /// `stream_size`.
+    StreamSize {
+        /// 0 server, 1 client, 2 both, 3 either.
+        side: u8,
+        /// The comparison.
+        cmp: Uint,
+    },
+    /// `flowbits` condition (isset/isnotset).
+    Flowbits(BitsCond),
+    /// `hostbits` condition.
+    Hostbits(BitsCond),
+    /// `flowint` condition.
+    Flowint(FlowintCond),
+}
+
+/// What a matching rule changes, after every condition held.
+#[derive(Debug, Clone)]
+pub enum PostMatch {
+    /// `flowbits` set/unset/toggle.
+    Flowbits(BitsOp),
+    /// `hostbits` set/unset/toggle.
+    Hostbits(BitsOp),
+    /// `flowint` set/add/subtract.
+    Flowint(FlowintOp),
+}
+
+/// The fast pattern chosen for the prefilter.
+#[derive(Debug, Clone)]
+pub struct FastPattern {
+    /// The buffer list index in [`Signature::buffers`].
+    pub list: usize,
+    /// The (possibly chopped) pattern bytes.
+    pub pattern: Vec<u8>,
+}
+
+/// A loaded rule, every keyword of which vxtap enforces.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// Where it was read.
+    pub location: Location,
+    /// Action.
+    pub action: Action,
+    /// Protocol.
+    pub proto: Proto,
+    /// Source addresses.
+    pub src: IpSet,
+    /// Source ports.
+    pub sport: PortSet,
+    /// Destination addresses.
+    pub dst: IpSet,
+    /// Destination ports.
+    pub dport: PortSet,
+    /// `<>`: either direction matches.
+    pub bidirectional: bool,
+    /// `gid` (default 1).
+    pub gid: u32,
+    /// `sid`.
+    pub sid: u32,
+    /// `rev` (default 0).
+    pub rev: u32,
+    /// `msg`.
+    pub msg: Arc<str>,
+    /// `classtype`.
+    pub classtype: Option<Arc<str>>,
+    /// Explicit `priority`, else the classtype's, else 3.
+    pub priority: u8,
+    /// Whether `priority` was given explicitly.
+    pub priority_explicit: bool,
+    /// `reference` entries (system, id).
+    pub references: Vec<(String, String)>,
+    /// `metadata` entries as written (`key value`).
+    pub metadata: Vec<String>,
+    /// `target:src_ip|dest_ip`.
+    pub target: Option<String>,
+    /// `noalert` (or `flowbits:noalert`).
+    pub noalert: bool,
+    /// Packet and flow conditions.
+    pub matches: Vec<PacketMatch>,
+    /// Buffers and their steps.
+    pub buffers: Vec<BufferList>,
+    /// Effects on a full match.
+    pub post: Vec<PostMatch>,
+    /// `threshold`.
+    pub threshold: Option<Threshold>,
+    /// `detection_filter`.
+    pub detection_filter: Option<Threshold>,
+    /// The prefilter pattern.
+    pub fast_pattern: Option<FastPattern>,
+    /// Number of byte variables (`byte_extract`, `byte_math`).
+    pub nvars: usize,
+    /// Flowbit/hostbit names used (interned by the rule set).
+    pub bit_names: Vec<String>,
+    /// Flowint names used (interned by the rule set).
+    pub int_names: Vec<String>,
+}
+
+impl Signature {
+    /// Whether the rule inspects the packet payload (and so the stream).
+    pub fn has_payload(&self) -> bool {
+        self.buffers.iter().any(|b| b.kind == BufferKind::Payload)
+    }
+
+    /// Suricata's IP-only class: nothing but addresses, ports and protocol
+    /// (plus `ip_proto` and thresholds). Such rules are evaluated on the
+    /// first packet of each direction of a flow only.
+    pub fn is_ip_only(&self) -> bool {
+        self.buffers.is_empty()
+            && self.post.is_empty()
+            && self
+                .matches
+                .iter()
+                .all(|m| matches!(m, PacketMatch::Header(HeaderMatch::IpProto(_))))
+            && !matches!(self.proto, Proto::TcpStream | Proto::Pkthdr)
+    }
+}
