@@ -156,6 +156,7 @@ mod tests {
             ip_len: 100,
             tcp_flags: None,
             icmp: None,
+            data: Default::default(),
         }
     }
 

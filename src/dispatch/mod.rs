@@ -36,6 +36,33 @@ pub struct Batch {
     pub packets: Vec<PacketMeta>,
     /// Capture time the reader has reached (ns).
     pub clock_ns: u64,
+    /// The packets' IP bytes, back to back, when the dispatcher carries
+    /// bytes (detection needs them; flow logs do not): one arena per batch,
+    /// recycled with it, so carrying bytes allocates nothing per packet.
+    pub data: Vec<u8>,
+}
+
+impl Batch {
+    fn empty() -> Self {
+        Batch {
+            packets: Vec::with_capacity(BATCH_SIZE),
+            clock_ns: 0,
+            data: Vec::new(),
+        }
+    }
+
+    /// The bytes carried for `p` (empty when none were).
+    #[inline]
+    pub fn bytes(&self, p: &PacketMeta) -> &[u8] {
+        let (at, len) = (p.data.at as usize, p.data.len as usize);
+        self.data.get(at..at + len).unwrap_or(&[])
+    }
+
+    /// Empties the batch for reuse, keeping its capacity.
+    pub fn clear(&mut self) {
+        self.packets.clear();
+        self.data.clear();
+    }
 }
 
 /// The sending side, owned by the reader thread.
@@ -45,6 +72,8 @@ pub struct Dispatcher {
     recycle: Receiver<Batch>,
     mode: Backpressure,
     clock_ns: u64,
+    /// Whether packets' bytes travel with them ([`Dispatcher::push_with_bytes`]).
+    carry_bytes: bool,
     /// Packets dropped because a queue was full (live mode).
     pub dropped: u64,
 }
@@ -81,12 +110,7 @@ impl Dispatcher {
                 recycle: rtx.clone(),
             });
         }
-        let pending = (0..workers)
-            .map(|_| Batch {
-                packets: Vec::with_capacity(BATCH_SIZE),
-                clock_ns: 0,
-            })
-            .collect();
+        let pending = (0..workers).map(|_| Batch::empty()).collect();
         (
             Dispatcher {
                 senders,
@@ -94,6 +118,7 @@ impl Dispatcher {
                 recycle: rrx,
                 mode,
                 clock_ns: 0,
+                carry_bytes: false,
                 dropped: 0,
             },
             queues,
@@ -105,16 +130,44 @@ impl Dispatcher {
     pub fn another(&self) -> Dispatcher {
         Dispatcher {
             senders: self.senders.clone(),
-            pending: (0..self.senders.len())
-                .map(|_| Batch {
-                    packets: Vec::with_capacity(BATCH_SIZE),
-                    clock_ns: 0,
-                })
-                .collect(),
+            pending: (0..self.senders.len()).map(|_| Batch::empty()).collect(),
             recycle: self.recycle.clone(),
             mode: self.mode,
             clock_ns: 0,
+            carry_bytes: self.carry_bytes,
             dropped: 0,
+        }
+    }
+
+    /// Makes [`push_with_bytes`](Self::push_with_bytes) carry packets' bytes
+    /// to the workers (off by default: flow logs need none).
+    pub fn carry_bytes(mut self, on: bool) -> Self {
+        self.carry_bytes = on;
+        self
+    }
+
+    /// Queues a packet with its captured IP bytes (copied into the batch's
+    /// arena when bytes are carried; otherwise the same as [`push`](Self::push)).
+    #[inline]
+    pub fn push_with_bytes(&mut self, mut p: PacketMeta, bytes: &[u8]) {
+        if self.carry_bytes {
+            let w = self.worker_for(&p);
+            let arena = &mut self.pending[w].data;
+            p.data = crate::flow::DataRef {
+                at: arena.len() as u32,
+                len: bytes.len() as u32,
+            };
+            arena.extend_from_slice(bytes);
+        }
+        self.push(p);
+    }
+
+    #[inline]
+    fn worker_for(&self, p: &PacketMeta) -> usize {
+        if self.senders.len() == 1 {
+            0
+        } else {
+            self.worker_of(p)
         }
     }
 
@@ -128,11 +181,7 @@ impl Dispatcher {
     /// Queues a packet; sends its worker's batch when full.
     #[inline]
     pub fn push(&mut self, p: PacketMeta) {
-        let w = if self.senders.len() == 1 {
-            0
-        } else {
-            self.worker_of(&p)
-        };
+        let w = self.worker_for(&p);
         self.pending[w].packets.push(p);
         if self.pending[w].packets.len() >= BATCH_SIZE {
             self.send(w);
@@ -158,13 +207,11 @@ impl Dispatcher {
             // Drop the packets but keep the batch's vector (no allocation
             // while overloaded).
             self.dropped += self.pending[w].packets.len() as u64;
-            self.pending[w].packets.clear();
+            self.pending[w].clear();
             return;
         }
-        let fresh = self.recycle.try_recv().unwrap_or_else(|_| Batch {
-            packets: Vec::with_capacity(BATCH_SIZE),
-            clock_ns: 0,
-        });
+        let mut fresh = self.recycle.try_recv().unwrap_or_else(|_| Batch::empty());
+        fresh.clear();
         let mut batch = std::mem::replace(&mut self.pending[w], fresh);
         batch.clock_ns = self.clock_ns;
         match self.mode {
@@ -191,5 +238,81 @@ impl Dispatcher {
                 self.send(w);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decap::Tunnel;
+    use crate::wire::Addr;
+    use crate::wire::geneve::GwlbOptions;
+
+    fn meta(i: u16) -> PacketMeta {
+        PacketMeta {
+            ts_ns: 1,
+            vni: Some(1),
+            mirror_src: None,
+            tunnel: Tunnel::Vxlan,
+            gwlb: GwlbOptions::default(),
+            src: Addr::v4([10, 0, 0, 1]),
+            dst: Addr::v4([10, 0, 0, 2]),
+            src_port: 1000 + i,
+            dst_port: 80,
+            protocol: 6,
+            ip_len: 40,
+            tcp_flags: None,
+            icmp: None,
+            data: Default::default(),
+        }
+    }
+
+    /// Every packet arrives at its flow's worker with exactly its bytes.
+    #[test]
+    fn bytes_travel_with_their_packets() {
+        let (d, queues) = Dispatcher::new(2, Backpressure::Block);
+        let mut d = d.carry_bytes(true);
+        for i in 0..600u16 {
+            let bytes = vec![(i % 251) as u8; (i % 97) as usize];
+            d.push_with_bytes(meta(i), &bytes);
+        }
+        d.finish();
+        let mut seen = 0;
+        for q in &queues {
+            for batch in q.rx.try_iter() {
+                for p in &batch.packets {
+                    let i = p.src_port - 1000;
+                    assert_eq!(
+                        batch.bytes(p),
+                        &vec![(i % 251) as u8; (i % 97) as usize][..]
+                    );
+                    seen += 1;
+                }
+            }
+        }
+        assert_eq!(seen, 600);
+    }
+
+    #[test]
+    fn without_carrying_no_bytes_are_copied() {
+        let (mut d, queues) = Dispatcher::new(1, Backpressure::Block);
+        d.push_with_bytes(meta(1), b"payload");
+        d.finish();
+        let batch = queues[0].rx.try_recv().unwrap();
+        assert!(batch.data.is_empty());
+        assert_eq!(batch.bytes(&batch.packets[0]), b"");
+    }
+
+    #[test]
+    fn dropped_batches_release_their_bytes() {
+        let (d, queues) = Dispatcher::with_queue(1, Backpressure::Drop, 1);
+        let mut d = d.carry_bytes(true);
+        for i in 0..(3 * BATCH_SIZE) as u16 {
+            d.push_with_bytes(meta(i), &[7; 100]);
+        }
+        assert_eq!(d.dropped, 2 * BATCH_SIZE as u64);
+        assert!(d.pending[0].data.is_empty());
+        let batch = queues[0].rx.try_recv().unwrap();
+        assert_eq!(batch.data.len(), BATCH_SIZE * 100);
     }
 }

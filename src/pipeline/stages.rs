@@ -139,15 +139,18 @@ impl ReaderCounts {
             ip_len: p.ip_len,
             tcp_flags: p.tcp_flags,
             icmp,
+            data: Default::default(),
         };
-        let mut emit = |p: PacketMeta| dispatcher.push(p);
+        // The packet's own bytes travel with it when detection needs them;
+        // fragments released later by the tracker carry none (detection
+        // gets whole datagrams from `defrag`).
         match p.frag {
-            Frag::None => emit(meta),
+            Frag::None => dispatcher.push_with_bytes(meta, p.ip),
             Frag::First { id } => {
-                emit(meta);
-                frags.first(&meta, id, &mut emit);
+                dispatcher.push_with_bytes(meta, p.ip);
+                frags.first(&meta, id, &mut |m| dispatcher.push(m));
             }
-            Frag::Later { id } => frags.later(meta, id, &mut emit),
+            Frag::Later { id } => frags.later(meta, id, &mut |m| dispatcher.push(m)),
         }
     }
 }

@@ -103,7 +103,7 @@ pub fn run(
         if out.closed {
             break;
         }
-        batch.packets.clear();
+        batch.clear();
         let _ = queue.recycle.try_send(batch);
         batches += 1;
         probe.batches.store(batches, Ordering::Relaxed);
