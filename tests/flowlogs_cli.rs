@@ -204,3 +204,211 @@ fn stats_agree_with_the_expected_records() {
         "{text}"
     );
 }
+
+#[test]
+fn every_rejected_malformed_file_is_located_and_counted() {
+    // Oracle: ../shared/flowlogs/malformed/EXPECTED.tsv (file, verdict, kind, line).
+    // Files named on the command line are read whatever their names.
+    let dir = data().join("malformed");
+    let tsv = std::fs::read_to_string(dir.join("EXPECTED.tsv")).unwrap();
+    let files: Vec<String> = tsv
+        .lines()
+        .skip(1)
+        .map(|row| {
+            dir.join(row.split('\t').next().unwrap())
+                .display()
+                .to_string()
+        })
+        .collect();
+    let mut args = vec![
+        "flowlogs",
+        "parse",
+        "--count",
+        "--max-errors-per-file",
+        "1000",
+    ];
+    args.extend(files.iter().map(String::as_str));
+    let out = vxtap(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let mut rejected = 0;
+    for row in tsv.lines().skip(1) {
+        let c: Vec<&str> = row.split('\t').collect();
+        if c[1] != "reject" {
+            continue;
+        }
+        rejected += 1;
+        let located = if c[3] == "-" {
+            format!("{}: {}: ", c[0], c[2])
+        } else {
+            format!("{}:{}: {}: ", c[0], c[3], c[2])
+        };
+        assert!(stderr.contains(&located), "{located} not in\n{stderr}");
+    }
+    assert!(rejected > 20, "{rejected}");
+    // Every reported error is counted in the summary line, per kind.
+    let reported: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("vxtap: ") && l.contains("/malformed/"))
+        .collect();
+    assert!(!stderr.contains(": ignored: "), "{stderr}");
+    let summary = stderr
+        .lines()
+        .find(|l| l.contains(" files, "))
+        .unwrap_or_else(|| panic!("no summary in\n{stderr}"));
+    // "vxtap: N files, M records, E errors (kind n, …)".
+    let total: usize = summary
+        .split(" records, ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no error count in {summary}"));
+    assert_eq!(reported.len(), total, "{summary}\n{stderr}");
+}
+
+#[test]
+fn unknown_fields_are_kept_as_text_unless_strict() {
+    // A header with a field name this version does not know (issue 5: kept
+    // as a string; `--strict` rejects it).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("future.log");
+    std::fs::write(
+        &path,
+        "version srcaddr instance-tag bytes\n2 10.0.0.1 web-1 300\n2 10.0.0.2 - 7\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let out = vxtap(&["flowlogs", "parse", "--json", p]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0]["instance-tag"], "web-1");
+    assert_eq!(got[0]["bytes"], 300);
+    assert!(got[1]["instance-tag"].is_null());
+    let strict = vxtap(&["flowlogs", "parse", "--json", "--strict", p]);
+    assert_eq!(strict.status.code(), Some(1));
+    assert!(strict.stdout.is_empty());
+    let stderr = String::from_utf8(strict.stderr).unwrap();
+    assert!(
+        stderr.contains("future.log:1: unknown-field: ") && stderr.contains("instance-tag"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn hive_layout_gives_key_fields_and_the_same_records() {
+    // The S3 example objects under Hive-style prefixes: same records, and the
+    // account, region, date, hour and flow-log id come from the key.
+    let dir = tempfile::tempdir().unwrap();
+    let hive = dir.path().join(
+        "AWSLogs/aws-account-id=123456789012/aws-service=vpcflowlogs/aws-region=us-east-1/year=2026/month=11/day=22/hour=12",
+    );
+    std::fs::create_dir_all(&hive).unwrap();
+    let src = data().join("s3-example/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22");
+    let mut names: Vec<String> = std::fs::read_dir(&src)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    for n in &names {
+        std::fs::copy(src.join(n), hive.join(n)).unwrap();
+    }
+    let root = dir.path().to_str().unwrap();
+    let plain = vxtap(&["flowlogs", "parse", "--json", root]);
+    assert!(plain.status.success());
+    let got: Vec<String> = String::from_utf8(plain.stdout)
+        .unwrap()
+        .lines()
+        .map(str::to_string)
+        .collect();
+    flowlogs_common::assert_lines(&got, &s3_expected(), "hive tree");
+    let out = vxtap(&["flowlogs", "parse", "--json", "--source-fields", root]);
+    for line in String::from_utf8(out.stdout).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["source-account-id"], "123456789012");
+        assert_eq!(v["source-region"], "us-east-1");
+        assert_eq!(v["source-date"], "2026-11-22");
+        assert_eq!(v["source-hour"], "12");
+        assert!(
+            v["flow-log-id"].as_str().unwrap().starts_with("fl-"),
+            "{line}"
+        );
+    }
+}
+
+#[test]
+fn stats_rankings_agree_with_the_expected_records() {
+    // Oracle: the expected records of the S3 example, aggregated here.
+    use std::collections::HashMap;
+    use std::net::IpAddr;
+    let out = vxtap(&["flowlogs", "stats", "--json", "--top", "5", &s3_tree()]);
+    assert!(out.status.success());
+    let got: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let records: Vec<serde_json::Value> = s3_expected()
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // (key, bytes, rejects) per value of `field`, ranked like `stats`: by the
+    // metric, descending, then by key (addresses in address order).
+    let rank = |field: &str, by_rejects: bool| -> Vec<(String, u64)> {
+        let mut m: HashMap<String, (u64, u64)> = HashMap::new();
+        for r in &records {
+            let Some(k) = r[field].as_str() else { continue };
+            let e = m.entry(k.to_string()).or_default();
+            e.0 += r["bytes"].as_u64().unwrap_or(0);
+            e.1 += u64::from(r["action"] == "REJECT");
+        }
+        let mut v: Vec<(String, u64)> = m
+            .into_iter()
+            .map(|(k, (b, rj))| (k, if by_rejects { rj } else { b }))
+            .filter(|(_, n)| !by_rejects || *n > 0)
+            .collect();
+        v.sort_by(|a, b| {
+            b.1.cmp(&a.1)
+                .then_with(|| match (a.0.parse::<IpAddr>(), b.0.parse::<IpAddr>()) {
+                    (Ok(x), Ok(y)) => x.cmp(&y),
+                    _ => a.0.cmp(&b.0),
+                })
+        });
+        v.truncate(5);
+        v
+    };
+    let shown = |key: &str, metric: &str| -> Vec<(String, u64)> {
+        got[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["key"].as_str().unwrap().to_string(),
+                    r[metric].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        shown("top_sources_by_bytes", "bytes"),
+        rank("srcaddr", false)
+    );
+    assert_eq!(
+        shown("top_destinations_by_bytes", "bytes"),
+        rank("dstaddr", false)
+    );
+    assert_eq!(
+        shown("top_sources_by_rejects", "rejects"),
+        rank("srcaddr", true)
+    );
+    assert_eq!(
+        shown("top_interfaces_by_bytes", "bytes"),
+        rank("interface-id", false)
+    );
+    assert!(!shown("top_sources_by_rejects", "rejects").is_empty());
+}

@@ -369,8 +369,11 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
     let stdout = io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &summary).context("writing the summary")?;
-        writeln!(out).context("writing the summary")?;
+        // Rendered first, so that a write error stays an io::Error (a closed
+        // pipe then ends the run quietly, as for `parse`).
+        let mut text = serde_json::to_vec_pretty(&summary).context("rendering the summary")?;
+        text.push(b'\n');
+        out.write_all(&text).context("writing the summary")?;
     } else {
         write!(out, "{}", render_summary(&summary)).context("writing the summary")?;
     }

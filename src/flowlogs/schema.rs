@@ -26,6 +26,8 @@ pub struct Schema {
     columns: Vec<Column>,
     positions: [u16; FIELD_COUNT],
     header: Box<str>,
+    /// Any Transit Gateway field present (asked once per record by `stats`).
+    tgw: bool,
 }
 
 const ABSENT: u16 = u16::MAX;
@@ -102,10 +104,12 @@ impl Schema {
             .collect::<Vec<_>>()
             .join(" ")
             .into();
+        let tgw = columns.iter().any(|c| c.field.is_some_and(|f| f.def().tgw));
         Ok(Self {
             columns,
             positions,
             header,
+            tgw,
         })
     }
 
@@ -173,9 +177,7 @@ impl Schema {
 
     /// True for a Transit Gateway flow log (any TGW-only field present).
     pub fn is_transit_gateway(&self) -> bool {
-        self.columns
-            .iter()
-            .any(|c| c.field.is_some_and(|f| f.def().tgw))
+        self.tgw
     }
 
     /// The highest version among the known fields (what AWS writes in `version`).

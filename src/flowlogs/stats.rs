@@ -90,22 +90,13 @@ impl Stats {
             .entry((action, r.log_status()))
             .or_default() += 1;
         if let Some(a) = r.srcaddr() {
-            self.sources
-                .entry(a)
-                .or_default()
-                .add(bytes, packets, reject);
+            bump(&mut self.sources, a, bytes, packets, reject);
         }
         if let Some(a) = r.dstaddr() {
-            self.destinations
-                .entry(a)
-                .or_default()
-                .add(bytes, packets, reject);
+            bump(&mut self.destinations, a, bytes, packets, reject);
         }
         if let (Some(p), Some(port)) = (r.protocol(), r.dstport()) {
-            self.ports
-                .entry((p, port))
-                .or_default()
-                .add(bytes, packets, reject);
+            bump(&mut self.ports, (p, port), bytes, packets, reject);
         }
         if let Some(eni) = r.interface_id() {
             match self.interfaces.get_mut(eni) {
@@ -210,6 +201,25 @@ impl Stats {
                 })
                 .collect(),
             interfaces: self.interfaces.len() as u64,
+        }
+    }
+}
+
+/// Counts a record for `key`: a lookup, and an insertion only for a new key.
+#[inline]
+fn bump<K: Eq + Hash>(
+    m: &mut FxHashMap<K, Talker>,
+    key: K,
+    bytes: u64,
+    packets: u64,
+    reject: bool,
+) {
+    match m.get_mut(&key) {
+        Some(t) => t.add(bytes, packets, reject),
+        None => {
+            let mut t = Talker::default();
+            t.add(bytes, packets, reject);
+            m.insert(key, t);
         }
     }
 }
