@@ -1,33 +1,48 @@
 #!/usr/bin/env bash
 # Flow-log reader benchmark: vxtap vs flowlogs_reader 5.0.1 on the same
 # 1,000,000-record gzip object, in the same run, then thread scaling over
-# several objects. Not a test: run it by hand and copy the table into
+# several objects. Not a test: run it by hand and copy the tables into
 # bench/RESULTS.md (section "Flow-log reader").
 #
 #   bench/flowlogs/run.sh                 # from the repository root
 #   SHARED=../shared RUNS=3 FILES=8 bench/flowlogs/run.sh
 #   SKIP_PEER=1 bench/flowlogs/run.sh     # vxtap only (no Python peer)
+#   SKIP_SCALING=1 bench/flowlogs/run.sh  # one object only
 #
 # Needs: python3, `pip install flowlogs_reader==5.0.1` (unless SKIP_PEER=1),
-# cargo. Data goes to bench/work/flowlogs/ (gitignored).
+# cargo, GNU time (/usr/bin/time), taskset, zcat, bc. Data goes to
+# bench/work/flowlogs/ (gitignored).
+#
+# Every command is run RUNS times, alternating peer and vxtap rounds so that
+# both see the same machine load; the best wall time of each is kept.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
 SHARED=${SHARED:-../shared}
 RUNS=${RUNS:-3}
 FILES=${FILES:-8}
-THREADS=${THREADS:-"1 2 4 8"}
+THREADS=${THREADS:-"1 2 4"}
 WORK=bench/work/flowlogs
 TREE=$WORK/one
 KEYDIR=AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22
 OBJ=123456789012_vpcflowlogs_us-east-1_fl-0bench000000000000_20261122T1200Z_00000001.log.gz
 MD5=5a854796c327615b7da879e15782a062
+N=1000000
 
 if [ ! -f "$TREE/$KEYDIR/$OBJ" ]; then
   mkdir -p "$TREE/$KEYDIR"
   python3 "$SHARED/flowlogs/gen-flowlogs.py" --lines 1000000 --seed 1 -o "$TREE/$KEYDIR/$OBJ"
 fi
 echo "$MD5  $TREE/$KEYDIR/$OBJ" | md5sum -c --quiet
+GZ="$TREE/$KEYDIR/$OBJ"
+# The same records uncompressed (shows the parse cost without inflate).
+PLAIN=$WORK/plain/one.log
+if [ ! -f "$PLAIN" ]; then
+  mkdir -p "$WORK/plain"
+  zcat "$GZ" >"$PLAIN"
+fi
+GZ_MB=$(stat -c %s "$GZ" | awk '{printf "%.1f", $1 / 1e6}')
+TEXT_MB=$(stat -c %s "$PLAIN" | awk '{printf "%.1f", $1 / 1e6}')
 
 # Several objects for thread scaling: hard links of the same object under
 # distinct keys (same bytes, so every file costs the same).
@@ -35,66 +50,99 @@ MANY=$WORK/many
 mkdir -p "$MANY/$KEYDIR"
 for i in $(seq 1 "$FILES"); do
   f="$MANY/$KEYDIR/${OBJ/00000001/$(printf %08d "$i")}"
-  [ -e "$f" ] || ln "$TREE/$KEYDIR/$OBJ" "$f"
+  [ -e "$f" ] || ln "$GZ" "$f"
 done
 
 cargo build --release --quiet
 BIN=${CARGO_TARGET_DIR:-target}/release/vxtap
 
-# Best wall-clock seconds of RUNS runs of a command (stdout discarded).
-best() {
-  local best="" t0 t1 s
-  for _ in $(seq 1 "$RUNS"); do
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>/dev/null || true
-    t1=$(date +%s.%N)
-    s=$(echo "$t1 - $t0" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$s < $best" | bc -l)" = 1 ]; then best=$s; fi
-  done
-  printf '%.3f' "$best"
+# One run of a command (stdout discarded): "wall cpu rss_kb".
+once() {
+  local t
+  t=$(mktemp)
+  /usr/bin/time -f "%e %U %S %M" -o "$t" "$@" >/dev/null 2>/dev/null || true
+  awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}' "$t"
+  rm -f "$t"
+}
+
+# keep NAME < "wall cpu rss": keeps the best wall (and its cpu, and the largest rss) of NAME.
+declare -A WALL CPU RSS
+keep() {
+  local name=$1 wall cpu rss
+  read -r wall cpu rss
+  if [ -z "${WALL[$name]:-}" ] || [ "$(echo "$wall < ${WALL[$name]}" | bc -l)" = 1 ]; then
+    WALL[$name]=$wall
+    CPU[$name]=$cpu
+  fi
+  if [ -z "${RSS[$name]:-}" ] || [ "$rss" -gt "${RSS[$name]}" ]; then RSS[$name]=$rss; fi
 }
 rate() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
+mbs() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "vxtap: $($BIN --version)   commit $(git rev-parse --short HEAD)"
-N=1000000
+echo "OBJECT=$GZ"
+echo "input: $GZ_MB MB gzip, $TEXT_MB MB text, $N records; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-if [ -z "${SKIP_PEER:-}" ]; then
-  peer_best=""
-  for _ in $(seq 1 "$RUNS"); do
-    line=$(python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>&1 | grep records_per_s)
+# Single object: peer and vxtap alternate, RUNS rounds.
+COMMANDS=(
+  "count|$BIN flowlogs parse -j1 --count $TREE"
+  "json|$BIN flowlogs parse -j1 --json $TREE"
+  "stats|$BIN flowlogs stats -j1 $TREE"
+  "count-1core|taskset -c 0 $BIN flowlogs parse -j1 --count $TREE"
+  "json-1core|taskset -c 0 $BIN flowlogs parse -j1 --json $TREE"
+  "count-text|$BIN flowlogs parse -j1 --count $PLAIN"
+  "zcat|sh -c \"zcat $GZ | wc -l\""
+)
+for round in $(seq 1 "$RUNS"); do
+  if [ -z "${SKIP_PEER:-}" ]; then
+    t=$(mktemp)
+    /usr/bin/time -f "%M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
+    line=$(grep records_per_s "$t.err")
+    echo "  peer run $round: $line"
     s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-    echo "  peer run: $line"
-    if [ -z "$peer_best" ] || [ "$(echo "$s < $peer_best" | bc -l)" = 1 ]; then peer_best=$s; fi
+    keep peer <<<"$s - $(cat "$t")"
+    rm -f "$t" "$t.err"
+  fi
+  for c in "${COMMANDS[@]}"; do
+    name=${c%%|*}
+    # shellcheck disable=SC2086
+    keep "$name" < <(eval "once ${c#*|}")
   done
-  peer_rate=$(rate $N "$peer_best")
-else
-  peer_rate=""
-fi
+done
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
-echo "| command (1 file, 1,000,000 records, gzip) | best of $RUNS (s) | records/s | vs flowlogs_reader |"
-echo "|---|---|---|---|"
-if [ -n "$peer_rate" ]; then
-  echo "| bench-flowlogs-reader.py (flowlogs_reader 5.0.1) | $peer_best | $peer_rate | 1× |"
+echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | best wall (s) | CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+peer_rate=""
+if [ -n "${WALL[peer]:-}" ]; then
+  peer_rate=$(rate $N "${WALL[peer]}")
+  echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $TREE\` | ${WALL[peer]} | - | $peer_rate | $(mbs "$TEXT_MB" "${WALL[peer]}") | $((RSS[peer] / 1024)) MB | 1× |"
 fi
-for mode in "--count" "--json"; do
-  s=$(best "$BIN" flowlogs parse -j1 $mode "$TREE")
-  r=$(rate $N "$s")
+for c in "${COMMANDS[@]}"; do
+  name=${c%%|*}
+  r=$(rate $N "${WALL[$name]}")
   ratio=${peer_rate:+$(echo "$r / $peer_rate" | bc -l | xargs printf '%.1f×')}
-  echo "| vxtap flowlogs parse -j1 $mode | $s | $r | ${ratio:--} |"
+  cmd=${c#*|}
+  cmd=${cmd//$GZ/\$OBJECT}
+  echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} |"
 done
 
+[ -n "${SKIP_SCALING:-}" ] && exit 0
 for args in "--count" "--json --unordered" "--json"; do
   echo
-  echo "| threads ($FILES files, ${FILES}M records, $args) | best of $RUNS (s) | records/s | speed-up |"
-  echo "|---|---|---|---|"
+  echo "| threads ($FILES objects, $((N * FILES / 1000000))M records, parse $args) | best wall (s) | records/s | speed-up |"
+  echo "|---|---:|---:|---:|"
   base=""
   for t in $THREADS; do
-    # shellcheck disable=SC2086
-    s=$(best "$BIN" flowlogs parse -j "$t" $args "$MANY")
-    r=$(rate $((N * FILES)) "$s")
+    unset 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
+    for _ in $(seq 1 "$RUNS"); do
+      # shellcheck disable=SC2086
+      keep scale < <(once "$BIN" flowlogs parse -j "$t" $args "$MANY")
+    done
+    r=$(rate $((N * FILES)) "${WALL[scale]}")
     [ -z "$base" ] && base=$r
-    echo "| -j $t | $s | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
+    echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
   done
 done

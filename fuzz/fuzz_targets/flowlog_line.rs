@@ -1,30 +1,51 @@
 //! Fuzzes the flow-log header and line parser: the input is tried as a first
 //! line (header detection), as a format string, as a record of the default
 //! format and of its own header, and as a whole text file through the reader.
+//! It is also an oracle for the fast path: whenever `fast::Plan` takes the
+//! input as a record (default format, or the input's own header as format),
+//! the general path must accept it with the same slots.
 //!
-//! Run: `cargo +nightly fuzz run flowlog_line tests/data/flowlogs/samples`
+//! Run (see docs/flowlogs.md for the recorded run):
+//! `cargo +nightly fuzz run flowlog_line tests/data/flowlogs/samples -- -max_total_time=600`
 #![no_main]
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use libfuzzer_sys::fuzz_target;
+use vxtap::flowlogs::fast::Plan;
 use vxtap::flowlogs::header::{FirstLine, classify};
 use vxtap::flowlogs::parse::{check_line, parse_record};
 use vxtap::flowlogs::text::TextReader;
 use vxtap::flowlogs::{JsonWriter, ReadOptions, Schema};
 
+/// The fast path agrees with the general path on `data` as a record of `schema`.
+fn fast_agrees(schema: &Schema, data: &[u8]) {
+    let mut fast = Vec::new();
+    if Plan::new(schema).parse(data, &mut fast) {
+        let line = check_line(data, 1).expect("fast path took a line check_line rejects");
+        let mut slots = Vec::new();
+        parse_record(schema, line, 1, &mut slots).expect("fast path took a bad record");
+        assert_eq!(fast, slots, "fast and general path disagree");
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let mut slots = Vec::new();
+    let default = Schema::default_format();
+    fast_agrees(&default, data);
     if let Ok(line) = check_line(data, 1) {
-        let _ = Schema::from_format_string(line, false);
+        if let Ok(format) = Schema::from_format_string(line, false) {
+            // The input as a record of the format its own words name.
+            fast_agrees(&format, data);
+        }
         match classify(line, false, false) {
             Ok(FirstLine::Header(schema)) => {
                 let _ = parse_record(&schema, line, 1, &mut slots);
             }
             Ok(FirstLine::Data) | Err(_) => {}
         }
-        let _ = parse_record(&Schema::default_format(), line, 1, &mut slots);
+        let _ = parse_record(&default, line, 1, &mut slots);
     }
     let mut reader = TextReader::new(
         Arc::from(PathBuf::from("fuzz")),
