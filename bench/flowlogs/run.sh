@@ -97,11 +97,13 @@ COMMANDS=(
 for round in $(seq 1 "$RUNS"); do
   if [ -z "${SKIP_PEER:-}" ]; then
     t=$(mktemp)
-    /usr/bin/time -f "%M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
+    /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
     line=$(grep records_per_s "$t.err")
     echo "  peer run $round: $line"
+    # The peer's own timing of its record loop (what it reports), its
+    # process CPU time and peak RSS.
     s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-    keep peer <<<"$s - $(cat "$t")"
+    keep peer < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
     rm -f "$t" "$t.err"
   fi
   for c in "${COMMANDS[@]}"; do
@@ -113,20 +115,21 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
-echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | best wall (s) | CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | best wall (s) | CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader (wall) | (CPU) |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 peer_rate=""
 if [ -n "${WALL[peer]:-}" ]; then
   peer_rate=$(rate $N "${WALL[peer]}")
-  echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $TREE\` | ${WALL[peer]} | - | $peer_rate | $(mbs "$TEXT_MB" "${WALL[peer]}") | $((RSS[peer] / 1024)) MB | 1× |"
+  echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $TREE\` | ${WALL[peer]} | ${CPU[peer]} | $peer_rate | $(mbs "$TEXT_MB" "${WALL[peer]}") | $((RSS[peer] / 1024)) MB | 1× | 1× |"
 fi
 for c in "${COMMANDS[@]}"; do
   name=${c%%|*}
   r=$(rate $N "${WALL[$name]}")
   ratio=${peer_rate:+$(echo "$r / $peer_rate" | bc -l | xargs printf '%.1f×')}
+  cpu_ratio=${peer_rate:+$(echo "${CPU[peer]} / ${CPU[$name]}" | bc -l | xargs printf '%.1f×')}
   cmd=${c#*|}
   cmd=${cmd//$GZ/\$OBJECT}
-  echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} |"
+  echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} | ${cpu_ratio:--} |"
 done
 
 [ -n "${SKIP_SCALING:-}" ] && exit 0
