@@ -1,6 +1,7 @@
 //! The bare receive loop of `bench/serve/run.sh`: the same sockets
-//! (`vxtap::receive::bind`: SO_REUSEPORT, receive buffer, drop counter) and
-//! the same 64-datagram `recvmmsg` batches as `vxtap serve`, but it only
+//! (`vxtap::receive::bind`: SO_REUSEPORT, receive buffer, drop counter),
+//! the same 64-datagram `recvmmsg` batches and the same pause after a batch
+//! that emptied the socket as `vxtap serve`, but it only
 //! counts datagrams — the most this machine's loopback delivers to one
 //! receive thread, the ceiling vxtap's own rate is compared with.
 //!
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use vxtap::decap::Tunnel;
 use vxtap::receive::sys::RecvBatch;
-use vxtap::receive::{Listener, RECV_BATCH, bind};
+use vxtap::receive::{COALESCE, Listener, RECV_BATCH, bind};
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -53,6 +54,9 @@ fn main() {
                     if let Some(k) = batch.kernel_drops(i) {
                         kernel = k;
                     }
+                }
+                if got < RECV_BATCH {
+                    std::thread::sleep(COALESCE);
                 }
             }
             Err(_) => {

@@ -35,6 +35,11 @@ use crate::wire::Addr;
 pub const RECV_BATCH: usize = 64;
 /// How often a receive thread adds its counters to the registry.
 pub const PUBLISH_EVERY: Duration = Duration::from_millis(100);
+/// Pause after a batch that emptied the socket (see [`ReceiveThread::run`]).
+/// At most this much latency is added, far below any flow-log interval;
+/// the socket's receive buffer holds what arrives meanwhile (at 1 Mpps,
+/// 1000 datagrams).
+pub const COALESCE: Duration = Duration::from_millis(1);
 /// Receive batches between two latency samples.
 const SAMPLE_EVERY: u64 = 16;
 
@@ -241,6 +246,13 @@ impl ReceiveThread {
                     total += n as u64;
                     if let Some((h, t)) = sample {
                         h.observe(t.elapsed().as_secs_f64());
+                    }
+                    if n < RECV_BATCH && !stopping {
+                        // The socket is empty: let datagrams gather rather
+                        // than sleep and wake for every few of them (on a
+                        // busy host each wake-up costs more CPU than
+                        // decoding dozens of datagrams).
+                        std::thread::sleep(COALESCE);
                     }
                 }
                 Err(e)
