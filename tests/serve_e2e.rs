@@ -466,9 +466,15 @@ fn metrics_health_sighup_and_files() {
         out.to_str().unwrap(),
         "--workers",
         "2",
+        "--receive-threads",
+        "2",
         "--config",
         cfg.to_str().unwrap(),
     ]);
+    assert!(
+        s.stderr.lock().unwrap().contains("(udp, 2 socket(s),"),
+        "two sockets per address"
+    );
     // Healthy before any traffic, and a plain TCP connect works.
     assert_eq!(s.health(), (200, "ok\n".to_string()));
     TcpStream::connect(s.http).expect("TCP health check");
