@@ -71,6 +71,19 @@ fn cli_check_reports_located_failures_as_json() {
     assert!(f["file"].as_str().unwrap().ends_with("a.rules"));
     assert!(f["reason"].as_str().unwrap().contains("depth"), "{f}");
 
+    let loaded = dir.path().join("loaded.rules");
+    let w = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .args(["rules", "check", "--json", "--write-loaded"])
+        .arg(&loaded)
+        .arg(dir.path().join("a.rules"))
+        .output()
+        .unwrap();
+    assert_eq!(w.status.code(), Some(1));
+    assert_eq!(
+        std::fs::read_to_string(&loaded).unwrap(),
+        "alert tcp any any -> any any (content:\"a\"; sid:1;)\n"
+    );
+
     let text = Command::new(env!("CARGO_BIN_EXE_vxtap"))
         .args(["rules", "check"])
         .arg(dir.path().join("a.rules"))

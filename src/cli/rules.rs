@@ -44,6 +44,10 @@ pub struct CheckArgs {
     /// reference.config (default: found like --classification).
     #[arg(long)]
     pub reference: Option<PathBuf>,
+    /// Write the rules that loaded (every keyword enforced) to FILE, one per
+    /// line, e.g. to run Suricata on exactly the same rules.
+    #[arg(long, value_name = "FILE")]
+    pub write_loaded: Option<PathBuf>,
     /// Failures printed in text mode; further ones are only counted (JSON lists all).
     #[arg(long, default_value_t = 50)]
     pub max_errors: usize,
@@ -65,8 +69,13 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
         vars,
         classification: a.classification.clone(),
         reference: a.reference.clone(),
+        keep_loaded_text: a.write_loaded.is_some(),
     };
     let (_set, report) = load_paths(&a.paths, &opts).context("loading rules")?;
+    if let Some(path) = &a.write_loaded {
+        write_atomically(path, &report.loaded_rules)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let mut out = std::io::stdout().lock();
     if a.json {
         serde_json::to_writer(&mut out, &to_json(&report))?;
@@ -79,6 +88,19 @@ fn check(a: CheckArgs) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Writes the rules under a temporary name, then renames it into place.
+fn write_atomically(path: &std::path::Path, rules: &[String]) -> std::io::Result<()> {
+    let tmp = path.with_extension("rules.tmp");
+    {
+        let mut f = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        for r in rules {
+            writeln!(f, "{r}")?;
+        }
+        f.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)
 }
 
 /// The JSON report: `total`, `loaded`, `unsupported`, `failed` (counts),

@@ -28,6 +28,9 @@ pub struct LoadOptions {
     pub classification: Option<PathBuf>,
     /// reference.config, found the same way.
     pub reference: Option<PathBuf>,
+    /// Keep the text of every loaded rule in [`LoadReport::loaded_rules`]
+    /// (to run a peer on exactly the rules vxtap enforces).
+    pub keep_loaded_text: bool,
 }
 
 /// What loading found.
@@ -53,6 +56,8 @@ pub struct LoadReport {
     pub prefilter: (usize, usize),
     /// Time to read, parse and compile.
     pub elapsed: Duration,
+    /// The loaded rules' text (continuation lines joined), when asked for.
+    pub loaded_rules: Vec<String>,
 }
 
 /// One rule's text with where it starts.
@@ -157,6 +162,8 @@ pub struct Loader<'a> {
     classes: Option<&'a Classification>,
     sigs: Vec<Signature>,
     seen: HashMap<(u32, u32), Location>,
+    /// Keep loaded rules' text in the report.
+    pub keep_text: bool,
     /// The report so far.
     pub report: LoadReport,
 }
@@ -169,6 +176,7 @@ impl<'a> Loader<'a> {
             classes,
             sigs: Vec::new(),
             seen: HashMap::new(),
+            keep_text: false,
             report: LoadReport::default(),
         }
     }
@@ -199,6 +207,9 @@ impl<'a> Loader<'a> {
                     }
                     self.seen.insert(key, location);
                     self.report.loaded += 1;
+                    if self.keep_text {
+                        self.report.loaded_rules.push(r.text.clone());
+                    }
                     self.sigs.push(*sig);
                 }
                 Ok(Parsed::Unsupported { mut sig, keywords }) => {
@@ -285,6 +296,7 @@ pub fn load_paths(
     let refs = ref_path.as_deref().map(References::load).transpose()?;
     let files = rule_files(paths)?;
     let mut loader = Loader::new(&opts.vars, classes.as_ref());
+    loader.keep_text = opts.keep_loaded_text;
     for f in &files {
         let bytes = std::fs::read(f).map_err(|source| LoadError::Io {
             path: f.display().to_string(),
