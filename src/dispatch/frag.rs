@@ -156,7 +156,6 @@ mod tests {
             ip_len: 100,
             tcp_flags: None,
             icmp: None,
-            data: Default::default(),
         }
     }
 

@@ -40,6 +40,10 @@ pub struct Batch {
     /// bytes (detection needs them; flow logs do not): one arena per batch,
     /// recycled with it, so carrying bytes allocates nothing per packet.
     pub data: Vec<u8>,
+    /// Where each packet's bytes are in `data` (parallel to `packets` when
+    /// bytes are carried, empty otherwise; kept out of [`PacketMeta`] so
+    /// the flow-only path moves no more than it needs).
+    pub spans: Vec<(u32, u32)>,
 }
 
 impl Batch {
@@ -48,20 +52,26 @@ impl Batch {
             packets: Vec::with_capacity(BATCH_SIZE),
             clock_ns: 0,
             data: Vec::new(),
+            spans: Vec::new(),
         }
     }
 
-    /// The bytes carried for `p` (empty when none were).
+    /// The bytes carried for packet `i` of the batch (empty when none were).
     #[inline]
-    pub fn bytes(&self, p: &PacketMeta) -> &[u8] {
-        let (at, len) = (p.data.at as usize, p.data.len as usize);
-        self.data.get(at..at + len).unwrap_or(&[])
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let Some(&(at, len)) = self.spans.get(i) else {
+            return &[];
+        };
+        self.data
+            .get(at as usize..at as usize + len as usize)
+            .unwrap_or(&[])
     }
 
     /// Empties the batch for reuse, keeping its capacity.
     pub fn clear(&mut self) {
         self.packets.clear();
         self.data.clear();
+        self.spans.clear();
     }
 }
 
@@ -149,17 +159,14 @@ impl Dispatcher {
     /// Queues a packet with its captured IP bytes (copied into the batch's
     /// arena when bytes are carried; otherwise the same as [`push`](Self::push)).
     #[inline]
-    pub fn push_with_bytes(&mut self, mut p: PacketMeta, bytes: &[u8]) {
+    pub fn push_with_bytes(&mut self, p: PacketMeta, bytes: &[u8]) {
+        let w = self.worker_for(&p);
         if self.carry_bytes {
-            let w = self.worker_for(&p);
-            let arena = &mut self.pending[w].data;
-            p.data = crate::flow::DataRef {
-                at: arena.len() as u32,
-                len: bytes.len() as u32,
-            };
-            arena.extend_from_slice(bytes);
+            let b = &mut self.pending[w];
+            b.spans.push((b.data.len() as u32, bytes.len() as u32));
+            b.data.extend_from_slice(bytes);
         }
-        self.push(p);
+        self.queue(w, p);
     }
 
     #[inline]
@@ -182,6 +189,15 @@ impl Dispatcher {
     #[inline]
     pub fn push(&mut self, p: PacketMeta) {
         let w = self.worker_for(&p);
+        if self.carry_bytes {
+            let b = &mut self.pending[w];
+            b.spans.push((b.data.len() as u32, 0));
+        }
+        self.queue(w, p);
+    }
+
+    #[inline]
+    fn queue(&mut self, w: usize, p: PacketMeta) {
         self.pending[w].packets.push(p);
         if self.pending[w].packets.len() >= BATCH_SIZE {
             self.send(w);
@@ -263,7 +279,6 @@ mod tests {
             ip_len: 40,
             tcp_flags: None,
             icmp: None,
-            data: Default::default(),
         }
     }
 
@@ -280,10 +295,10 @@ mod tests {
         let mut seen = 0;
         for q in &queues {
             for batch in q.rx.try_iter() {
-                for p in &batch.packets {
+                for (k, p) in batch.packets.iter().enumerate() {
                     let i = p.src_port - 1000;
                     assert_eq!(
-                        batch.bytes(p),
+                        batch.bytes(k),
                         &vec![(i % 251) as u8; (i % 97) as usize][..]
                     );
                     seen += 1;
@@ -300,7 +315,7 @@ mod tests {
         d.finish();
         let batch = queues[0].rx.try_recv().unwrap();
         assert!(batch.data.is_empty());
-        assert_eq!(batch.bytes(&batch.packets[0]), b"");
+        assert_eq!(batch.bytes(0), b"");
     }
 
     #[test]

@@ -10,4 +10,4 @@ mod table;
 pub use community_id::community_id;
 pub use key::{Endpoint, FlowKey};
 pub use record::{FlowRecord, RecordSink};
-pub use table::{DataRef, FlowConfig, FlowStats, FlowTable, PacketMeta};
+pub use table::{FlowConfig, FlowStats, FlowTable, PacketMeta};

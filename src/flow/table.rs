@@ -55,18 +55,6 @@ pub struct PacketMeta {
     pub tcp_flags: Option<u8>,
     /// ICMP type and code (for the Community ID).
     pub icmp: Option<(u8, u8)>,
-    /// Where the packet's captured IP bytes are in its batch's arena
-    /// (`dispatch::Batch::bytes`); empty unless dispatch carries bytes.
-    pub data: DataRef,
-}
-
-/// A packet's bytes in its batch's arena: offset and length.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DataRef {
-    /// Offset in the arena.
-    pub at: u32,
-    /// Length (0: not carried).
-    pub len: u32,
 }
 
 impl PacketMeta {

@@ -17,7 +17,6 @@ fn pkt(ts_s: f64, src: u8, sport: u16, dst: u8, dport: u16, flags: Option<u8>) -
         ip_len: 100,
         tcp_flags: flags,
         icmp: None,
-        data: Default::default(),
     }
 }
 

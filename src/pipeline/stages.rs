@@ -139,7 +139,6 @@ impl ReaderCounts {
             ip_len: p.ip_len,
             tcp_flags: p.tcp_flags,
             icmp,
-            data: Default::default(),
         };
         // The packet's own bytes travel with it when detection needs them;
         // fragments released later by the tracker carry none (detection
