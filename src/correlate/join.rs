@@ -23,7 +23,8 @@ use hashbrown::HashMap;
 use super::model::{Entry, FlowKey, Side};
 use crate::flowlogs::LogStatus;
 
-/// Seconds of input time between two sweeps of the held keys.
+/// Least seconds of input time between two sweeps of the held keys (a
+/// sweep walks every held key; it runs every quarter of the lateness).
 pub const SWEEP_STEP: u64 = 60;
 
 /// What the join decides, handed to the report.
@@ -98,7 +99,7 @@ impl Join {
         self.held += 1;
         self.peak_records = self.peak_records.max(self.held);
         self.peak_keys = self.peak_keys.max(self.map.len());
-        if self.streaming && self.hwm >= self.last_sweep + SWEEP_STEP {
+        if self.streaming && self.hwm >= self.last_sweep + SWEEP_STEP.max(self.lateness / 4) {
             self.last_sweep = self.hwm;
             let cutoff = self
                 .hwm
@@ -152,6 +153,17 @@ fn decide(
     windows: &HashMap<u32, Vec<StatusWindow>>,
     out: &mut impl Outcome,
 ) -> usize {
+    // Every group ends at or after its records' earliest end: when all of
+    // them end after the cutoff, nothing can be decided (the common case
+    // while a sweep walks the held keys), and a lone record needs no grouping.
+    if entries.iter().all(|e| e.end >= cutoff) {
+        return 0;
+    }
+    if entries.len() == 1 {
+        unmatched(key, &entries[0], tol, windows, out);
+        entries.clear();
+        return 1;
+    }
     entries.sort_by_key(|e| (e.start, e.end));
     let n = entries.len();
     // Union-find over cross-log overlaps; sorted by start, a later record
@@ -214,23 +226,7 @@ fn decide(
             out.matched(key, &a, &o);
         } else {
             for i in members {
-                let e = &entries[i];
-                match e.side {
-                    Side::Aws => out.logged_not_mirrored(key, e),
-                    Side::Observed => {
-                        let w = (key.iface != 0)
-                            .then(|| windows.get(&key.iface))
-                            .flatten()
-                            .and_then(|ws| {
-                                ws.iter().find(|w| {
-                                    w.start <= e.end.saturating_add(tol)
-                                        && e.start <= w.end.saturating_add(tol)
-                                })
-                            })
-                            .map(|w| w.status);
-                        out.mirrored_not_logged(key, e, w)
-                    }
-                }
+                unmatched(key, &entries[i], tol, windows, out);
             }
         }
     }
@@ -242,6 +238,32 @@ fn decide(
         });
     }
     decided
+}
+
+/// Hands an unmatched record to the report, with the status window of its
+/// interface that covers it, if any.
+fn unmatched(
+    key: &FlowKey,
+    e: &Entry,
+    tol: u64,
+    windows: &HashMap<u32, Vec<StatusWindow>>,
+    out: &mut impl Outcome,
+) {
+    match e.side {
+        Side::Aws => out.logged_not_mirrored(key, e),
+        Side::Observed => {
+            let w = (key.iface != 0)
+                .then(|| windows.get(&key.iface))
+                .flatten()
+                .and_then(|ws| {
+                    ws.iter().find(|w| {
+                        w.start <= e.end.saturating_add(tol) && e.start <= w.end.saturating_add(tol)
+                    })
+                })
+                .map(|w| w.status);
+            out.mirrored_not_logged(key, e, w)
+        }
+    }
 }
 
 #[cfg(test)]

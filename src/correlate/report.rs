@@ -67,6 +67,36 @@ impl Jsonl {
     }
 }
 
+/// One record's row in the category files (AWS's field names).
+#[derive(Serialize)]
+struct Row<'a> {
+    #[serde(rename = "interface-id")]
+    interface_id: &'a str,
+    srcaddr: IpAddr,
+    dstaddr: IpAddr,
+    srcport: u16,
+    dstport: u16,
+    protocol: u8,
+    packets: u64,
+    bytes: u64,
+    start: u64,
+    end: u64,
+    action: Option<&'static str>,
+    #[serde(rename = "reject-reason")]
+    reject_reason: Option<&'a str>,
+    #[serde(rename = "community-id")]
+    community_id: String,
+    source: String,
+}
+
+/// A REJECT record's row: the record and whether it was matched.
+#[derive(Serialize)]
+struct RejectRow<'a> {
+    #[serde(flatten)]
+    row: Row<'a>,
+    matched: bool,
+}
+
 /// Reasons counted per category.
 pub type ReasonCounts = BTreeMap<String, u64>;
 
@@ -224,6 +254,7 @@ pub struct Report {
     /// Input counts.
     pub inputs: InputSummary,
     io_error: Option<std::io::Error>,
+    scratch: Vec<u8>,
 }
 
 fn action_str(a: Option<Action>) -> Option<&'static str> {
@@ -271,6 +302,7 @@ impl Report {
             eve: None,
             inputs: InputSummary::default(),
             io_error: None,
+            scratch: Vec::new(),
         })
     }
 
@@ -301,27 +333,59 @@ impl Report {
         format!("{}:{}", self.files.names[e.file as usize], e.line)
     }
 
-    fn row(&self, key: &FlowKey, e: &Entry) -> serde_json::Map<String, Value> {
-        let v = json!({
-            "interface-id": self.ifaces.get(key.iface).name,
-            "srcaddr": key.src.to_string(),
-            "dstaddr": key.dst.to_string(),
-            "srcport": key.sport,
-            "dstport": key.dport,
-            "protocol": key.protocol,
-            "packets": e.packets,
-            "bytes": e.bytes,
-            "start": e.start,
-            "end": e.end,
-            "action": action_str(e.action),
-            "reject-reason": e.reject_reason.as_deref(),
-            "community-id": key.community_id(),
-            "source": self.source(e),
-        });
-        match v {
-            Value::Object(m) => m,
-            _ => unreachable!("json! of an object"),
+    fn row<'a>(&'a self, key: &FlowKey, e: &'a Entry) -> Row<'a> {
+        Row {
+            interface_id: &self.ifaces.get(key.iface).name,
+            srcaddr: key.src,
+            dstaddr: key.dst,
+            srcport: key.sport,
+            dstport: key.dport,
+            protocol: key.protocol,
+            packets: e.packets,
+            bytes: e.bytes,
+            start: e.start,
+            end: e.end,
+            action: action_str(e.action),
+            reject_reason: e.reject_reason.as_deref(),
+            community_id: key.community_id(),
+            source: self.source(e),
         }
+    }
+
+    /// An unmatched record with its reason, to the pending file of its
+    /// category: `iface \t reason \t cut \t json`, where the JSON's
+    /// `"reason"`/`"detail"` members start at byte `cut`, so the final pass
+    /// can replace them without parsing the row.
+    fn pending(&mut self, which: u8, key: &FlowKey, e: &Entry, reason: &str, detail: &str) {
+        let mut json = std::mem::take(&mut self.scratch);
+        json.clear();
+        let res = serde_json::to_writer(&mut json, &self.row(key, e));
+        if let Err(err) = res {
+            self.io_error.get_or_insert(err.into());
+            self.scratch = json;
+            return;
+        }
+        json.pop();
+        let cut = json.len();
+        let out = if which == 1 {
+            &mut self.lnm_out
+        } else {
+            &mut self.mnl_out
+        };
+        let res = (|| -> std::io::Result<()> {
+            write!(out.out, "{}\t{reason}\t{cut}\t", key.iface)?;
+            out.out.write_all(&json)?;
+            writeln!(
+                out.out,
+                ",\"reason\":{},\"detail\":{}}}",
+                Value::String(reason.into()),
+                Value::String(detail.into())
+            )
+        })();
+        if let Err(err) = res {
+            self.io_error.get_or_insert(err);
+        }
+        self.scratch = json;
     }
 
     /// Counts an AWS record (any status) for its interface.
@@ -419,9 +483,16 @@ impl Report {
             &e.reject_reason.as_deref().unwrap_or("-").to_string(),
             e.packets,
         );
-        let mut row = self.row(key, e);
-        row.insert("matched".into(), Value::Bool(matched));
-        self.write(3, Value::Object(row));
+        let row = RejectRow {
+            row: self.row(key, e),
+            matched,
+        };
+        match serde_json::to_value(&row) {
+            Ok(v) => self.write(3, v),
+            Err(err) => {
+                self.io_error.get_or_insert(err.into());
+            }
+        }
     }
 
     /// Finishes: final reasons, summary.json, the committed files. Returns
@@ -563,18 +634,27 @@ fn final_pass(
 ) -> std::io::Result<PathBuf> {
     {
         let mut out = Jsonl::create(dir, name)?;
-        for line in BufReader::new(File::open(pending)?).lines() {
-            let mut row: serde_json::Map<String, Value> = serde_json::from_str(&line?)?;
-            let iface = row
-                .get("interface-id")
-                .and_then(Value::as_str)
-                .and_then(|n| ifaces.lookup(n))
-                .unwrap_or(0);
+        let mut input = BufReader::new(File::open(pending)?);
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if input.read_line(&mut line)? == 0 {
+                break;
+            }
+            let bad =
+                || std::io::Error::other(format!("{}: damaged pending row", pending.display()));
+            let mut parts = line.trim_end_matches('\n').splitn(4, '\t');
+            let (Some(iface), Some(local), Some(cut), Some(json)) =
+                (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return Err(bad());
+            };
+            let iface: u32 = iface.parse().map_err(|_| bad())?;
+            let cut: usize = cut.parse().map_err(|_| bad())?;
+            if iface as usize >= ifaces.info.len() || cut > json.len() {
+                return Err(bad());
+            }
             let info = ifaces.get(iface);
-            let local = row
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown");
             let global = if !by_interface || iface == 0 {
                 None
             } else if aws_side && info.observed_records == 0 {
@@ -599,17 +679,26 @@ fn final_pass(
             } else {
                 None
             };
-            if let Some((r, d)) = global {
-                row.insert("reason".into(), Value::String(r.into()));
-                row.insert("detail".into(), Value::String(d.into()));
-            }
-            let reason = row
-                .get("reason")
-                .and_then(Value::as_str)
-                .unwrap_or("unknown")
-                .to_string();
-            *reasons[iface as usize].entry(reason).or_default() += 1;
-            out.row(&Value::Object(row))?;
+            let reason = match global {
+                Some((r, d)) => {
+                    let head = json.get(..cut).ok_or_else(bad)?;
+                    out.out.write_all(head.as_bytes())?;
+                    writeln!(
+                        out.out,
+                        ",\"reason\":\"{r}\",\"detail\":{}}}",
+                        Value::String(d.into())
+                    )?;
+                    r
+                }
+                None => {
+                    out.out.write_all(json.as_bytes())?;
+                    out.out.write_all(b"\n")?;
+                    local
+                }
+            };
+            *reasons[iface as usize]
+                .entry(reason.to_string())
+                .or_default() += 1;
         }
         std::fs::remove_file(pending)?;
         out.commit()
@@ -718,10 +807,7 @@ impl Outcome for Report {
         } else {
             ("unknown", String::new())
         };
-        let mut row = self.row(key, e);
-        row.insert("reason".into(), Value::String(reason.into()));
-        row.insert("detail".into(), Value::String(detail));
-        self.write(1, Value::Object(row));
+        self.pending(1, key, e, reason, &detail);
     }
 
     fn mirrored_not_logged(&mut self, key: &FlowKey, e: &Entry, window: Option<LogStatus>) {
@@ -747,10 +833,7 @@ impl Outcome for Report {
                 }
             }
         };
-        let mut row = self.row(key, e);
-        row.insert("reason".into(), Value::String(reason.into()));
-        row.insert("detail".into(), Value::String(detail));
-        self.write(2, Value::Object(row));
+        self.pending(2, key, e, reason, &detail);
     }
 }
 
