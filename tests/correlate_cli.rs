@@ -226,3 +226,84 @@ fn html_report_renders_in_headless_chromium_with_the_summary_counts() {
     assert!(len > 10_000, "screenshot {} has {len} bytes", png.display());
     std::fs::copy(report.join("index.html"), shots.join("index.html")).unwrap();
 }
+
+/// vxtap records without interface-id are mapped through the config's VNIs;
+/// a VNI the config does not map is reported (summary, warning, exit 1), not guessed.
+#[test]
+fn vnis_are_mapped_by_the_config_and_unmapped_ones_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = |n: u32| {
+        (1..=n)
+            .map(|v| format!("[[session]]\nvni = {v}\ninterface-id = \"eni-{v:017x}\"\n"))
+            .collect::<String>()
+    };
+    let full = dir.path().join("full.toml");
+    std::fs::write(&full, sessions(3)).unwrap();
+    let partial = dir.path().join("partial.toml");
+    std::fs::write(&partial, sessions(2)).unwrap();
+    let replay = |args: &[&str], out: &Path| {
+        let st = vxtap()
+            .args([
+                "replay",
+                "tests/data/pcaps/mirror/mirror-multisession.pcap",
+                "--quiet",
+            ])
+            .args(args)
+            .arg("--out")
+            .arg(out)
+            .status()
+            .unwrap();
+        assert!(st.success());
+    };
+    let aws = dir.path().join("aws");
+    replay(&["--config", full.to_str().unwrap()], &aws);
+    let obs = dir.path().join("obs");
+    replay(
+        &[
+            "--log-format",
+            "${version} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${vni}",
+        ],
+        &obs,
+    );
+    let report = dir.path().join("report");
+    let out = vxtap()
+        .args(["correlate", "--quiet", "--config"])
+        .arg(&partial)
+        .arg("--flowlogs")
+        .arg(&aws)
+        .arg("--observed")
+        .arg(&obs)
+        .arg("--report")
+        .arg(&report)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    let unmapped = s["inputs"]["unmapped_vnis"]["3"].as_u64().unwrap();
+    assert!(unmapped > 0);
+    assert_eq!(
+        s["inputs"]["skipped"]["vni-without-interface"].as_u64(),
+        Some(unmapped)
+    );
+    assert!(
+        s["warnings"].to_string().contains("VNI(s) 3"),
+        "{}",
+        s["warnings"]
+    );
+    // VNIs 1 and 2 are joined on their interfaces; VNI 3's AWS records have no
+    // mirrored counterpart left, and are not guessed onto another interface.
+    let i1 = &s["interfaces"]["eni-00000000000000001"];
+    assert_eq!(i1["logged_not_mirrored"], 0);
+    assert_eq!(i1["mirrored_not_logged"], 0);
+    assert!(i1["matched"].as_u64().unwrap() > 0);
+    let i3 = &s["interfaces"]["eni-00000000000000003"];
+    assert_eq!(i3["matched"], 0);
+    assert_eq!(i3["logged_not_mirrored"], i3["aws_records"]);
+    assert_eq!(s["mirrored_not_logged"], 0);
+}
