@@ -488,6 +488,15 @@ mod tests {
     }
 
     #[test]
+    fn shareable_across_workers() {
+        fn shared<T: Send + Sync>() {}
+        fn owned<T: Send>() {}
+        shared::<RuleSet>();
+        owned::<DetectCtx>();
+        owned::<FlowDetectState>();
+    }
+
+    #[test]
     fn ip_only_rules_fire_once_per_direction() {
         let mut r = Run::new(
             "alert ip any any -> any any (sid:1;)\n\

@@ -251,6 +251,7 @@ impl<'a> Loader<'a> {
         if !sig.priority_explicit {
             sig.priority = c.priority;
         }
+        sig.category = Some(Arc::from(c.description.as_str()));
         Ok(())
     }
 
@@ -372,6 +373,7 @@ mod tests {
         assert_eq!(r.failed.len(), 1);
         assert!(r.failed[0].to_string().contains("unknown classtype `nope`"));
         assert_eq!(set.sigs[0].priority, 1);
+        assert_eq!(set.sigs[0].category.as_deref(), Some("Bad"));
         assert_eq!(set.sigs[1].priority, 4);
     }
 }

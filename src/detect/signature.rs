@@ -345,6 +345,9 @@ pub struct Signature {
     pub msg: Arc<str>,
     /// `classtype`.
     pub classtype: Option<Arc<str>>,
+    /// The classtype's description from classification.config (EVE
+    /// `alert.category`), when a classification file was loaded.
+    pub category: Option<Arc<str>>,
     /// Explicit `priority`, else the classtype's, else 3.
     pub priority: u8,
     /// Whether `priority` was given explicitly.

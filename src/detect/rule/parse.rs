@@ -65,6 +65,7 @@ pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Par
         rev: 0,
         msg: Arc::from(""),
         classtype: None,
+        category: None,
         priority: 3,
         priority_explicit: false,
         references: Vec::new(),
