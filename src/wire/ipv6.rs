@@ -159,90 +159,61 @@ impl<'a> Ipv6<'a> {
 
     /// Walks the extension headers.
     pub fn walk(&self) -> ExtWalk<'a> {
-        let mut proto = self.next_header();
+        // What the walk has found so far; returned as it stands wherever it
+        // stops. Until a transport is reached it says "cut, no transport".
+        let mut w = ExtWalk {
+            protocol: self.next_header(),
+            fragment: None,
+            transport: &[],
+            cut: true,
+            bad_option: false,
+        };
         let mut rest = self.payload();
-        let mut fragment = None;
-        let mut bad_option = false;
         for _ in 0..MAX_EXT_HEADERS {
-            match proto {
+            match w.protocol {
                 nh::HOP_BY_HOP | nh::ROUTING | nh::DEST_OPTS => {
                     if rest.len() < 2 {
-                        return ExtWalk {
-                            protocol: proto,
-                            fragment,
-                            transport: &[],
-                            cut: true,
-                            bad_option,
-                        };
+                        return w;
                     }
                     let len = (rest[1] as usize + 1) * 8;
-                    let complete = rest.len() >= len;
-                    if !complete {
+                    if rest.len() < len {
                         // Cut short: the next-header byte is readable, the
                         // transport is not.
-                        return ExtWalk {
-                            protocol: rest[0],
-                            fragment,
-                            transport: &[],
-                            cut: true,
-                            bad_option,
-                        };
+                        w.protocol = rest[0];
+                        return w;
                     }
                     // Options that do not fit their header are counted, but
                     // the header's length still says where the next one
                     // starts (as the Linux flow dissector and Suricata walk).
-                    if proto != nh::ROUTING && !options_fit(&rest[..len]) {
-                        bad_option = true;
+                    if w.protocol != nh::ROUTING && !options_fit(&rest[..len]) {
+                        w.bad_option = true;
                     }
-                    proto = rest[0];
+                    w.protocol = rest[0];
                     rest = &rest[len..];
                 }
                 nh::FRAGMENT => {
                     if rest.len() < field::FRAG_HEADER_LEN {
-                        return ExtWalk {
-                            protocol: proto,
-                            fragment,
-                            transport: &[],
-                            cut: true,
-                            bad_option,
-                        };
+                        return w;
                     }
                     let off_m = be16(rest, 2);
                     let offset = off_m >> 3;
-                    let more = off_m & 1 != 0;
-                    let id = be32(rest, 4);
-                    fragment = Some((id, offset, more));
-                    proto = rest[0];
+                    w.fragment = Some((be32(rest, 4), offset, off_m & 1 != 0));
+                    w.protocol = rest[0];
                     rest = &rest[field::FRAG_HEADER_LEN..];
                     if offset != 0 {
                         // A later fragment: what follows is not a header.
-                        return ExtWalk {
-                            protocol: proto,
-                            fragment,
-                            transport: &[],
-                            cut: false,
-                            bad_option,
-                        };
+                        w.cut = false;
+                        return w;
                     }
                 }
                 _ => {
-                    return ExtWalk {
-                        protocol: proto,
-                        fragment,
-                        transport: rest,
-                        cut: false,
-                        bad_option,
-                    };
+                    w.transport = rest;
+                    w.cut = false;
+                    return w;
                 }
             }
         }
-        ExtWalk {
-            protocol: proto,
-            fragment,
-            transport: &[],
-            cut: true,
-            bad_option,
-        }
+        w
     }
 }
 
