@@ -146,7 +146,6 @@ struct Tracker {
     /// Payload length, once the last fragment is seen.
     total: Option<usize>,
     fragments: u16,
-    first_ns: u64,
     /// Bumped on reuse, so stale queue entries are ignored.
     generation: u32,
 }
@@ -204,7 +203,6 @@ impl Defrag {
             let mut t = self.spare.pop().unwrap_or_default();
             self.generation = self.generation.wrapping_add(1);
             t.generation = self.generation;
-            t.first_ns = f.ts_ns;
             self.order.push_back((f.key, t.generation, f.ts_ns));
             self.trackers.insert(f.key, t);
         }
@@ -279,31 +277,35 @@ impl Defrag {
                 break;
             }
             self.order.pop_front();
-            if self
-                .trackers
-                .get(&key)
-                .is_some_and(|t| t.generation == generation)
-                && let Some(t) = self.trackers.remove(&key)
-            {
+            if self.discard(key, generation) {
                 self.stats.timeouts += 1;
-                self.recycle(t);
             }
         }
     }
 
     fn evict_oldest(&mut self) {
         while let Some((key, generation, _)) = self.order.pop_front() {
-            if self
-                .trackers
-                .get(&key)
-                .is_some_and(|t| t.generation == generation)
-                && let Some(t) = self.trackers.remove(&key)
-            {
+            if self.discard(key, generation) {
                 self.stats.evicted += 1;
-                self.recycle(t);
                 return;
             }
         }
+    }
+
+    /// Drops the datagram in progress under `key` if it is still the one
+    /// queued with `generation` (not completed and reused since).
+    fn discard(&mut self, key: DefragKey, generation: u32) -> bool {
+        if self
+            .trackers
+            .get(&key)
+            .is_none_or(|t| t.generation != generation)
+        {
+            return false;
+        }
+        if let Some(t) = self.trackers.remove(&key) {
+            self.recycle(t);
+        }
+        true
     }
 
     fn drop_fragment(&mut self, why: DropReason) -> Outcome {
