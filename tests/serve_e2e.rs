@@ -677,8 +677,10 @@ fn overload_is_counted_bounded_and_recovers() {
     ]);
     let out = s.drain_stdout();
     let cap = data("pcaps/mirror/mirror-basic.pcap");
-    // The burst: 200 passes as fast as the sender goes (≈ 820 000 datagrams).
-    let mut sender = send_cmd(&cap, &s, &["--loop", "200"])
+    // The burst: 400 passes as fast as the sender goes (≈ 1 640 000
+    // datagrams), long enough that the overload lasts past health's 1 s
+    // threshold even when an idle machine drains the queues quickly.
+    let mut sender = send_cmd(&cap, &s, &["--loop", "400"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

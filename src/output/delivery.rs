@@ -345,11 +345,7 @@ impl S3Layout {
         };
         let buf = gz.finish().map_err(io)?;
         let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(|source| DeliveryError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        publish(file, &tmp, &path)?;
         self.files += 1;
         Ok(())
     }
@@ -357,20 +353,34 @@ impl S3Layout {
     /// Closes files two periods older than the newest record's period: no
     /// record for them can arrive any more once windows are flushed.
     fn close_old(&mut self) -> Result<(), DeliveryError> {
-        let horizon = self.latest_slot.saturating_sub(2 * FILE_PERIOD + 600);
-        let old: Vec<(Group, u64)> = self
-            .open
-            .keys()
-            .filter(|(_, s)| *s < horizon)
-            .cloned()
-            .collect();
-        for k in old {
+        for k in stale(&self.open, self.latest_slot) {
             if let Some(f) = self.open.remove(&k) {
                 self.close(f)?;
             }
         }
         Ok(())
     }
+}
+
+/// Makes a finished object visible: syncs its data, then renames it from
+/// its temporary name into place (text and Parquet objects alike).
+pub(crate) fn publish(file: File, tmp: &Path, path: &Path) -> Result<(), DeliveryError> {
+    file.sync_all().map_err(|source| DeliveryError::Io {
+        path: tmp.to_owned(),
+        source,
+    })?;
+    std::fs::rename(tmp, path).map_err(|source| DeliveryError::Io {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+/// The open objects of periods two periods (plus an interval) older than
+/// the newest record's period `latest_slot`: no record can arrive for them
+/// any more once windows are flushed.
+pub(crate) fn stale<V>(open: &HashMap<(Group, u64), V>, latest_slot: u64) -> Vec<(Group, u64)> {
+    let horizon = latest_slot.saturating_sub(2 * FILE_PERIOD + 600);
+    open.keys().filter(|(_, s)| *s < horizon).cloned().collect()
 }
 
 impl Delivery for S3Layout {

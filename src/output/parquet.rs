@@ -29,7 +29,7 @@ use parquet::file::properties::{WriterProperties, WriterVersion};
 use parquet::file::writer::SerializedFileWriter;
 use parquet::schema::types::{Type, TypePtr};
 
-use super::delivery::{Delivery, DeliveryError, FILE_PERIOD, Group, probe_dir};
+use super::delivery::{Delivery, DeliveryError, FILE_PERIOD, Group, probe_dir, publish, stale};
 use super::fields::Field;
 use super::format::LogFormat;
 use crate::config::SessionMap;
@@ -293,11 +293,7 @@ impl ParquetLayout {
             source,
         };
         let file = buf.into_inner().map_err(|e| io(e.into_error()))?;
-        file.sync_all().map_err(io)?;
-        std::fs::rename(&tmp, &path).map_err(|source| DeliveryError::Io {
-            path: path.clone(),
-            source,
-        })?;
+        publish(file, &tmp, &path)?;
         self.files += 1;
         Ok(())
     }
@@ -305,14 +301,7 @@ impl ParquetLayout {
     /// Same horizon as the text delivery: no record can arrive any more for
     /// objects two periods (plus an interval) older than the newest record's.
     fn close_old(&mut self) -> Result<(), DeliveryError> {
-        let horizon = self.latest_slot.saturating_sub(2 * FILE_PERIOD + 600);
-        let old: Vec<(Group, u64)> = self
-            .open
-            .keys()
-            .filter(|(_, s)| *s < horizon)
-            .cloned()
-            .collect();
-        for k in old {
+        for k in stale(&self.open, self.latest_slot) {
             if let Some(o) = self.open.remove(&k) {
                 self.close(o)?;
             }
