@@ -82,9 +82,41 @@ pub struct RulesSection {
     /// Suricata's stock values (names without `$`; the others keep their
     /// defaults, see [`crate::detect::rule::vars`]).
     pub vars: Option<crate::detect::RuleVars>,
+    /// Rule files and directories (`serve` loads them at start and again
+    /// on SIGHUP; `replay --rules` adds to them).
+    #[serde(default)]
+    pub files: Vec<std::path::PathBuf>,
+    /// Track TCP connections picked up without their SYN (Suricata's
+    /// `stream.midstream`, default false).
+    pub midstream: Option<bool>,
+    /// Bytes reassembled per TCP direction (Suricata's
+    /// `stream.reassembly.depth`, default 1 MiB; 0: unlimited).
+    pub stream_depth: Option<u32>,
+    /// Reassembly memory for all workers together (default 256 MiB).
+    pub stream_memcap: Option<usize>,
+    /// Flows tracked by detection, all workers together (default 1,048,576).
+    pub max_flows: Option<usize>,
 }
 
 impl RulesSection {
+    /// Detection settings: Suricata's defaults overlaid with this section.
+    pub fn ids_config(&self) -> crate::ids::IdsConfig {
+        let mut c = crate::ids::IdsConfig::default();
+        if let Some(m) = self.midstream {
+            c.midstream = m;
+        }
+        if let Some(d) = self.stream_depth {
+            c.stream.depth = d;
+        }
+        if let Some(m) = self.stream_memcap {
+            c.stream_memcap = m;
+        }
+        if let Some(m) = self.max_flows {
+            c.max_flows = m;
+        }
+        c
+    }
+
     /// The effective variables: stock values overlaid with `[rules.vars]`.
     pub fn vars(&self) -> crate::detect::RuleVars {
         match &self.vars {

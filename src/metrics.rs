@@ -39,7 +39,44 @@ pub struct Metrics {
     pub records: IntCounter,
     /// Files completed.
     pub files: IntCounter,
+    /// Alerts raised, by severity ("1" … "4", 4 for anything lower).
+    pub alerts: IntCounterVec,
+    /// Alerts written to eve.json.
+    pub alerts_written: IntCounter,
+    /// Detection work: packets inspected, stream chunks inspected, packets
+    /// whose bytes could not be read, flows created, flows untracked
+    /// (detection flow table full), outer tunnel packets inspected.
+    pub detect: IntCounterVec,
+    /// TCP reassembly events, by Suricata `stream-event` name.
+    pub stream_events: IntCounterVec,
+    /// IP datagram reassembly for detection: reassembled, overlaps,
+    /// overlaps with different data, timeouts, evicted, dropped fragments.
+    pub defrag: IntCounterVec,
+    /// Flows tracked by detection.
+    pub detect_flows: IntGauge,
+    /// Bytes held by TCP reassembly.
+    pub stream_bytes: IntGauge,
 }
+
+/// Labels of [`Metrics::detect`].
+pub const DETECT_EVENTS: [&str; 6] = [
+    "packets",
+    "stream_chunks",
+    "undecodable",
+    "flows",
+    "flows_untracked",
+    "outer_packets",
+];
+
+/// Labels of [`Metrics::defrag`].
+pub const DEFRAG_EVENTS: [&str; 6] = [
+    "reassembled",
+    "overlap",
+    "overlap_different_data",
+    "timeout",
+    "evicted",
+    "dropped",
+];
 
 impl Default for Metrics {
     fn default() -> Self {
@@ -57,6 +94,12 @@ fn counter_vec(r: &Registry, name: &str, help: &str, label: &str) -> IntCounterV
     let c = IntCounterVec::new(Opts::new(name, help), &[label]).expect("valid metric");
     r.register(Box::new(c.clone())).expect("registered once");
     c
+}
+
+fn gauge(r: &Registry, name: &str, help: &str) -> IntGauge {
+    let g = IntGauge::new(name, help).expect("valid metric");
+    r.register(Box::new(g.clone())).expect("registered once");
+    g
 }
 
 impl Metrics {
@@ -126,6 +169,32 @@ impl Metrics {
             },
             records: counter(&r, "vxtap_records_total", "Flow-log records written"),
             files: counter(&r, "vxtap_files_total", "Flow-log files completed"),
+            alerts: counter_vec(
+                &r,
+                "vxtap_alerts_total",
+                "Alerts raised, by rule severity",
+                "severity",
+            ),
+            alerts_written: counter(
+                &r,
+                "vxtap_alerts_written_total",
+                "Alerts written to eve.json",
+            ),
+            detect: counter_vec(&r, "vxtap_detect_total", "Detection-stage work", "event"),
+            stream_events: counter_vec(
+                &r,
+                "vxtap_stream_events_total",
+                "TCP reassembly events",
+                "event",
+            ),
+            defrag: counter_vec(
+                &r,
+                "vxtap_defrag_total",
+                "IP datagram reassembly for detection",
+                "event",
+            ),
+            detect_flows: gauge(&r, "vxtap_detect_flows", "Flows tracked by detection"),
+            stream_bytes: gauge(&r, "vxtap_stream_bytes", "Bytes held by TCP reassembly"),
             registry: r,
         };
         for e in DecapError::ALL {
@@ -144,6 +213,18 @@ impl Metrics {
             m.flows.with_label_values(&[ev]);
         }
         m.dropped.with_label_values(&["queue_full"]);
+        for sev in ["1", "2", "3", "4"] {
+            m.alerts.with_label_values(&[sev]);
+        }
+        for e in DETECT_EVENTS {
+            m.detect.with_label_values(&[e]);
+        }
+        for e in crate::stream::StreamEvents::LABELS {
+            m.stream_events.with_label_values(&[e]);
+        }
+        for e in DEFRAG_EVENTS {
+            m.defrag.with_label_values(&[e]);
+        }
         m
     }
 

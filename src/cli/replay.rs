@@ -56,6 +56,19 @@ pub struct ReplayArgs {
     /// Close a delivered file after this many uncompressed bytes.
     #[arg(long)]
     pub max_file_bytes: Option<u64>,
+    /// IDS rules (Suricata 7 syntax): files or directories of *.rules,
+    /// repeatable; added to the config's `[rules] files`. Alerts go to
+    /// eve.json (see --eve). `vxtap rules check` says what loads.
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// Where EVE alerts are written (default: OUT/eve.json; required with
+    /// --stdout when rules are given).
+    #[arg(long)]
+    pub eve: Option<PathBuf>,
+    /// Track TCP connections picked up without their SYN (Suricata's
+    /// stream.midstream). Default: config, else off as in Suricata.
+    #[arg(long)]
+    pub midstream: bool,
     /// Also write the final metrics (Prometheus text format) to this file.
     #[arg(long)]
     pub metrics_out: Option<PathBuf>,
@@ -112,6 +125,25 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     } else {
         Sink::Dir(args.out.clone())
     };
+    let mut rule_paths = cfg.rules.files.clone();
+    rule_paths.extend(args.rules.iter().cloned());
+    let rules = if rule_paths.is_empty() {
+        None
+    } else {
+        Some(super::rules::load_for_run(&rule_paths, &cfg, args.quiet)?)
+    };
+    let mut ids = cfg.rules.ids_config();
+    if args.midstream {
+        ids.midstream = true;
+    }
+    let eve = match (&args.eve, &sink) {
+        (Some(p), _) => Some(p.clone()),
+        (None, Sink::Dir(d)) => Some(d.join("eve.json")),
+        (None, Sink::Stdout) if rules.is_some() => {
+            bail!("--rules with --stdout needs --eve FILE for the alerts")
+        }
+        (None, Sink::Stdout) => None,
+    };
     let opts = ReplayOptions {
         inputs: args.inputs.clone(),
         workers,
@@ -127,6 +159,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         progress: !args.quiet,
         output_format: args.output_format.or(cfg.output.format).unwrap_or_default(),
         hive: args.hive_partitions || cfg.output.hive_partitions.unwrap_or(false),
+        rules,
+        ids,
+        eve,
     };
     let metrics = Metrics::new();
     let report = replay(&opts, &metrics)?;
@@ -217,6 +252,34 @@ fn summary(r: &ReplayReport, m: &Metrics, sink: &Sink, workers: usize) -> String
             r.files_written,
             d.join("AWSLogs").display()
         )),
+    }
+    if let Some(e) = &r.eve {
+        let sev: Vec<String> = ["1", "2", "3", "4"]
+            .iter()
+            .map(|l| (l, m.alerts.with_label_values(&[*l]).get()))
+            .filter(|(_, n)| *n > 0)
+            .map(|(l, n)| format!("severity {l}: {n}"))
+            .collect();
+        let d = |l: &str| m.detect.with_label_values(&[l]).get();
+        s.push_str(&format!(
+            "  alerts: {} in {}{}\n  detection: {} packets, {} stream chunks, {} flows, {} untracked (table full), {} outer tunnel packets, {} datagrams rebuilt\n",
+            e.alerts,
+            e.path
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            if sev.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", sev.join(", "))
+            },
+            d("packets"),
+            d("stream_chunks"),
+            d("flows"),
+            d("flows_untracked"),
+            d("outer_packets"),
+            m.defrag.with_label_values(&["reassembled"]).get(),
+        ));
     }
     if !r.capture_errors.is_empty() {
         s.push_str(&format!(

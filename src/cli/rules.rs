@@ -186,3 +186,48 @@ fn write_text(out: &mut impl Write, r: &LoadReport, max_errors: usize) -> std::i
     }
     Ok(())
 }
+
+/// Loads the rules a run uses (`replay --rules`, `serve`), printing on
+/// stderr what did not load: every failure with its file:line (a broken
+/// rule never stops the others), and how many rules use keywords vxtap
+/// does not enforce yet (left out, never loaded weakened).
+pub fn load_for_run(
+    paths: &[PathBuf],
+    cfg: &Config,
+    quiet: bool,
+) -> anyhow::Result<crate::ids::RuleHandle> {
+    let set = load_rule_set(paths, cfg, quiet)?;
+    Ok(crate::ids::RuleHandle::new(set))
+}
+
+/// [`load_for_run`] without the handle (a reload replaces a handle's set).
+pub fn load_rule_set(
+    paths: &[PathBuf],
+    cfg: &Config,
+    quiet: bool,
+) -> anyhow::Result<crate::detect::RuleSet> {
+    let opts = LoadOptions {
+        vars: cfg.rules.vars(),
+        ..LoadOptions::default()
+    };
+    let (set, report) = load_paths(paths, &opts).context("loading rules")?;
+    if !quiet {
+        for e in report.failed.iter().take(10) {
+            eprintln!("vxtap: warning: rule not loaded: {e}");
+        }
+        if report.failed.len() > 10 {
+            eprintln!(
+                "vxtap: warning: {} more rules failed (vxtap rules check lists them all)",
+                report.failed.len() - 10
+            );
+        }
+        eprintln!(
+            "vxtap: rules: {} loaded, {} use keywords not enforced yet (left out; `vxtap rules check` lists them), {} failed, {:.3} s",
+            report.loaded,
+            report.unsupported,
+            report.failed.len(),
+            report.elapsed.as_secs_f64()
+        );
+    }
+    Ok(set)
+}

@@ -23,6 +23,8 @@
 
 use std::collections::VecDeque;
 
+mod parse;
+
 use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 

@@ -35,6 +35,11 @@ use super::state::{FlowDetectState, HostTable, ThresholdTable};
 pub enum Inspection<'a> {
     /// The packet.
     Packet,
+    /// A TCP packet whose payload went into its stream: as Suricata does,
+    /// payload rules that do not require the packet (`dsize`,
+    /// `flow:no_stream`, `tcp-pkt`) leave its payload to the stream
+    /// inspection, so each byte is matched once; header rules still run.
+    PacketInStream,
     /// Reassembled stream bytes.
     Stream(&'a [u8]),
 }
@@ -208,7 +213,7 @@ impl RuleSet {
             return;
         }
         let (payload, stream) = match what {
-            Inspection::Packet => (p.payload(), false),
+            Inspection::Packet | Inspection::PacketInStream => (p.payload(), false),
             Inspection::Stream(b) => (b, true),
         };
         let mut scratch = std::mem::take(&mut ctx.scratch);
@@ -225,6 +230,10 @@ impl RuleSet {
                 continue;
             }
             if !self.applies(s, p, stream) {
+                continue;
+            }
+            if matches!(what, Inspection::PacketInStream) && s.has_payload() && !s.requires_packet()
+            {
                 continue;
             }
             if !self.conditions(s, p, flow_info, stream, now_ns, flow, &ctx.hosts) {

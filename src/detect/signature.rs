@@ -386,6 +386,18 @@ impl Signature {
         self.buffers.iter().any(|b| b.kind == BufferKind::Payload)
     }
 
+    /// Whether payload matching needs the packet itself rather than the
+    /// reassembled stream (Suricata's `SIG_FLAG_REQUIRE_PACKET`): `dsize`,
+    /// `flow:no_stream` and the `tcp-pkt` protocol.
+    pub fn requires_packet(&self) -> bool {
+        self.proto == Proto::TcpPkt
+            || self.matches.iter().any(|m| match m {
+                PacketMatch::Dsize(_) => true,
+                PacketMatch::Flow(f) => f.stream == Some(false),
+                _ => false,
+            })
+    }
+
     /// Suricata's IP-only class: nothing but addresses, ports and protocol
     /// (plus `ip_proto` and thresholds). Such rules are evaluated on the
     /// first packet of each direction of a flow only.

@@ -29,6 +29,68 @@ pub enum Backpressure {
     Drop,
 }
 
+/// What a packet is for, when bytes are carried: the flow stage (flow
+/// logs), the detection stage, or both. Detection sees packets the flow
+/// stage must not count (the outer packet of a tunnel, a datagram rebuilt
+/// from its fragments) and the flow stage counts packets detection sees
+/// another way (fragments' ports only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Role {
+    /// Flow logs only (no bytes).
+    #[default]
+    Flow,
+    /// Flow logs and detection.
+    Both,
+    /// Detection only, in its flow.
+    Detect,
+    /// Detection only, outside any flow (an IP fragment: Suricata inspects
+    /// fragments as packets without a flow, then the rebuilt datagram).
+    DetectNoFlow,
+}
+
+impl Role {
+    /// Whether the flow stage counts the packet.
+    #[inline]
+    pub fn flow(self) -> bool {
+        matches!(self, Role::Flow | Role::Both)
+    }
+
+    /// Whether the detection stage inspects the packet.
+    #[inline]
+    pub fn detect(self) -> bool {
+        !matches!(self, Role::Flow)
+    }
+}
+
+/// What travels with a packet when bytes are carried.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Carried {
+    /// Where its bytes start in the batch's arena: first the outer
+    /// (tunnel) headers, `outer` bytes, then the packet's IP bytes.
+    pub at: u32,
+    /// Length of the outer headers (0 without a tunnel or when unknown).
+    pub outer: u32,
+    /// Length of the packet's IP bytes.
+    pub len: u32,
+    /// What the packet is for.
+    pub role: Role,
+    /// Frame number in its capture (1-based; 0 live).
+    pub frame: u64,
+}
+
+/// The extra things [`Dispatcher::push_carried`] sends with a packet.
+#[derive(Debug, Clone, Copy)]
+pub struct Carry<'a> {
+    /// The packet's IP bytes.
+    pub ip: &'a [u8],
+    /// The outer IP and UDP headers of its tunnel (empty without one).
+    pub outer: &'a [u8],
+    /// What the packet is for.
+    pub role: Role,
+    /// Frame number in its capture.
+    pub frame: u64,
+}
+
 /// A batch of packets for one worker.
 #[derive(Debug, Default)]
 pub struct Batch {
@@ -36,14 +98,15 @@ pub struct Batch {
     pub packets: Vec<PacketMeta>,
     /// Capture time the reader has reached (ns).
     pub clock_ns: u64,
-    /// The packets' IP bytes, back to back, when the dispatcher carries
+    /// The packets' bytes, back to back, when the dispatcher carries
     /// bytes (detection needs them; flow logs do not): one arena per batch,
     /// recycled with it, so carrying bytes allocates nothing per packet.
     pub data: Vec<u8>,
-    /// Where each packet's bytes are in `data` (parallel to `packets` when
-    /// bytes are carried, empty otherwise; kept out of [`PacketMeta`] so
-    /// the flow-only path moves no more than it needs).
-    pub spans: Vec<(u32, u32)>,
+    /// Where each packet's bytes are in `data` and what it is for
+    /// (parallel to `packets` when bytes are carried, empty otherwise;
+    /// kept out of [`PacketMeta`] so the flow-only path moves no more than
+    /// it needs).
+    pub spans: Vec<Carried>,
 }
 
 impl Batch {
@@ -56,14 +119,27 @@ impl Batch {
         }
     }
 
-    /// The bytes carried for packet `i` of the batch (empty when none were).
+    /// What travelled with packet `i` (the default, flow only, when
+    /// nothing was carried).
+    #[inline]
+    pub fn carried(&self, i: usize) -> Carried {
+        self.spans.get(i).copied().unwrap_or_default()
+    }
+
+    /// The IP bytes carried for packet `i` (empty when none were).
     #[inline]
     pub fn bytes(&self, i: usize) -> &[u8] {
-        let Some(&(at, len)) = self.spans.get(i) else {
-            return &[];
-        };
+        let c = self.carried(i);
+        let at = c.at as usize + c.outer as usize;
+        self.data.get(at..at + c.len as usize).unwrap_or(&[])
+    }
+
+    /// The outer (tunnel) headers carried for packet `i` (empty when none).
+    #[inline]
+    pub fn outer(&self, i: usize) -> &[u8] {
+        let c = self.carried(i);
         self.data
-            .get(at as usize..at as usize + len as usize)
+            .get(c.at as usize..c.at as usize + c.outer as usize)
             .unwrap_or(&[])
     }
 
@@ -156,16 +232,49 @@ impl Dispatcher {
         self
     }
 
-    /// Queues a packet with its captured IP bytes (copied into the batch's
-    /// arena when bytes are carried; otherwise the same as [`push`](Self::push)).
+    /// Whether packets' bytes travel to the workers.
+    pub fn carries_bytes(&self) -> bool {
+        self.carry_bytes
+    }
+
+    /// Queues a packet with its captured IP bytes for the flow stage and
+    /// detection (copied into the batch's arena when bytes are carried;
+    /// otherwise the same as [`push`](Self::push)).
     #[inline]
     pub fn push_with_bytes(&mut self, p: PacketMeta, bytes: &[u8]) {
-        let w = self.worker_for(&p);
-        if self.carry_bytes {
-            let b = &mut self.pending[w];
-            b.spans.push((b.data.len() as u32, bytes.len() as u32));
-            b.data.extend_from_slice(bytes);
+        self.push_carried(
+            p,
+            Carry {
+                ip: bytes,
+                outer: &[],
+                role: Role::Both,
+                frame: 0,
+            },
+        );
+    }
+
+    /// Queues a packet with what travels with it. Without carried bytes,
+    /// packets for detection only are dropped here (nobody would see them)
+    /// and the rest is [`push`](Self::push).
+    #[inline]
+    pub fn push_carried(&mut self, p: PacketMeta, c: Carry<'_>) {
+        if !self.carry_bytes {
+            if c.role.flow() {
+                self.push(p);
+            }
+            return;
         }
+        let w = self.worker_for(&p);
+        let b = &mut self.pending[w];
+        b.spans.push(Carried {
+            at: b.data.len() as u32,
+            outer: c.outer.len() as u32,
+            len: c.ip.len() as u32,
+            role: c.role,
+            frame: c.frame,
+        });
+        b.data.extend_from_slice(c.outer);
+        b.data.extend_from_slice(c.ip);
         self.queue(w, p);
     }
 
@@ -191,7 +300,10 @@ impl Dispatcher {
         let w = self.worker_for(&p);
         if self.carry_bytes {
             let b = &mut self.pending[w];
-            b.spans.push((b.data.len() as u32, 0));
+            b.spans.push(Carried {
+                at: b.data.len() as u32,
+                ..Carried::default()
+            });
         }
         self.queue(w, p);
     }

@@ -389,13 +389,27 @@ pub struct EveFile {
 impl EveFile {
     /// Creates `dir/eve.json` (as `dir/.eve.json.tmp` until [`close`](Self::close)).
     pub fn create(dir: &Path) -> Result<Self, EveError> {
-        let path = dir.join("eve.json");
-        let tmp = dir.join(".eve.json.tmp");
+        Self::create_at(&dir.join("eve.json"))
+    }
+
+    /// Creates the file `path` (as `.NAME.tmp` beside it until
+    /// [`close`](Self::close)), creating its directory if needed.
+    pub fn create_at(path: &Path) -> Result<Self, EveError> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "eve.json".into());
+        let path = dir.join(&name);
+        let tmp = dir.join(format!(".{name}.tmp"));
         let err = |source| EveError {
             path: tmp.clone(),
             source,
         };
-        std::fs::create_dir_all(dir).map_err(err)?;
+        std::fs::create_dir_all(&dir).map_err(err)?;
         let file = File::create(&tmp).map_err(err)?;
         Ok(EveFile {
             tmp,

@@ -238,8 +238,9 @@ impl Live {
             }),
         )
         .map_err(thread_err)?;
-        let worker_handles = stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &probes)
-            .map_err(thread_err)?;
+        let worker_handles =
+            stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &probes, None)
+                .map_err(thread_err)?;
         drop(rec_tx);
 
         let stop = Arc::new(AtomicBool::new(false));

@@ -9,15 +9,19 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
+use super::eve_output::{EveReport, spawn_eve};
 pub use super::stages::Sink;
-use super::stages::{self, OnOutputError, OutputSpec, ReaderCounts};
+use super::stages::{self, DetectSpec, OnOutputError, OutputSpec, ReaderCounts};
 use crate::capture::{CaptureError, CaptureFile, expand_inputs};
 use crate::config::SessionMap;
 use crate::decap::{self, DecapConfig};
 use crate::dispatch::frag::FragTracker;
 use crate::dispatch::{Backpressure, Dispatcher};
 use crate::flow::{FlowConfig, FlowRecord};
+use crate::ids::reader::{IdsReader, Source};
+use crate::ids::{IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
+use crate::output::eve::{AlertEvent, EveError, EveFile};
 use crate::output::{DeliveryError, LogFormat, OutputFormat};
 
 /// Everything `replay` needs.
@@ -45,6 +49,12 @@ pub struct ReplayOptions {
     pub hive: bool,
     /// Show a progress bar (only honoured on a terminal).
     pub progress: bool,
+    /// IDS rules, when detection runs.
+    pub rules: Option<RuleHandle>,
+    /// Detection settings.
+    pub ids: IdsConfig,
+    /// Where EVE alerts go (required with `rules`).
+    pub eve: Option<PathBuf>,
 }
 
 /// Why replay failed as a whole (per-file capture errors are in the report).
@@ -59,6 +69,12 @@ pub enum ReplayError {
     /// A worker thread died.
     #[error("a flow worker thread failed: {0}")]
     Worker(String),
+    /// eve.json could not be written.
+    #[error("alerts: {0}")]
+    Eve(#[from] EveError),
+    /// Rules were given without a place for their alerts.
+    #[error("rules need an EVE output: give --out DIR or --eve FILE")]
+    NoEve,
 }
 
 /// What a run did.
@@ -72,6 +88,8 @@ pub struct ReplayReport {
     pub records: u64,
     /// Files delivered.
     pub files_written: u64,
+    /// Alerts written, and where.
+    pub eve: Option<EveReport>,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -89,10 +107,35 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         hive: opts.hive,
     };
     let delivery = spec.open()?;
+    let eve_file = match (&opts.rules, &opts.eve) {
+        (None, _) => None,
+        (Some(_), None) => return Err(ReplayError::NoEve),
+        (Some(_), Some(p)) => Some(EveFile::create_at(p)?),
+    };
     let files = expand_inputs(&opts.inputs)?;
     let workers = opts.workers.max(1);
-    let (mut dispatcher, queues) = Dispatcher::new(workers, Backpressure::Block);
+    let (dispatcher, queues) = Dispatcher::new(workers, Backpressure::Block);
+    let mut dispatcher = dispatcher.carry_bytes(opts.rules.is_some());
     let (rec_tx, rec_rx) = crossbeam_channel::bounded::<Vec<FlowRecord>>(64);
+    let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<AlertEvent>>(64);
+    let eve = match eve_file {
+        Some(f) => Some(
+            spawn_eve(f, alert_rx, opts.sessions.clone(), metrics.clone())
+                .map_err(|e| ReplayError::Worker(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let detect = opts.rules.as_ref().map(|rules| DetectSpec {
+        rules: rules.clone(),
+        cfg: opts.ids.clone(),
+        alerts: alert_tx.clone(),
+    });
+    drop(alert_tx);
+    let mut ids_reader = opts
+        .rules
+        .as_ref()
+        .map(|_| IdsReader::new(opts.decap.clone()));
+    let mut ids_reported = [0u64; 7];
 
     let mut report = ReplayReport {
         files: files.clone(),
@@ -107,9 +150,10 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         None,
     )
     .map_err(|e| ReplayError::Worker(e.to_string()))?;
-    let handles = stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &[])
+    let handles = stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &[], detect.as_ref())
         .map_err(|e| ReplayError::Worker(e.to_string()))?;
     drop(rec_tx);
+    drop(detect);
 
     let total_bytes: u64 = files
         .iter()
@@ -147,7 +191,9 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
             }
         };
         let decap_cfg = &opts.decap;
+        let mut frame_no = 0u64;
         let res = cap.for_each(|frame| {
+            frame_no += 1;
             counts.frames += 1;
             counts.bytes += frame.data.len() as u64;
             if let (Some(b), true) = (&bar, counts.frames.is_multiple_of(65536)) {
@@ -161,8 +207,16 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
                 }
             };
             match decap::decode_frame(decap_cfg, link, frame.data, frame.orig_len) {
-                Ok(p) => counts.packet(&p, frame.ts_ns, &mut frags, &mut dispatcher),
+                Ok(p) => {
+                    let ids = ids_reader
+                        .as_mut()
+                        .map(|r| (r, Source::of_frame(frame_no, link, frame.data)));
+                    counts.packet(&p, frame.ts_ns, &mut frags, &mut dispatcher, ids);
+                }
                 Err(e) => counts.errors[e.index()] += 1,
+            }
+            if let Some(r) = ids_reader.as_mut() {
+                r.tick(frame.ts_ns);
             }
             frags.tick(frame.ts_ns, &mut |p| dispatcher.push(p));
             dispatcher.clock(frame.ts_ns);
@@ -177,6 +231,9 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
             report.capture_errors.push(e);
         }
         counts.publish(metrics);
+        if let Some(r) = &ids_reader {
+            stages::publish_ids_reader(metrics, r, &mut ids_reported);
+        }
     }
     frags.finish(&mut |p| dispatcher.push(p));
     stages::publish_fragments(metrics, &mut frags);
@@ -195,6 +252,12 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
     let (records, files_written) = output
         .join()
         .map_err(|_| ReplayError::Worker("output thread panicked".into()))??;
+    if let Some(h) = eve {
+        report.eve = Some(
+            h.join()
+                .map_err(|_| ReplayError::Worker("EVE thread panicked".into()))??,
+        );
+    }
     report.records = records;
     report.files_written = files_written;
     report.elapsed = started.elapsed();

@@ -16,11 +16,13 @@ use super::worker::WorkerProbe;
 use crate::config::SessionMap;
 use crate::decap::{Anomalies, DecapError, Frag, Packet, Tunnel};
 use crate::dispatch::frag::FragTracker;
-use crate::dispatch::{Dispatcher, WorkerQueue};
-use crate::flow::{FlowConfig, FlowRecord, FlowStats, PacketMeta};
+use crate::dispatch::{Carry, Dispatcher, Role, WorkerQueue};
+use crate::flow::{FlowConfig, FlowRecord, FlowStats};
+use crate::ids::reader::{IdsReader, Source, meta_of, outer_headers};
+use crate::ids::{Ids, IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
+use crate::output::eve::AlertEvent;
 use crate::output::{Delivery, DeliveryError, LogFormat, OutputFormat, StdoutSink};
-use crate::wire::transport::proto;
 
 /// Where records go.
 #[derive(Debug, Clone)]
@@ -103,6 +105,9 @@ impl ReaderCounts {
 
     /// Counts a decoded packet and hands it to dispatch (fragments through
     /// the tracker, which gives later fragments their datagram's ports).
+    /// With detection (`ids`), the packet's bytes travel with it, and the
+    /// reader adds what detection sees besides (tunnel outer packets,
+    /// fragments and rebuilt datagrams).
     #[inline]
     pub fn packet(
         &mut self,
@@ -110,6 +115,7 @@ impl ReaderCounts {
         ts_ns: u64,
         frags: &mut FragTracker,
         dispatcher: &mut Dispatcher,
+        ids: Option<(&mut IdsReader, Source<'_>)>,
     ) {
         self.tunnels[p.tunnel as usize] += 1;
         if p.anomalies.0 != 0 {
@@ -117,41 +123,56 @@ impl ReaderCounts {
                 *n += ((p.anomalies.0 >> i) & 1) as u64;
             }
         }
-        let icmp = if (p.protocol == proto::ICMP || p.protocol == proto::ICMPV6)
-            && !matches!(p.frag, Frag::Later { .. })
-        {
-            let l4 = &p.ip[p.l4_offset as usize..];
-            (l4.len() >= 2).then(|| (l4[0], l4[1]))
-        } else {
-            None
+        let meta = meta_of(p, ts_ns);
+        let (role, frame, outer) = match ids {
+            Some((r, src)) => (
+                r.packet(p, &meta, src, dispatcher),
+                src.frame,
+                outer_headers(p, src),
+            ),
+            None => (Role::Both, 0, &[][..]),
         };
-        let meta = PacketMeta {
-            ts_ns,
-            vni: p.vni,
-            mirror_src: p.mirror_src,
-            tunnel: p.tunnel,
-            gwlb: p.gwlb,
-            src: p.src,
-            dst: p.dst,
-            src_port: p.src_port,
-            dst_port: p.dst_port,
-            protocol: p.protocol,
-            ip_len: p.ip_len,
-            tcp_flags: p.tcp_flags,
-            icmp,
-        };
-        // The packet's own bytes travel with it when detection needs them;
-        // fragments released later by the tracker carry none (detection
-        // gets whole datagrams from `defrag`).
         match p.frag {
-            Frag::None => dispatcher.push_with_bytes(meta, p.ip),
+            Frag::None => dispatcher.push_carried(
+                meta,
+                Carry {
+                    ip: p.ip,
+                    outer,
+                    role,
+                    frame,
+                },
+            ),
             Frag::First { id } => {
-                dispatcher.push_with_bytes(meta, p.ip);
+                dispatcher.push(meta);
                 frags.first(&meta, id, &mut |m| dispatcher.push(m));
             }
             Frag::Later { id } => frags.later(meta, id, &mut |m| dispatcher.push(m)),
         }
     }
+}
+
+/// Adds a detection reader's counts (outer packets, defragmentation) to
+/// the registry; `reported` holds what was added before.
+pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64; 7]) {
+    let d = r.defrag_stats();
+    let now = [
+        d.reassembled,
+        d.overlaps,
+        d.overlaps_different,
+        d.timeouts,
+        d.evicted,
+        d.dropped,
+        r.outer_packets,
+    ];
+    for (i, label) in crate::metrics::DEFRAG_EVENTS.iter().enumerate() {
+        m.defrag
+            .with_label_values(&[label])
+            .inc_by(now[i] - reported[i]);
+    }
+    m.detect
+        .with_label_values(&["outer_packets"])
+        .inc_by(now[6] - reported[6]);
+    *reported = now;
 }
 
 /// Adds a fragment tracker's resolution counts to the registry.
@@ -164,23 +185,41 @@ pub(crate) fn publish_fragments(m: &Metrics, frags: &mut FragTracker) {
         .inc_by(std::mem::take(&mut frags.unresolved));
 }
 
-/// Starts one flow worker thread per queue.
+/// What each worker's detection stage is made of.
+#[derive(Clone)]
+pub(crate) struct DetectSpec {
+    pub rules: RuleHandle,
+    pub cfg: IdsConfig,
+    pub alerts: Sender<Vec<AlertEvent>>,
+}
+
+/// Starts one flow worker thread per queue (each with its detection stage
+/// when `detect` is given).
 pub(crate) fn spawn_workers(
     queues: Vec<WorkerQueue>,
     cfg: FlowConfig,
     records: &Sender<Vec<FlowRecord>>,
     metrics: &Metrics,
     probes: &[WorkerProbe],
+    detect: Option<&DetectSpec>,
 ) -> std::io::Result<Vec<JoinHandle<FlowStats>>> {
     let mut handles = Vec::with_capacity(queues.len());
+    let workers = queues.len().max(1);
     for (i, q) in queues.into_iter().enumerate() {
         let tx = records.clone();
         let m = metrics.clone();
         let probe = probes.get(i).cloned().unwrap_or_default();
+        let ids = detect.map(|d| {
+            let mut c = d.cfg.clone();
+            // The configured limits are for the whole engine.
+            c.stream_memcap = (c.stream_memcap / workers).max(1 << 20);
+            c.max_flows = (c.max_flows / workers).max(1024);
+            Ids::new(d.rules.clone(), c, d.alerts.clone())
+        });
         handles.push(
             std::thread::Builder::new()
                 .name(format!("vxtap-flow-{i}"))
-                .spawn(move || super::worker::run(q, cfg, tx, m, probe))?,
+                .spawn(move || super::worker::run(q, cfg, tx, m, probe, ids))?,
         );
     }
     Ok(handles)

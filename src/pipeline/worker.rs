@@ -9,6 +9,7 @@ use prometheus::Histogram;
 
 use crate::dispatch::WorkerQueue;
 use crate::flow::{FlowConfig, FlowRecord, FlowStats, FlowTable, RecordSink};
+use crate::ids::Ids;
 use crate::metrics::Metrics;
 
 /// Records per message to the output thread.
@@ -63,12 +64,15 @@ pub struct WorkerProbe {
 }
 
 /// Runs one worker until its queue closes; returns its flow counters.
+/// With `ids`, packets carried for detection are inspected after the flow
+/// stage has counted them.
 pub fn run(
     queue: WorkerQueue,
     cfg: FlowConfig,
     records: Sender<Vec<FlowRecord>>,
     metrics: Metrics,
     probe: WorkerProbe,
+    mut ids: Option<Ids>,
 ) -> FlowStats {
     let mut table = FlowTable::new(cfg);
     let mut out = ChunkSender {
@@ -87,8 +91,24 @@ pub fn run(
             let now = crate::receive::wall_clock_ns();
             h.observe(now.saturating_sub(batch.clock_ns) as f64 / 1e9);
         }
-        for p in &batch.packets {
-            table.packet(p, &mut out);
+        match ids.as_mut() {
+            None => {
+                for p in &batch.packets {
+                    table.packet(p, &mut out);
+                }
+            }
+            Some(ids) => {
+                for (i, p) in batch.packets.iter().enumerate() {
+                    let c = batch.carried(i);
+                    if c.role.flow() {
+                        table.packet(p, &mut out);
+                    }
+                    if c.role.detect() {
+                        ids.packet(p, c, batch.bytes(i), batch.outer(i));
+                    }
+                }
+                ids.batch_end(batch.clock_ns);
+            }
         }
         table.advance(batch.clock_ns, &mut out);
         if let (Some(t), Some(h)) = (started, &probe.process) {
@@ -112,7 +132,14 @@ pub fn run(
         if batches.is_multiple_of(256) || partial {
             reported = publish(&metrics, table.stats(), reported);
             live = publish_live(&metrics, table.len(), live);
+            if let Some(ids) = ids.as_mut() {
+                ids.publish(&metrics);
+            }
         }
+    }
+    if let Some(ids) = ids.as_mut() {
+        ids.finish();
+        ids.publish(&metrics);
     }
     table.finish(&mut out);
     out.flush();

@@ -238,7 +238,7 @@ impl ReceiveThread {
                         match decode_datagram(self.tunnel, batch.payload(i), src) {
                             Ok(p) => {
                                 vnis.count(&self.vnis, p.vni, len);
-                                counts.packet(&p, now, &mut frags, &mut self.dispatcher);
+                                counts.packet(&p, now, &mut frags, &mut self.dispatcher, None);
                             }
                             Err(e) => counts.errors[e.index()] += 1,
                         }

@@ -53,6 +53,13 @@ impl DirStream {
         &self.data
     }
 
+    /// The stream offset of sequence number `seq` (bytes from the start),
+    /// when the start is known and `seq` is not before it.
+    pub fn offset_of(&self, seq: u32) -> Option<usize> {
+        let rel = seq.wrapping_sub(self.base?) as i32;
+        (rel >= 0).then_some(rel as usize)
+    }
+
     /// Out-of-order segments held.
     pub fn held(&self) -> usize {
         self.held.len()

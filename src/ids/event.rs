@@ -1,0 +1,206 @@
+//! Alerts → EVE events: the rule's description, the packet's addresses,
+//! the flow so far, the tunnel and the mirror session. Alerts are rare next
+//! to packets; building an event allocates, inspecting a packet does not.
+
+use super::{IdsStats, LoadedRules};
+use crate::decap::Tunnel;
+use crate::detect::{Alert, PacketView};
+use crate::dispatch::Carried;
+use crate::flow::{Endpoint, FlowKey, PacketMeta, community_id};
+use crate::ids::flows::DetectFlow;
+use crate::output::eve::{AlertEvent, Direction, FlowSummary, MirrorContext, PktSrc, TunnelInfo};
+use crate::wire::Addr;
+use crate::wire::geneve::GwlbOptions;
+use crate::wire::transport::proto;
+
+impl PktSrc {
+    /// Where a packet of this tunnel kind came from.
+    pub fn of(t: Tunnel) -> PktSrc {
+        match t {
+            Tunnel::None => PktSrc::Wire,
+            Tunnel::Vxlan => PktSrc::Vxlan,
+            Tunnel::Geneve => PktSrc::Geneve,
+        }
+    }
+}
+
+/// What an alert says about where its packet came from.
+#[derive(Debug, Clone, Copy)]
+pub struct EventContext {
+    ts_ns: u64,
+    frame: u64,
+    vni: Option<u32>,
+    mirror_src: Option<Addr>,
+    gwlb: GwlbOptions,
+    tunnel: Option<TunnelInfo>,
+}
+
+impl EventContext {
+    /// The context of a dispatched packet (`outer`: its tunnel's outer IP
+    /// and UDP headers, when carried).
+    pub fn new(meta: &PacketMeta, c: Carried, outer: &[u8]) -> Self {
+        let tunnel = (meta.tunnel != Tunnel::None)
+            .then(|| PacketView::from_ip(outer).ok())
+            .flatten()
+            .map(|o| TunnelInfo {
+                src: o.src,
+                src_port: o.sport,
+                dst: o.dst,
+                dst_port: o.dport,
+                protocol: o.proto,
+                depth: 1,
+                pcap_cnt: (c.frame > 0).then_some(c.frame),
+            });
+        EventContext {
+            ts_ns: meta.ts_ns,
+            frame: c.frame,
+            vni: meta.vni,
+            mirror_src: meta.mirror_src,
+            gwlb: meta.gwlb,
+            tunnel,
+        }
+    }
+
+    /// The context of a flow-end inspection (no packet).
+    pub fn flow_end(key: &FlowKey, flow: &DetectFlow) -> Self {
+        EventContext {
+            ts_ns: flow.last_ns,
+            frame: 0,
+            vni: (key.vni != u32::MAX).then_some(key.vni),
+            mirror_src: None,
+            gwlb: GwlbOptions::default(),
+            tunnel: None,
+        }
+    }
+}
+
+/// Turns the alerts of one inspection into events (and counts them).
+#[allow(clippy::too_many_arguments)]
+pub fn push_events(
+    rules: &LoadedRules,
+    alerts: &mut Vec<Alert>,
+    v: &PacketView<'_>,
+    ctx: &EventContext,
+    flow: Option<(FlowKey, &DetectFlow, usize)>,
+    pkt_src: PktSrc,
+    out: &mut Vec<AlertEvent>,
+    stats: &mut IdsStats,
+) {
+    if alerts.is_empty() {
+        return;
+    }
+    let icmp = matches!(v.proto, proto::ICMP | proto::ICMPV6)
+        .then(|| v.icmp_type().zip(v.icmp_code()))
+        .flatten();
+    let (flow_id, direction, summary) = match flow {
+        Some((key, f, dir)) => {
+            let c = f.initiator as usize;
+            let (client, server): (Endpoint, Endpoint) = key.endpoints(c);
+            (
+                f.id,
+                Some(if dir == c {
+                    Direction::ToServer
+                } else {
+                    Direction::ToClient
+                }),
+                Some(FlowSummary {
+                    pkts_toserver: f.pkts[c],
+                    pkts_toclient: f.pkts[1 - c],
+                    bytes_toserver: f.bytes[c],
+                    bytes_toclient: f.bytes[1 - c],
+                    start_ns: f.start_ns,
+                    src: client.addr,
+                    dst: server.addr,
+                    src_port: client.port,
+                    dst_port: server.port,
+                }),
+            )
+        }
+        None => (0, None, None),
+    };
+    let community = community_id(v.proto, v.src, v.dst, v.sport, v.dport);
+    let mirror = ctx.vni.map(|vni| MirrorContext {
+        vni: Some(vni),
+        interface_id: None,
+        mirror_src: ctx.mirror_src,
+        gwlb: ctx.gwlb,
+    });
+    for a in alerts.drain(..) {
+        let Some(info) = rules.infos.get(a.rule as usize) else {
+            continue;
+        };
+        stats.alerts += 1;
+        stats.by_severity[(info.severity.clamp(1, 4) - 1) as usize] += 1;
+        out.push(AlertEvent {
+            ts_ns: ctx.ts_ns,
+            flow_id,
+            pcap_cnt: (ctx.tunnel.is_none() && ctx.frame > 0).then_some(ctx.frame),
+            src: v.src,
+            src_port: v.sport,
+            dst: v.dst,
+            dst_port: v.dport,
+            protocol: v.proto,
+            icmp,
+            alert: info.clone(),
+            app_proto: None,
+            direction,
+            pkt_src,
+            flow: summary,
+            community_id: Some(community.clone()),
+            tunnel: ctx.tunnel,
+            mirror: mirror.clone(),
+        });
+    }
+}
+
+/// A minimal IP + TCP header from `src` to `dst` (ACK set, no payload):
+/// the packet a flow-end stream inspection reads its addresses, ports and
+/// protocol from, as Suricata's flow-timeout pseudo packets.
+pub fn pseudo_tcp(buf: &mut Vec<u8>, src: Endpoint, dst: Endpoint) {
+    buf.clear();
+    let tcp_len = 20u16;
+    let (mut s, mut d) = ([0u8; 16], [0u8; 16]);
+    let n = src.addr.octets(&mut s);
+    dst.addr.octets(&mut d);
+    if !src.addr.v6 {
+        buf.extend_from_slice(&[0x45, 0]);
+        buf.extend_from_slice(&(20 + tcp_len).to_be_bytes());
+        buf.extend_from_slice(&[0, 0, 0x40, 0, 64, proto::TCP, 0, 0]);
+    } else {
+        buf.extend_from_slice(&[0x60, 0, 0, 0]);
+        buf.extend_from_slice(&tcp_len.to_be_bytes());
+        buf.extend_from_slice(&[proto::TCP, 64]);
+    }
+    buf.extend_from_slice(&s[..n]);
+    buf.extend_from_slice(&d[..n]);
+    buf.extend_from_slice(&src.port.to_be_bytes());
+    buf.extend_from_slice(&dst.port.to_be_bytes());
+    buf.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0, 0x50, 0x10, 0xff, 0xff, 0, 0, 0, 0]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pseudo_packets_parse_with_the_flow_endpoints() {
+        let mut buf = Vec::new();
+        for (a, b) in [
+            (Addr::v4([10, 0, 0, 1]), Addr::v4([10, 0, 0, 2])),
+            (Addr::v6([0x20; 16]), Addr::v6([0x30; 16])),
+        ] {
+            let s = Endpoint {
+                addr: a,
+                port: 1234,
+            };
+            let d = Endpoint { addr: b, port: 80 };
+            pseudo_tcp(&mut buf, s, d);
+            let v = PacketView::from_ip(&buf).unwrap();
+            assert_eq!((v.src, v.dst, v.sport, v.dport), (a, b, 1234, 80));
+            assert_eq!(
+                (v.proto, v.payload().len(), v.tcp_flags()),
+                (6, 0, Some(0x10))
+            );
+        }
+    }
+}

@@ -1,0 +1,376 @@
+//! The detection stage's flow table: per flow, its direction, counters,
+//! rule state (flowbits, flowints) and, for TCP, the handshake and the
+//! reassembled streams of both directions.
+
+use std::ops::Range;
+
+use hashbrown::HashMap;
+use rustc_hash::FxBuildHasher;
+
+use super::{IdsConfig, IdsStats};
+use crate::detect::{FlowDetectState, FlowInfo, PacketView};
+use crate::flow::{FlowKey, PacketMeta};
+use crate::stream::{Budget, DirStream, Segment};
+use crate::wire::transport::proto;
+
+const NS: u64 = 1_000_000_000;
+
+/// TCP flag bits.
+const FIN: u8 = 0x01;
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+/// Idle timeouts in seconds, Suricata 7's stock `flow-timeouts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowTimeouts {
+    /// TCP before the handshake completes.
+    pub tcp_new: u64,
+    /// TCP established.
+    pub tcp_established: u64,
+    /// TCP after FIN or RST.
+    pub tcp_closed: u64,
+    /// UDP, ICMP and others before traffic both ways.
+    pub new: u64,
+    /// UDP, ICMP and others with traffic both ways.
+    pub established: u64,
+}
+
+impl Default for FlowTimeouts {
+    fn default() -> Self {
+        FlowTimeouts {
+            tcp_new: 60,
+            tcp_established: 600,
+            tcp_closed: 60,
+            new: 30,
+            established: 300,
+        }
+    }
+}
+
+/// TCP state of a detection flow.
+#[derive(Debug, Default)]
+pub struct Tcp {
+    /// Reassembly runs: the flow began with a SYN (or midstream is on).
+    tracked: bool,
+    syn: bool,
+    synack: bool,
+    /// FIN seen per key direction.
+    fin: [bool; 2],
+    rst: bool,
+    /// Initial sequence number and next sequence number per key direction.
+    isn: [Option<u32>; 2],
+    next_seq: [u32; 2],
+    /// Last acknowledgement number each key direction sent.
+    last_ack: [Option<u32>; 2],
+    /// Reassembled bytes per key direction.
+    pub streams: [DirStream; 2],
+    /// Stream bytes inspected per key direction.
+    progress: [usize; 2],
+}
+
+/// One flow as detection sees it.
+#[derive(Debug)]
+pub struct DetectFlow {
+    /// Id shown as `flow_id` in alerts.
+    pub id: u64,
+    /// The key direction (0 or 1) of the client (flow initiator).
+    pub initiator: u8,
+    /// First packet (ns).
+    pub start_ns: u64,
+    /// Last packet (ns).
+    pub last_ns: u64,
+    /// Packets per key direction.
+    pub pkts: [u64; 2],
+    /// IP bytes per key direction.
+    pub bytes: [u64; 2],
+    /// Rule state.
+    pub state: FlowDetectState,
+    /// TCP tracking.
+    pub tcp: Option<Box<Tcp>>,
+    established: bool,
+    protocol: u8,
+}
+
+impl DetectFlow {
+    fn new(key: &FlowKey, dir: usize, meta: &PacketMeta) -> Self {
+        let mut initiator = dir as u8;
+        // A connection first seen at its SYN/ACK was opened by the other end.
+        if let Some(f) = meta.tcp_flags
+            && f & (SYN | ACK) == SYN | ACK
+        {
+            initiator = 1 - dir as u8;
+        }
+        let id = (key.symmetric_hash() ^ meta.ts_ns.rotate_left(17)) & ((1 << 52) - 1);
+        DetectFlow {
+            id,
+            initiator,
+            start_ns: meta.ts_ns,
+            last_ns: meta.ts_ns,
+            pkts: [0; 2],
+            bytes: [0; 2],
+            state: FlowDetectState::default(),
+            tcp: None,
+            established: false,
+            protocol: key.protocol,
+        }
+    }
+
+    /// Counts a packet.
+    #[inline]
+    pub fn account(&mut self, dir: usize, ts_ns: u64, bytes: u64) {
+        self.pkts[dir] += 1;
+        self.bytes[dir] += bytes;
+        self.last_ns = self.last_ns.max(ts_ns);
+    }
+
+    /// A non-TCP packet: established once both directions were seen.
+    #[inline]
+    pub fn other_packet(&mut self, _dir: usize) {
+        if self.pkts[0] > 0 && self.pkts[1] > 0 {
+            self.established = true;
+        }
+    }
+
+    /// A TCP packet: handshake, flags, acknowledgements and reassembly.
+    /// Returns whether its payload went into the stream.
+    pub fn tcp_packet(
+        &mut self,
+        dir: usize,
+        v: &PacketView<'_>,
+        cfg: &IdsConfig,
+        budget: &mut Budget,
+        stats: &mut IdsStats,
+    ) -> bool {
+        let flags = v.tcp_flags().unwrap_or(0);
+        let seq = v.tcp_seq().unwrap_or(0);
+        let first = self.tcp.is_none();
+        let client = dir == self.initiator as usize;
+        let t = self.tcp.get_or_insert_with(Box::default);
+        if first {
+            t.tracked = (flags & (SYN | ACK) == SYN && client) || cfg.midstream;
+        }
+        if flags & SYN != 0 {
+            if flags & ACK == 0 && client {
+                t.syn = true;
+            } else if flags & ACK != 0 && !client && t.syn {
+                t.synack = true;
+            }
+            if t.isn[dir].is_none() {
+                t.isn[dir] = Some(seq);
+                t.next_seq[dir] = seq.wrapping_add(1);
+            }
+        } else if flags & ACK != 0 && client && t.synack {
+            self.established = true;
+        }
+        if t.tracked && cfg.midstream && self.pkts[0] > 0 && self.pkts[1] > 0 {
+            self.established = true;
+        }
+        if flags & RST != 0 {
+            t.rst = true;
+        }
+        if flags & FIN != 0 {
+            t.fin[dir] = true;
+        }
+        if flags & ACK != 0 {
+            t.last_ack[dir] = v.tcp_ack();
+        }
+        let payload = v.payload();
+        let isn = *t.isn[dir].get_or_insert(seq.wrapping_sub(1));
+        let end = seq
+            .wrapping_add(payload.len() as u32)
+            .wrapping_add((flags & (SYN | FIN) != 0) as u32);
+        if (end.wrapping_sub(isn) as i32) > (t.next_seq[dir].wrapping_sub(isn) as i32) {
+            t.next_seq[dir] = end;
+        }
+        if !t.tracked || (payload.is_empty() && flags & SYN == 0) {
+            return false;
+        }
+        let added = t.streams[dir].segment(
+            &Segment {
+                seq,
+                syn: flags & SYN != 0,
+                payload,
+            },
+            &cfg.stream,
+            budget,
+        );
+        for (i, n) in stats.stream_events.iter_mut().enumerate() {
+            *n += ((added.events.0 >> i) & 1) as u64;
+        }
+        !payload.is_empty()
+    }
+
+    /// What the rules know of the flow for a packet in key direction `dir`.
+    pub fn info(&self, dir: usize, now_ns: u64) -> FlowInfo {
+        let client = self.initiator as usize;
+        let stream_sizes = self.tcp.as_ref().filter(|t| t.tracked).map(|t| {
+            let size = |d: usize| {
+                t.isn[d]
+                    .map(|isn| t.next_seq[d].wrapping_sub(isn) as u64)
+                    .unwrap_or(0)
+            };
+            (size(client), size(1 - client))
+        });
+        FlowInfo {
+            to_server: dir == client,
+            established: self.established,
+            age_secs: now_ns.saturating_sub(self.start_ns) / NS,
+            stream_sizes,
+        }
+    }
+
+    /// The uninspected stream bytes of direction `dir` that a packet in that
+    /// direction should inspect now: once `chunk` acknowledged bytes are
+    /// waiting, or all of them when the packet carries FIN or RST.
+    pub fn stream_ready(
+        &mut self,
+        dir: usize,
+        v: &PacketView<'_>,
+        chunk: usize,
+    ) -> Option<Range<usize>> {
+        let t = self.tcp.as_mut().filter(|t| t.tracked)?;
+        let len = t.streams[dir].data().len();
+        let from = t.progress[dir];
+        if len <= from {
+            return None;
+        }
+        let closing = v.tcp_flags().unwrap_or(0) & (FIN | RST) != 0;
+        let acked = t.last_ack[1 - dir]
+            .and_then(|a| t.streams[dir].offset_of(a))
+            .map_or(0, |o| o.min(len));
+        let to = if closing {
+            len
+        } else if acked >= from + chunk.max(1) {
+            acked
+        } else {
+            return None;
+        };
+        t.progress[dir] = to;
+        Some(from..to)
+    }
+
+    /// Every uninspected stream byte of direction `dir` (flow end).
+    pub fn stream_rest(&mut self, dir: usize) -> Option<Range<usize>> {
+        let t = self.tcp.as_mut().filter(|t| t.tracked)?;
+        let len = t.streams[dir].data().len();
+        let from = t.progress[dir];
+        if len <= from {
+            return None;
+        }
+        t.progress[dir] = len;
+        Some(from..len)
+    }
+
+    /// Frees the flow's reassembly memory.
+    pub fn release(&mut self, budget: &mut Budget) {
+        if let Some(t) = self.tcp.as_mut() {
+            for s in &mut t.streams {
+                s.release(budget);
+            }
+        }
+    }
+
+    fn timeout_s(&self, t: &FlowTimeouts) -> u64 {
+        if self.protocol == proto::TCP {
+            match &self.tcp {
+                Some(tcp) if tcp.rst || (tcp.fin[0] && tcp.fin[1]) => t.tcp_closed,
+                _ if self.established => t.tcp_established,
+                _ => t.tcp_new,
+            }
+        } else if self.established {
+            t.established
+        } else {
+            t.new
+        }
+    }
+}
+
+/// One worker's detection flows.
+pub struct DetectFlows {
+    map: HashMap<FlowKey, DetectFlow, FxBuildHasher>,
+    cap: usize,
+    timeouts: FlowTimeouts,
+    /// Next capture second at which to look for idle flows.
+    next_check_s: u64,
+}
+
+impl DetectFlows {
+    /// An empty table of at most `cap` flows.
+    pub fn new(cap: usize, timeouts: FlowTimeouts) -> Self {
+        DetectFlows {
+            map: HashMap::with_hasher(FxBuildHasher),
+            cap: cap.max(1),
+            timeouts,
+            next_check_s: 0,
+        }
+    }
+
+    /// Flows tracked.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no flow is tracked.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The packet's flow, created when new; `None` when the table is full.
+    #[inline]
+    pub fn get_or_insert(
+        &mut self,
+        key: &FlowKey,
+        dir: usize,
+        meta: &PacketMeta,
+        stats: &mut IdsStats,
+    ) -> Option<&mut DetectFlow> {
+        if !self.map.contains_key(key) {
+            if self.map.len() >= self.cap {
+                stats.flows_untracked += 1;
+                return None;
+            }
+            stats.flows += 1;
+            self.map.insert(*key, DetectFlow::new(key, dir, meta));
+        }
+        self.map.get_mut(key)
+    }
+
+    /// Whether the capture clock passed the next idle check (once a second).
+    #[inline]
+    pub fn due(&self, clock_ns: u64) -> bool {
+        clock_ns / NS >= self.next_check_s
+    }
+
+    /// Removes and returns the flows idle past their timeout at `clock_ns`.
+    pub fn expire(&mut self, clock_ns: u64) -> Vec<(FlowKey, DetectFlow)> {
+        self.next_check_s = clock_ns / NS + 1;
+        let t = self.timeouts;
+        let idle: Vec<FlowKey> = self
+            .map
+            .iter()
+            // Whole seconds, as Suricata compares them: a flow last seen at
+            // 10.9 s with a 30 s timeout is still alive at 40.8 s.
+            .filter(|(_, f)| clock_ns / NS > f.last_ns / NS + f.timeout_s(&t))
+            .map(|(k, _)| *k)
+            .collect();
+        idle.into_iter()
+            .filter_map(|k| self.map.remove(&k).map(|f| (k, f)))
+            .collect()
+    }
+
+    /// Removes every flow, oldest first (end of input).
+    pub fn drain(&mut self) -> Vec<(FlowKey, DetectFlow)> {
+        let mut all: Vec<(FlowKey, DetectFlow)> = self.map.drain().collect();
+        all.sort_by_key(|(_, f)| (f.start_ns, f.id));
+        all
+    }
+
+    /// Clears every flow's rule state (a new rule set interns its
+    /// flowbits differently).
+    pub fn reset_states(&mut self) {
+        for f in self.map.values_mut() {
+            f.state = FlowDetectState::default();
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! The detection stage: runs in each flow worker, after the flow stage,
+//! on the packets the reader sent with their bytes.
+//!
+//! ```text
+//! reader: decap ─┬─ packet ────────────────► worker: flow table → flow logs
+//!                ├─ outer tunnel packet ───►         └► Ids: detect flows,
+//!                └─ fragments, rebuilt ────►            TCP streams, rules → EVE
+//! ```
+//!
+//! Per worker, [`Ids`] keeps its own flow table (keyed like the flow
+//! stage's, so both directions meet here), TCP reassembly per direction
+//! ([`crate::stream`]) and the rule engine's per-worker context. It follows
+//! Suricata 7's IDS behaviour where counts depend on it:
+//!
+//! * every packet is inspected (header, IP-only and packet-payload rules);
+//! * TCP payload that goes into a tracked stream is matched by payload
+//!   rules on the stream, not the packet (unless a rule requires the
+//!   packet: `dsize`, `flow:no_stream`, `tcp-pkt`); the stream of a
+//!   direction is inspected once its acknowledged, uninspected bytes reach
+//!   the chunk size, when that direction sends FIN or RST, and at flow end
+//!   (`pkt_src` "stream (flow timeout)"), each byte once;
+//! * a TCP connection is tracked from its SYN; one picked up midstream is
+//!   inspected packet by packet and never `established`, as with
+//!   Suricata's default `stream.midstream: false` (configurable);
+//! * flows end on their idle timeouts (Suricata's defaults) or when the
+//!   table is full (the oldest idle is not searched for: the new flow is
+//!   inspected without state and counted).
+
+pub mod event;
+pub mod flows;
+pub mod reader;
+pub mod rules;
+
+use crossbeam_channel::Sender;
+
+use crate::detect::{Alert, DetectCtx, FlowDetectState, FlowInfo, Input, Inspection, PacketView};
+use crate::dispatch::{Carried, Role};
+use crate::flow::PacketMeta;
+use crate::metrics::Metrics;
+use crate::output::eve::{AlertEvent, PktSrc};
+use crate::stream::{Budget, StreamConfig};
+use crate::wire::transport::proto;
+
+pub use event::EventContext;
+pub use flows::{DetectFlow, DetectFlows, FlowTimeouts};
+pub use rules::{LoadedRules, RuleHandle};
+
+/// Detection settings shared by the workers.
+#[derive(Debug, Clone)]
+pub struct IdsConfig {
+    /// Reassembly limits per direction.
+    pub stream: StreamConfig,
+    /// Reassembly memory per worker (bytes).
+    pub stream_memcap: usize,
+    /// Flows tracked per worker.
+    pub max_flows: usize,
+    /// Track TCP connections picked up without their SYN.
+    pub midstream: bool,
+    /// Acknowledged stream bytes that trigger an inspection (Suricata's
+    /// `stream.reassembly.to{server,client}-chunk-size`).
+    pub chunk_size: usize,
+    /// Idle timeouts.
+    pub timeouts: FlowTimeouts,
+}
+
+impl Default for IdsConfig {
+    fn default() -> Self {
+        IdsConfig {
+            stream: StreamConfig::default(),
+            stream_memcap: 256 << 20,
+            max_flows: 1 << 20,
+            midstream: false,
+            chunk_size: 2560,
+            timeouts: FlowTimeouts::default(),
+        }
+    }
+}
+
+/// Counters of one worker's detection stage (plain integers, published by
+/// the worker).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IdsStats {
+    /// Packets inspected.
+    pub packets: u64,
+    /// Stream chunks inspected.
+    pub stream_chunks: u64,
+    /// Packets whose IP bytes could not be read.
+    pub undecodable: u64,
+    /// Flows not tracked because the table was full.
+    pub flows_untracked: u64,
+    /// Flows created.
+    pub flows: u64,
+    /// Alerts raised.
+    pub alerts: u64,
+    /// Alerts by severity 1, 2, 3, 4+.
+    pub by_severity: [u64; 4],
+    /// Stream events raised (overlaps, depth, memcap, …) by
+    /// [`crate::stream::StreamEvents::LABELS`] position.
+    pub stream_events: [u64; 7],
+}
+
+/// One worker's detection stage.
+pub struct Ids {
+    rules: RuleHandle,
+    current: LoadedRules,
+    cfg: IdsConfig,
+    ctx: DetectCtx,
+    flows: DetectFlows,
+    budget: Budget,
+    alerts: Vec<Alert>,
+    events: Vec<AlertEvent>,
+    out: Sender<Vec<AlertEvent>>,
+    /// State for packets inspected outside a flow (fragments).
+    flowless: FlowDetectState,
+    pseudo: Vec<u8>,
+    /// Counters.
+    pub stats: IdsStats,
+    /// What [`publish`](Self::publish) last added to the registry.
+    reported: IdsStats,
+    gauges: (i64, i64),
+}
+
+impl Ids {
+    /// A worker's stage; alerts go to `out` in batches.
+    pub fn new(rules: RuleHandle, cfg: IdsConfig, out: Sender<Vec<AlertEvent>>) -> Self {
+        let current = rules.current();
+        Ids {
+            rules,
+            current,
+            flows: DetectFlows::new(cfg.max_flows, cfg.timeouts),
+            budget: Budget::new(cfg.stream_memcap),
+            cfg,
+            ctx: DetectCtx::default(),
+            alerts: Vec::new(),
+            events: Vec::new(),
+            out,
+            flowless: FlowDetectState::default(),
+            pseudo: Vec::with_capacity(64),
+            stats: IdsStats::default(),
+            reported: IdsStats::default(),
+            gauges: (0, 0),
+        }
+    }
+
+    /// Inspects one packet of a batch.
+    pub fn packet(&mut self, meta: &PacketMeta, c: Carried, ip: &[u8], outer: &[u8]) {
+        let Ok(view) = PacketView::from_ip(ip) else {
+            self.stats.undecodable += 1;
+            return;
+        };
+        self.stats.packets += 1;
+        let ctx = EventContext::new(meta, c, outer);
+        if c.role == Role::DetectNoFlow {
+            self.flowless = FlowDetectState::default();
+            self.alerts.clear();
+            let input = Input {
+                packet: &view,
+                flow: FlowInfo::default(),
+                what: Inspection::Packet,
+                now_ns: meta.ts_ns,
+            };
+            self.current
+                .set
+                .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
+            self.emit(&view, &ctx, PktSrc::of(meta.tunnel));
+            return;
+        }
+        let (key, dir) = meta.key();
+        let Some(flow) = self.flows.get_or_insert(&key, dir, meta, &mut self.stats) else {
+            // Table full: inspect without flow state.
+            self.flowless = FlowDetectState::default();
+            self.alerts.clear();
+            let input = Input {
+                packet: &view,
+                flow: FlowInfo::default(),
+                what: Inspection::Packet,
+                now_ns: meta.ts_ns,
+            };
+            self.current
+                .set
+                .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
+            self.emit(&view, &ctx, PktSrc::of(meta.tunnel));
+            return;
+        };
+        flow.account(dir, meta.ts_ns, view.ip.len() as u64);
+        let mut in_stream = false;
+        if view.proto == proto::TCP && view.l4_hdr_len > 0 {
+            in_stream = flow.tcp_packet(dir, &view, &self.cfg, &mut self.budget, &mut self.stats);
+        } else {
+            flow.other_packet(dir);
+        }
+        let info = flow.info(dir, meta.ts_ns);
+        self.alerts.clear();
+        let input = Input {
+            packet: &view,
+            flow: info,
+            what: if in_stream {
+                Inspection::PacketInStream
+            } else {
+                Inspection::Packet
+            },
+            now_ns: meta.ts_ns,
+        };
+        let set = &self.current.set;
+        set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+        // The stream of this packet's direction, when enough of it is
+        // acknowledged (or the direction is closing).
+        if let Some(range) = flow.stream_ready(dir, &view, self.cfg.chunk_size) {
+            let before = self.alerts.len();
+            if let Some(tcp) = flow.tcp.as_ref() {
+                let chunk = &tcp.streams[dir].data()[range.clone()];
+                let input = Input {
+                    what: Inspection::Stream(chunk),
+                    flow: flow.info(dir, meta.ts_ns),
+                    ..input
+                };
+                set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                self.stats.stream_chunks += 1;
+            }
+            // One alert per rule per packet: a rule that matched the
+            // packet keeps that alert.
+            dedup_from(&mut self.alerts, before);
+        }
+        let summary = Some((key, &*flow, dir));
+        let src = PktSrc::of(meta.tunnel);
+        let Ids {
+            current,
+            alerts,
+            events,
+            stats,
+            ..
+        } = self;
+        event::push_events(current, alerts, &view, &ctx, summary, src, events, stats);
+    }
+
+    /// End of a batch: sends the alerts raised, expires idle flows at the
+    /// reader's clock, and picks up a reloaded rule set.
+    pub fn batch_end(&mut self, clock_ns: u64) {
+        if self.flows.due(clock_ns) {
+            let expired = self.flows.expire(clock_ns);
+            for (key, mut flow) in expired {
+                self.flush_flow(&key, &mut flow);
+                flow.release(&mut self.budget);
+            }
+        }
+        if self.rules.generation() != self.current.generation {
+            // Flowbits and flowints are interned per rule set: flows
+            // start afresh under the new one.
+            self.current = self.rules.current();
+            self.flows.reset_states();
+        }
+        self.send();
+    }
+
+    /// End of input: inspects every flow's uninspected stream bytes and
+    /// sends the last alerts.
+    pub fn finish(&mut self) {
+        for (key, mut flow) in self.flows.drain() {
+            self.flush_flow(&key, &mut flow);
+            flow.release(&mut self.budget);
+        }
+        self.send();
+    }
+
+    /// Inspects what is left of both directions' streams of an ending flow.
+    fn flush_flow(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow) {
+        for dir in [flow.initiator as usize, 1 - flow.initiator as usize] {
+            let Some(range) = flow.stream_rest(dir) else {
+                continue;
+            };
+            let (src, dst) = key.endpoints(dir);
+            event::pseudo_tcp(&mut self.pseudo, src, dst);
+            let Ok(view) = PacketView::from_ip(&self.pseudo) else {
+                continue;
+            };
+            let Some(tcp) = flow.tcp.as_ref() else {
+                continue;
+            };
+            let chunk = &tcp.streams[dir].data()[range];
+            self.alerts.clear();
+            let input = Input {
+                packet: &view,
+                flow: flow.info(dir, flow.last_ns),
+                what: Inspection::Stream(chunk),
+                now_ns: flow.last_ns,
+            };
+            self.current
+                .set
+                .inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+            self.stats.stream_chunks += 1;
+            let ctx = EventContext::flow_end(key, flow);
+            let Ids {
+                current,
+                alerts,
+                events,
+                stats,
+                ..
+            } = self;
+            event::push_events(
+                current,
+                alerts,
+                &view,
+                &ctx,
+                Some((*key, &*flow, dir)),
+                PktSrc::StreamFlowTimeout,
+                events,
+                stats,
+            );
+        }
+    }
+
+    fn emit(&mut self, view: &PacketView, ctx: &EventContext, src: PktSrc) {
+        let Ids {
+            current,
+            alerts,
+            events,
+            stats,
+            ..
+        } = self;
+        event::push_events(current, alerts, view, ctx, None, src, events, stats);
+    }
+
+    fn send(&mut self) {
+        if !self.events.is_empty() {
+            let batch = std::mem::take(&mut self.events);
+            // The EVE thread is gone only when its output failed; that
+            // error is reported there.
+            let _ = self.out.send(batch);
+        }
+    }
+
+    /// Adds the counters' growth since the last call to the registry and
+    /// moves the shared gauges by this worker's change.
+    pub fn publish(&mut self, m: &Metrics) {
+        let (now, before) = (self.stats, self.reported);
+        let work = [
+            now.packets - before.packets,
+            now.stream_chunks - before.stream_chunks,
+            now.undecodable - before.undecodable,
+            now.flows - before.flows,
+            now.flows_untracked - before.flows_untracked,
+        ];
+        for (label, n) in crate::metrics::DETECT_EVENTS.iter().zip(work) {
+            if n > 0 {
+                m.detect.with_label_values(&[label]).inc_by(n);
+            }
+        }
+        for (i, sev) in ["1", "2", "3", "4"].iter().enumerate() {
+            let n = now.by_severity[i] - before.by_severity[i];
+            if n > 0 {
+                m.alerts.with_label_values(&[sev]).inc_by(n);
+            }
+        }
+        for (i, label) in crate::stream::StreamEvents::LABELS.iter().enumerate() {
+            let n = now.stream_events[i] - before.stream_events[i];
+            if n > 0 {
+                m.stream_events.with_label_values(&[label]).inc_by(n);
+            }
+        }
+        self.reported = now;
+        let g = (self.flows.len() as i64, self.budget.used() as i64);
+        m.detect_flows.add(g.0 - self.gauges.0);
+        m.stream_bytes.add(g.1 - self.gauges.1);
+        self.gauges = g;
+    }
+
+    /// Flows tracked now.
+    pub fn flows(&self) -> usize {
+        self.flows.len()
+    }
+
+    /// Reassembly memory in use.
+    pub fn stream_bytes(&self) -> usize {
+        self.budget.used()
+    }
+}
+
+/// Removes alerts from `from` on whose rule already alerted before `from`.
+fn dedup_from(alerts: &mut Vec<Alert>, from: usize) {
+    let mut i = from;
+    while i < alerts.len() {
+        let dup = alerts[..i].iter().any(|a| a.rule == alerts[i].rule);
+        if dup {
+            alerts.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+}
