@@ -1,0 +1,152 @@
+use super::*;
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// The request of ../shared/acceptance/dns-detect-query-01/input.pcap
+/// (frame 1, UDP payload: `tshark -r input.pcap -x`): www.google.com A.
+fn request(id: u16, flags: u16) -> Vec<u8> {
+    let mut m = Vec::new();
+    m.extend(id.to_be_bytes());
+    m.extend(flags.to_be_bytes());
+    m.extend(hex(
+        "0001 0000 0000 0000 03777777 06676f6f676c65 03636f6d 00 0001 0001",
+    ));
+    m
+}
+
+fn tcp_framed(msgs: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for m in msgs {
+        out.extend((m.len() as u16).to_be_bytes());
+        out.extend(m);
+    }
+    out
+}
+
+fn names(s: &DnsState) -> Vec<(u16, Vec<u8>)> {
+    s.txs()
+        .iter()
+        .flat_map(|t| t.queries().map(move |q| (t.id(), q.to_vec())))
+        .collect()
+}
+
+#[test]
+fn udp_request_is_one_tx() {
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToServer, &request(7, 0x0100));
+    assert_eq!(names(&s), vec![(7, b"www.google.com".to_vec())]);
+    assert_eq!(s.txs()[0].opcode(), Some(0));
+    assert!(s.txs()[0].events.is_empty());
+}
+
+#[test]
+fn tcp_split_anywhere_parses_the_same() {
+    let stream = tcp_framed(&[request(1, 0x0100), request(2, 0x0100), request(3, 0x2100)]);
+    let mut whole = DnsState::new(Transport::Tcp);
+    whole.parse(Direction::ToServer, &stream);
+    let want = names(&whole);
+    assert_eq!(want.len(), 3);
+    assert_eq!(whole.txs()[2].opcode(), Some(4));
+    for cut in 0..=stream.len() {
+        for cut2 in [
+            cut,
+            (cut + 1).min(stream.len()),
+            (cut + 17).min(stream.len()),
+        ] {
+            let mut s = DnsState::new(Transport::Tcp);
+            s.parse(Direction::ToServer, &stream[..cut]);
+            s.parse(Direction::ToServer, &stream[cut..cut2]);
+            s.parse(Direction::ToServer, &stream[cut2..]);
+            assert_eq!(names(&s), want, "cut at {cut},{cut2}");
+        }
+    }
+    // Byte by byte.
+    let mut s = DnsState::new(Transport::Tcp);
+    for b in &stream {
+        s.parse(Direction::ToServer, std::slice::from_ref(b));
+    }
+    assert_eq!(names(&s), want);
+}
+
+#[test]
+fn flag_events() {
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToServer, &request(1, 0x0140)); // Z set
+    s.parse(Direction::ToServer, &request(2, 0x8100)); // QR to server
+    s.parse(Direction::ToClient, &request(3, 0x0100)); // not a response
+    s.parse(Direction::ToServer, &request(4, 0x3900)); // opcode 7
+    let t = s.txs();
+    assert!(t[0].has_event(DnsEvent::ZFlagSet));
+    assert!(t[1].has_event(DnsEvent::NotRequest));
+    assert!(t[2].has_event(DnsEvent::NotResponse));
+    assert!(t[3].has_event(DnsEvent::InvalidOpcode));
+    // A response's questions are not dns.query buffers.
+    assert_eq!(t[1].queries().count(), 0);
+}
+
+#[test]
+fn malformed_and_truncated_messages_raise_an_event() {
+    let mut s = DnsState::new(Transport::Udp);
+    let r = request(1, 0x0100);
+    for n in 0..r.len() {
+        s.parse(Direction::ToServer, &r[..n]);
+    }
+    assert_eq!(s.stats().malformed, r.len() as u64);
+    assert!(s.txs().iter().all(|t| t.has_event(DnsEvent::MalformedData)));
+}
+
+#[test]
+fn pointer_loop_events() {
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(
+        Direction::ToServer,
+        &hex("0001 0100 0001 0000 0000 0000 c00c 0001 0001"),
+    );
+    s.parse(
+        Direction::ToServer,
+        &hex("0001 0100 0001 0000 0000 0000 0161 c00c 0001 0001"),
+    );
+    assert!(s.txs()[0].has_event(DnsEvent::InfiniteLoop));
+    assert!(s.txs()[1].has_event(DnsEvent::TooManyLabels));
+}
+
+#[test]
+fn pending_transactions_are_bounded() {
+    let mut s = DnsState::new(Transport::Udp);
+    for i in 0..(MAX_PENDING_TXS as u16 + 10) {
+        s.parse(Direction::ToServer, &request(i, 0x0100));
+    }
+    assert_eq!(s.txs().len(), MAX_PENDING_TXS);
+    assert_eq!(s.stats().dropped_txs, 10);
+    assert_eq!(s.take_txs().count(), MAX_PENDING_TXS);
+    assert!(s.txs().is_empty());
+}
+
+#[test]
+fn event_names_round_trip() {
+    for e in DnsEvent::ALL {
+        assert_eq!(DnsEvent::from_name(e.name()), Some(e));
+    }
+    assert_eq!(
+        DnsEvent::from_name("not_a_request"),
+        Some(DnsEvent::NotRequest)
+    );
+}
+
+proptest::proptest! {
+    #[test]
+    fn no_input_panics(data in proptest::collection::vec(proptest::num::u8::ANY, 0..300), cut in 0usize..300) {
+        let mut s = DnsState::new(Transport::Tcp);
+        let cut = cut.min(data.len());
+        s.parse(Direction::ToServer, &data[..cut]);
+        s.parse(Direction::ToServer, &data[cut..]);
+        let mut u = DnsState::new(Transport::Udp);
+        u.parse(Direction::ToClient, &data);
+    }
+}

@@ -1,0 +1,184 @@
+//! Reads a real capture into the per-direction application bytes the
+//! pipeline hands the app layer: UDP payloads as they are, TCP payloads
+//! reassembled per direction by `vxtap::stream` (in capture order, each
+//! newly contiguous piece as one chunk). Used by the `applayer_*` tests to
+//! run the parsers on real traffic and compare with tshark.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use vxtap::applayer::{Direction, Transport};
+use vxtap::capture::CaptureFile;
+use vxtap::decap::{self, DecapConfig, Frag};
+use vxtap::stream::{Budget, DirStream, Segment, StreamConfig};
+use vxtap::wire::Addr;
+
+/// The shared material (`../shared`).
+pub fn shared() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared")
+}
+
+/// This crate's test data.
+pub fn data() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/applayer")
+}
+
+/// One piece of application bytes.
+#[derive(Debug, Clone)]
+pub struct Chunk {
+    /// Flow number in order of first appearance.
+    pub flow: usize,
+    /// Transport.
+    pub transport: Transport,
+    /// The server's port, then the client's.
+    pub ports: [u16; 2],
+    /// Direction.
+    pub dir: Direction,
+    /// The bytes.
+    pub data: Vec<u8>,
+    /// Frame number that delivered them.
+    pub frame: u64,
+    /// The flow's two endpoints as "ip:port", sorted (matches the oracle
+    /// files' flow key).
+    pub endpoints: [String; 2],
+}
+
+type Key = (Option<u32>, u8, (Addr, u16), (Addr, u16));
+
+struct FlowEntry {
+    id: usize,
+    /// The client's endpoint.
+    client: (Addr, u16),
+    server_port: u16,
+    client_port: u16,
+    endpoints: [String; 2],
+    /// The client's SYN was seen.
+    syn: bool,
+    dirs: [DirStream; 2],
+}
+
+/// Every chunk of a capture (TCP and UDP flows, any tunnel decap handles).
+pub fn chunks(path: &Path) -> Vec<Chunk> {
+    let mut cap = CaptureFile::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let cfg = DecapConfig::default();
+    let scfg = StreamConfig::default();
+    let mut budget = Budget::new(1 << 30);
+    let mut flows: HashMap<Key, FlowEntry> = HashMap::new();
+    let mut out = Vec::new();
+    cap.for_each(|f| {
+        let Ok(link) = f.link else { return true };
+        let Ok(p) = decap::decode_frame(&cfg, link, f.data, f.orig_len) else {
+            return true;
+        };
+        if matches!(p.frag, Frag::Later { .. }) || !matches!(p.protocol, 6 | 17) {
+            return true;
+        }
+        let l4 = &p.ip[p.l4_offset as usize..];
+        let (a, b) = ((p.src, p.src_port), (p.dst, p.dst_port));
+        let key: Key = (p.vni, p.protocol, a.min(b), a.max(b));
+        let n = flows.len();
+        let tcp_flags = p.tcp_flags.unwrap_or(0);
+        let entry = flows.entry(key).or_insert_with(|| {
+            // SYN+ACK first: the sender is the server.
+            let client = if tcp_flags & 0x12 == 0x12 { b } else { a };
+            let server = if client == a { b } else { a };
+            let mut endpoints = [a, b].map(|(ip, port)| match ip.to_ip() {
+                std::net::IpAddr::V4(v4) => format!("{v4}:{port}"),
+                // Suricata's EVE spelling: eight groups of four digits.
+                std::net::IpAddr::V6(v6) => {
+                    let g: Vec<String> = v6.segments().iter().map(|x| format!("{x:04x}")).collect();
+                    format!("{}:{port}", g.join(":"))
+                }
+            });
+            endpoints.sort();
+            FlowEntry {
+                id: n,
+                endpoints,
+                syn: false,
+                client,
+                server_port: server.1,
+                client_port: client.1,
+                dirs: [DirStream::new(), DirStream::new()],
+            }
+        });
+        let dir = if a == entry.client {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        let ports = [entry.server_port, entry.client_port];
+        if p.protocol == 17 {
+            if let Some(payload) = l4.get(8..)
+                && !payload.is_empty()
+            {
+                out.push(Chunk {
+                    flow: entry.id,
+                    transport: Transport::Udp,
+                    ports,
+                    dir,
+                    data: payload.to_vec(),
+                    frame: f.number,
+                    endpoints: entry.endpoints.clone(),
+                });
+            }
+            return true;
+        }
+        let Some(h) = l4.get(..20) else { return true };
+        let seq = u32::from_be_bytes([h[4], h[5], h[6], h[7]]);
+        let doff = (h[12] >> 4) as usize * 4;
+        let syn = h[13] & 0x02 != 0;
+        let payload = l4.get(doff..).unwrap_or(&[]);
+        if syn && h[13] & 0x10 == 0 {
+            entry.syn = true;
+        }
+        // Suricata's default (stream.midstream: false) gives no app layer to
+        // a TCP flow picked up without its SYN.
+        if !entry.syn {
+            return true;
+        }
+        let ds = &mut entry.dirs[dir.index()];
+        let added = ds.segment(&Segment { seq, syn, payload }, &scfg, &mut budget);
+        if !added.new.is_empty() {
+            out.push(Chunk {
+                flow: entry.id,
+                transport: Transport::Tcp,
+                ports,
+                dir,
+                data: ds.data()[added.new].to_vec(),
+                frame: f.number,
+                endpoints: entry.endpoints.clone(),
+            });
+        }
+        true
+    })
+    .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    out
+}
+
+/// Runs tshark with `args` on `pcap` and returns its stdout lines.
+pub fn tshark(pcap: &Path, args: &[&str]) -> Vec<String> {
+    let out = std::process::Command::new("tshark")
+        .arg("-r")
+        .arg(pcap)
+        .args(args)
+        .output()
+        .expect("tshark is installed (.ci/run installs it: ../shared/tools/install-peers --only tshark)");
+    assert!(out.status.success(), "tshark failed on {}", pcap.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Reads a committed expected file: its `# ` lines (the command) skipped.
+pub fn expected(name: &str) -> Vec<String> {
+    let p = data().join(name);
+    std::fs::read_to_string(&p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect()
+}
