@@ -45,7 +45,8 @@ pub struct Metrics {
     pub alerts_written: IntCounter,
     /// Detection work: packets inspected, stream chunks inspected, packets
     /// whose bytes could not be read, flows created, flows untracked
-    /// (detection flow table full), outer tunnel packets inspected.
+    /// (detection flow table full), outer tunnel packets inspected, packets
+    /// inside GRE/ERSPAN inspected.
     pub detect: IntCounterVec,
     /// TCP reassembly events, by Suricata `stream-event` name.
     pub stream_events: IntCounterVec,
@@ -59,13 +60,14 @@ pub struct Metrics {
 }
 
 /// Labels of [`Metrics::detect`].
-pub const DETECT_EVENTS: [&str; 6] = [
+pub const DETECT_EVENTS: [&str; 7] = [
     "packets",
     "stream_chunks",
     "undecodable",
     "flows",
     "flows_untracked",
     "outer_packets",
+    "gre_inner_packets",
 ];
 
 /// Labels of [`Metrics::defrag`].

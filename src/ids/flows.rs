@@ -67,6 +67,10 @@ pub struct Tcp {
     pub streams: [DirStream; 2],
     /// Stream bytes inspected per key direction.
     progress: [usize; 2],
+    /// The handshake's last ACK was seen: the flow is established from
+    /// the next packet on (Suricata marks a packet established before
+    /// the stream engine sees it, so the ACK itself is not).
+    handshake_done: bool,
 }
 
 /// One flow as detection sees it.
@@ -147,6 +151,9 @@ impl DetectFlow {
         let first = self.tcp.is_none();
         let client = dir == self.initiator as usize;
         let t = self.tcp.get_or_insert_with(Box::default);
+        if t.handshake_done {
+            self.established = true;
+        }
         if first {
             t.tracked = (flags & (SYN | ACK) == SYN && client) || cfg.midstream;
         }
@@ -161,7 +168,7 @@ impl DetectFlow {
                 t.next_seq[dir] = seq.wrapping_add(1);
             }
         } else if flags & ACK != 0 && client && t.synack {
-            self.established = true;
+            t.handshake_done = true;
         }
         if t.tracked && cfg.midstream && self.pkts[0] > 0 && self.pkts[1] > 0 {
             self.established = true;

@@ -11,6 +11,8 @@
 //!   datagram rebuilt from them ([`crate::defrag`]), inspected in its flow.
 //!   Rebuilding happens here, before dispatch, because a datagram's later
 //!   fragments carry no ports and so cannot find their flow's worker.
+//! * The packet inside GRE / ERSPAN ([`super::tunnels`]), as its own flow,
+//!   the GRE packet itself being inspected without a flow.
 
 use crate::decap::{self, DecapConfig, Frag, Packet, Tunnel};
 use crate::defrag::{Defrag, DefragConfig, DefragStats, Fragment, Outcome};
@@ -18,6 +20,9 @@ use crate::detect::PacketView;
 use crate::dispatch::{Carry, Dispatcher, Role};
 use crate::flow::PacketMeta;
 use crate::wire::link::LinkType;
+
+/// IP protocol number of GRE.
+const GRE: u8 = 47;
 
 /// Where a decoded packet came from.
 #[derive(Debug, Clone, Copy, Default)]
@@ -49,6 +54,8 @@ pub struct IdsReader {
     pub outer_packets: u64,
     /// Datagrams rebuilt whose bytes could not be decoded again.
     pub rebuilt_undecodable: u64,
+    /// Packets inside GRE (or ERSPAN) sent to detection.
+    pub gre_packets: u64,
 }
 
 impl IdsReader {
@@ -60,6 +67,7 @@ impl IdsReader {
             decap,
             outer_packets: 0,
             rebuilt_undecodable: 0,
+            gre_packets: 0,
         }
     }
 
@@ -83,6 +91,9 @@ impl IdsReader {
             self.outer(meta, src, dispatcher);
         }
         if matches!(p.frag, Frag::None) {
+            if p.protocol == GRE && self.through_gre(p, meta, src, dispatcher, 0) {
+                return Role::Flow;
+            }
             return Role::Both;
         }
         // A fragment: inspected alone, then (once whole) as its datagram.
@@ -120,6 +131,58 @@ impl IdsReader {
             }
         }
         Role::Flow
+    }
+
+    /// A GRE packet whose payload detection looks through: the GRE packet
+    /// is inspected without a flow (Suricata keeps none for GRE) and the
+    /// packet inside as its own flow, recursively (a few levels). Returns
+    /// whether the GRE payload was decoded.
+    fn through_gre(
+        &mut self,
+        p: &Packet<'_>,
+        meta: &PacketMeta,
+        src: Source<'_>,
+        d: &mut Dispatcher,
+        depth: usize,
+    ) -> bool {
+        const MAX_DEPTH: usize = 3;
+        let Some((link, frame)) =
+            p.ip.get(p.l4_offset as usize..)
+                .and_then(super::tunnels::gre_inner)
+        else {
+            return false;
+        };
+        let Ok(inner) = decap::decode(&self.decap, link, frame) else {
+            return false;
+        };
+        let outer_hdr = outer_headers(p, src);
+        let carry = |ip, role| Carry {
+            ip,
+            outer: outer_hdr,
+            role,
+            frame: src.frame,
+        };
+        d.push_carried(*meta, carry(p.ip, Role::DetectNoFlow));
+        let mut m = meta_of(&inner, meta.ts_ns);
+        m.vni = meta.vni;
+        m.mirror_src = meta.mirror_src;
+        m.tunnel = meta.tunnel;
+        m.gwlb = meta.gwlb;
+        self.gre_packets += 1;
+        if inner.protocol == GRE
+            && depth < MAX_DEPTH
+            && matches!(inner.frag, Frag::None)
+            && self.through_gre(&inner, &m, src, d, depth + 1)
+        {
+            return true;
+        }
+        let role = if matches!(inner.frag, Frag::None) {
+            Role::Detect
+        } else {
+            Role::DetectNoFlow
+        };
+        d.push_carried(m, carry(inner.ip, role));
+        true
     }
 
     /// Drops datagrams that stayed incomplete past their timeout.

@@ -135,7 +135,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         .rules
         .as_ref()
         .map(|_| IdsReader::new(opts.decap.clone()));
-    let mut ids_reported = [0u64; 7];
+    let mut ids_reported = [0u64; 8];
 
     let mut report = ReplayReport {
         files: files.clone(),

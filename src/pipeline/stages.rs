@@ -153,7 +153,7 @@ impl ReaderCounts {
 
 /// Adds a detection reader's counts (outer packets, defragmentation) to
 /// the registry; `reported` holds what was added before.
-pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64; 7]) {
+pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64; 8]) {
     let d = r.defrag_stats();
     let now = [
         d.reassembled,
@@ -163,6 +163,7 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
         d.evicted,
         d.dropped,
         r.outer_packets,
+        r.gre_packets,
     ];
     for (i, label) in crate::metrics::DEFRAG_EVENTS.iter().enumerate() {
         m.defrag
@@ -172,6 +173,9 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
     m.detect
         .with_label_values(&["outer_packets"])
         .inc_by(now[6] - reported[6]);
+    m.detect
+        .with_label_values(&["gre_inner_packets"])
+        .inc_by(now[7] - reported[7]);
     *reported = now;
 }
 
