@@ -93,7 +93,7 @@ impl ParquetReader {
         match self.advance()? {
             Ok(()) => Some(Ok(Record {
                 schema: &self.schema,
-                text: &self.line,
+                text: self.line.as_bytes(),
                 slots: &self.slots,
                 prefix: None,
                 line: self.row,

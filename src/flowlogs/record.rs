@@ -69,7 +69,10 @@ pub enum Direction {
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
     pub(crate) schema: &'a Arc<Schema>,
-    pub(crate) text: &'a str,
+    /// The record's bytes: valid UTF-8 (every reader checks a line once,
+    /// before typing it), kept as bytes so that handing a record out costs
+    /// no second check; `&str` views are made only where asked for.
+    pub(crate) text: &'a [u8],
     pub(crate) slots: &'a [Slot],
     pub(crate) prefix: Option<&'a str>,
     pub(crate) line: u64,
@@ -89,6 +92,11 @@ impl<'a> Record<'a> {
 
     /// The record as written (for CloudWatch exports, without the timestamp prefix).
     pub fn text(&self) -> &'a str {
+        as_str(self.text)
+    }
+
+    /// [`Record::text`] as bytes (no UTF-8 check).
+    pub fn text_bytes(&self) -> &'a [u8] {
         self.text
     }
 
@@ -119,8 +127,26 @@ impl<'a> Record<'a> {
 
     /// Text of column `i` as written (`-` for absent).
     pub fn text_at(&self, i: usize) -> &'a str {
+        as_str(self.bytes_at(i))
+    }
+
+    /// [`Record::text_at`] as bytes (no UTF-8 check).
+    #[inline]
+    pub fn bytes_at(&self, i: usize) -> &'a [u8] {
         let s = self.slots[i];
-        &self.text[s.start as usize..s.end as usize]
+        self.text
+            .get(s.start as usize..s.end as usize)
+            .unwrap_or_default()
+    }
+
+    /// Bytes of `field`; `None` if the format lacks it or it is `-`.
+    #[inline]
+    fn field_bytes(&self, field: FieldId) -> Option<&'a [u8]> {
+        let i = self.schema.position(field)?;
+        match self.slots[i].value {
+            Value::Absent => None,
+            _ => Some(self.bytes_at(i)),
+        }
     }
 
     /// Typed value of `field`; `None` if the format lacks it.
@@ -168,6 +194,10 @@ impl<'a> Record<'a> {
     /// `interface-id`.
     pub fn interface_id(&self) -> Option<&'a str> {
         self.str(FieldId::InterfaceId)
+    }
+    /// `interface-id` as bytes (no UTF-8 check).
+    pub fn interface_bytes(&self) -> Option<&'a [u8]> {
+        self.field_bytes(FieldId::InterfaceId)
     }
     /// `srcaddr`.
     pub fn srcaddr(&self) -> Option<IpAddr> {
@@ -219,26 +249,26 @@ impl<'a> Record<'a> {
     }
     /// `action`.
     pub fn action(&self) -> Option<Action> {
-        match self.str(FieldId::Action)? {
-            "ACCEPT" => Some(Action::Accept),
-            "REJECT" => Some(Action::Reject),
+        match self.field_bytes(FieldId::Action)? {
+            b"ACCEPT" => Some(Action::Accept),
+            b"REJECT" => Some(Action::Reject),
             _ => None,
         }
     }
     /// `log-status`.
     pub fn log_status(&self) -> Option<LogStatus> {
-        match self.str(FieldId::LogStatus)? {
-            "OK" => Some(LogStatus::Ok),
-            "NODATA" => Some(LogStatus::NoData),
-            "SKIPDATA" => Some(LogStatus::SkipData),
+        match self.field_bytes(FieldId::LogStatus)? {
+            b"OK" => Some(LogStatus::Ok),
+            b"NODATA" => Some(LogStatus::NoData),
+            b"SKIPDATA" => Some(LogStatus::SkipData),
             _ => None,
         }
     }
     /// `flow-direction`.
     pub fn flow_direction(&self) -> Option<Direction> {
-        match self.str(FieldId::FlowDirection)? {
-            "ingress" => Some(Direction::Ingress),
-            "egress" => Some(Direction::Egress),
+        match self.field_bytes(FieldId::FlowDirection)? {
+            b"ingress" => Some(Direction::Ingress),
+            b"egress" => Some(Direction::Egress),
             _ => None,
         }
     }
@@ -247,13 +277,21 @@ impl<'a> Record<'a> {
     pub fn to_owned(&self) -> OwnedRecord {
         OwnedRecord {
             schema: Arc::clone(self.schema),
-            text: self.text.into(),
+            text: self.text().into(),
             slots: self.slots.into(),
             prefix: self.prefix.map(Into::into),
             line: self.line,
             source: Arc::clone(self.source),
         }
     }
+}
+
+/// `bytes` as text. Records hold bytes that were checked to be UTF-8 when
+/// their line was read, so this never falls back to the empty string for a
+/// record a reader produced.
+#[inline]
+fn as_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// Seconds from a `start`/`end` value that may be in milliseconds
@@ -279,7 +317,7 @@ impl OwnedRecord {
     pub fn as_record(&self) -> Record<'_> {
         Record {
             schema: &self.schema,
-            text: &self.text,
+            text: self.text.as_bytes(),
             slots: &self.slots,
             prefix: self.prefix.as_deref(),
             line: self.line,

@@ -57,17 +57,17 @@ impl Template {
     pub fn render(&self, record: &Record<'_>, out: &mut Vec<u8>) {
         for piece in &self.pieces {
             let text = match piece {
-                Piece::Literal(s) => Some(s.as_str()),
-                Piece::Field(id) => record.schema().position(*id).map(|i| record.text_at(i)),
-                Piece::Source(name) => record.source().field(name),
+                Piece::Literal(s) => Some(s.as_bytes()),
+                Piece::Field(id) => record.schema().position(*id).map(|i| record.bytes_at(i)),
+                Piece::Source(name) => record.source().field(name).map(str::as_bytes),
                 Piece::Other(name) => record
                     .schema()
                     .columns()
                     .iter()
                     .position(|c| &*c.name == name)
-                    .map(|i| record.text_at(i)),
+                    .map(|i| record.bytes_at(i)),
             };
-            out.extend_from_slice(text.unwrap_or("-").as_bytes());
+            out.extend_from_slice(text.unwrap_or(b"-"));
         }
         out.push(b'\n');
     }
@@ -79,7 +79,7 @@ pub fn render_original(record: &Record<'_>, out: &mut Vec<u8>) {
         out.extend_from_slice(p.as_bytes());
         out.push(b' ');
     }
-    out.extend_from_slice(record.text().as_bytes());
+    out.extend_from_slice(record.text);
     out.push(b'\n');
 }
 
@@ -175,7 +175,7 @@ impl JsonWriter {
         let Some(layout) = &self.cached else {
             return;
         };
-        let text = record.text.as_bytes();
+        let text = record.text;
         let fast = match &layout.padded {
             Some(keys)
                 if text.len() <= FAST_TEXT && keys.len() == record.slots.len() && plain(text) =>
@@ -225,7 +225,7 @@ fn write_fast(
     times: &[bool],
     buf: &mut [u8],
 ) -> usize {
-    let text = record.text.as_bytes();
+    let text = record.text;
     let mut n = 0;
     let mut num = itoa::Buffer::new();
     for (i, (slot, (key, key_len))) in record.slots.iter().zip(keys).enumerate() {

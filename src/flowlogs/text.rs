@@ -145,10 +145,14 @@ impl<R: Read> TextReader<R> {
                 None => (&b""[..], &self.source),
             },
         };
-        // Validated by `check_line` in `advance`; this cannot fail.
-        let full = simdutf8::basic::from_utf8(bytes).unwrap_or_default();
-        let text = full.get(step.offset..).unwrap_or_default();
-        let prefix = (step.offset > 0).then(|| full.get(..step.offset - 1).unwrap_or_default());
+        // Checked in `advance` (by the fast path's printable-ASCII test or by
+        // `check_line`): handed out as bytes, not checked again. The
+        // CloudWatch prefix is ASCII (its shape was matched).
+        let text = bytes.get(step.offset..).unwrap_or_default();
+        let prefix = (step.offset > 0).then(|| {
+            let p = bytes.get(..step.offset - 1).unwrap_or_default();
+            std::str::from_utf8(p).unwrap_or_default()
+        });
         Record {
             schema: &self.schema,
             text,
