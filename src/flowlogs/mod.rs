@@ -24,9 +24,11 @@
 //! `lines`/`parse` (bounded line splitting, typing; the general path),
 //! `fast`/`addr` (the one-pass fast path for well-formed lines), `text`/`parquet`/
 //! `subscription`/`source` (the forms), `inflate` (gzip on a helper thread), `layout` (S3 keys, directory walk),
-//! `record` (typed records), `render` (text and JSON), `stats`, `parallel`.
+//! `record` (typed records), `render` (text and JSON), `stats` (with `counters`,
+//! its integer-keyed tables), `parallel`.
 
 pub mod addr;
+pub mod counters;
 pub mod error;
 pub mod fast;
 pub mod fields;

@@ -6,12 +6,12 @@
 //! (not with the number of records).
 
 use std::collections::BTreeMap;
-use std::hash::Hash;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
+use super::counters::Counters;
 use super::record::{Action, LogStatus, Record};
 
 /// Counters of one talker (address, port, interface).
@@ -28,14 +28,14 @@ pub struct Talker {
 }
 
 impl Talker {
-    fn add(&mut self, bytes: u64, packets: u64, reject: bool) {
+    pub(crate) fn add(&mut self, bytes: u64, packets: u64, reject: bool) {
         self.records += 1;
         self.bytes = self.bytes.saturating_add(bytes);
         self.packets = self.packets.saturating_add(packets);
         self.rejects += u64::from(reject);
     }
 
-    fn merge(&mut self, o: &Self) {
+    pub(crate) fn merge(&mut self, o: &Self) {
         self.records += o.records;
         self.bytes = self.bytes.saturating_add(o.bytes);
         self.packets = self.packets.saturating_add(o.packets);
@@ -56,16 +56,78 @@ pub struct Stats {
     pub first_start: Option<u64>,
     /// Latest `end` (seconds).
     pub last_end: Option<u64>,
-    /// Records per (action, log-status); `-`/missing as `None`.
-    pub by_action_status: BTreeMap<(Option<Action>, Option<LogStatus>), u64>,
-    /// Per source address.
-    pub sources: FxHashMap<IpAddr, Talker>,
+    /// Records per (action, log-status), indexed by [`action_index`] and
+    /// [`status_index`] (`-` or missing at 0).
+    by_action_status: [[u64; 4]; 3],
+    /// Per source address (IPv4, IPv6).
+    sources: Addresses,
     /// Per destination address.
-    pub destinations: FxHashMap<IpAddr, Talker>,
-    /// Per (protocol, destination port).
-    pub ports: FxHashMap<(u8, u16), Talker>,
-    /// Per interface id.
-    pub interfaces: FxHashMap<Box<str>, Talker>,
+    destinations: Addresses,
+    /// Per (protocol, destination port), packed as `protocol << 16 | port`.
+    ports: Counters<u32>,
+    /// Per interface id (its bytes).
+    interfaces: FxHashMap<Box<[u8]>, Talker>,
+}
+
+/// Counters per address, IPv4 and IPv6 apart (integer keys).
+#[derive(Clone, Debug, Default)]
+struct Addresses {
+    v4: Counters<u32>,
+    v6: Counters<u128>,
+}
+
+impl Addresses {
+    #[inline]
+    fn add(&mut self, a: IpAddr, bytes: u64, packets: u64, reject: bool) {
+        match a {
+            IpAddr::V4(a) => self.v4.add(u32::from(a), bytes, packets, reject),
+            IpAddr::V6(a) => self.v6.add(u128::from(a), bytes, packets, reject),
+        }
+    }
+
+    fn absorb(&mut self, other: Addresses) {
+        self.v4.absorb(other.v4);
+        self.v6.absorb(other.v6);
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (IpAddr, &Talker)> {
+        let v4 = self
+            .v4
+            .iter()
+            .map(|(k, t)| (IpAddr::from(Ipv4Addr::from(k)), t));
+        let v6 = self
+            .v6
+            .iter()
+            .map(|(k, t)| (IpAddr::from(Ipv6Addr::from(k)), t));
+        v4.chain(v6)
+    }
+}
+
+const ACTIONS: [Option<Action>; 3] = [None, Some(Action::Accept), Some(Action::Reject)];
+const STATUSES: [Option<LogStatus>; 4] = [
+    None,
+    Some(LogStatus::Ok),
+    Some(LogStatus::NoData),
+    Some(LogStatus::SkipData),
+];
+
+/// Row of an action in [`Stats::by_action_status`] (the order of [`ACTIONS`]).
+fn action_index(a: Option<Action>) -> usize {
+    match a {
+        None => 0,
+        Some(Action::Accept) => 1,
+        Some(Action::Reject) => 2,
+    }
+}
+
+/// Column of a log-status (the order of [`STATUSES`]).
+fn status_index(s: Option<LogStatus>) -> usize {
+    match s {
+        None => 0,
+        Some(LogStatus::Ok) => 1,
+        Some(LogStatus::NoData) => 2,
+        Some(LogStatus::SkipData) => 3,
+    }
 }
 
 impl Stats {
@@ -85,20 +147,18 @@ impl Stats {
         if let Some(e) = r.end() {
             self.last_end = Some(self.last_end.map_or(e, |l| l.max(e)));
         }
-        *self
-            .by_action_status
-            .entry((action, r.log_status()))
-            .or_default() += 1;
+        self.by_action_status[action_index(action)][status_index(r.log_status())] += 1;
         if let Some(a) = r.srcaddr() {
-            bump(&mut self.sources, a, bytes, packets, reject);
+            self.sources.add(a, bytes, packets, reject);
         }
         if let Some(a) = r.dstaddr() {
-            bump(&mut self.destinations, a, bytes, packets, reject);
+            self.destinations.add(a, bytes, packets, reject);
         }
         if let (Some(p), Some(port)) = (r.protocol(), r.dstport()) {
-            bump(&mut self.ports, (p, port), bytes, packets, reject);
+            let key = u32::from(p) << 16 | u32::from(port);
+            self.ports.add(key, bytes, packets, reject);
         }
-        if let Some(eni) = r.interface_id() {
+        if let Some(eni) = r.interface_bytes() {
             match self.interfaces.get_mut(eni) {
                 Some(t) => t.add(bytes, packets, reject),
                 None => {
@@ -120,13 +180,30 @@ impl Stats {
             (a, b) => a.or(b),
         };
         self.last_end = self.last_end.max(other.last_end);
-        for (k, v) in other.by_action_status {
-            *self.by_action_status.entry(k).or_default() += v;
+        for (row, other_row) in self.by_action_status.iter_mut().zip(other.by_action_status) {
+            for (n, m) in row.iter_mut().zip(other_row) {
+                *n += m;
+            }
         }
-        merge_map(&mut self.sources, other.sources);
-        merge_map(&mut self.destinations, other.destinations);
-        merge_map(&mut self.ports, other.ports);
-        merge_map(&mut self.interfaces, other.interfaces);
+        self.sources.absorb(other.sources);
+        self.destinations.absorb(other.destinations);
+        self.ports.absorb(other.ports);
+        for (k, v) in other.interfaces {
+            self.interfaces.entry(k).or_default().merge(&v);
+        }
+    }
+
+    /// Records per (action, log-status), `None` for `-` or a missing field.
+    pub fn by_action_status(&self) -> BTreeMap<(Option<Action>, Option<LogStatus>), u64> {
+        let mut m = BTreeMap::new();
+        for (a, row) in ACTIONS.iter().zip(&self.by_action_status) {
+            for (s, n) in STATUSES.iter().zip(row) {
+                if *n > 0 {
+                    m.insert((*a, *s), *n);
+                }
+            }
+        }
+        m
     }
 
     /// The summary with the `top` largest entries of each ranking.
@@ -142,15 +219,16 @@ impl Stats {
             Some(LogStatus::SkipData) => "SKIPDATA",
             None => "-",
         };
+        let by_action_status = self.by_action_status();
         let count = |want: Action| {
-            self.by_action_status
+            by_action_status
                 .iter()
                 .filter(|((a, _), _)| *a == Some(want))
                 .map(|(_, n)| n)
                 .sum()
         };
-        let addr = |m: &FxHashMap<IpAddr, Talker>, by_rejects: bool| {
-            ranked(m, top, by_rejects)
+        let addr = |m: &Addresses, by_rejects: bool| {
+            ranked(m.iter(), top, by_rejects)
                 .into_iter()
                 .map(|(k, t)| Ranked {
                     key: k.to_string(),
@@ -159,7 +237,11 @@ impl Stats {
                 .collect()
         };
         let port = |by_rejects: bool| {
-            ranked(&self.ports, top, by_rejects)
+            let ports = self
+                .ports
+                .iter()
+                .map(|(k, t)| ((k >> 16) as u8, k as u16, t));
+            ranked(ports.map(|(p, port, t)| ((p, port), t)), top, by_rejects)
                 .into_iter()
                 .map(|((p, port), t)| Ranked {
                     key: format!("{port}/{}", protocol_name(p)),
@@ -167,6 +249,10 @@ impl Stats {
                 })
                 .collect()
         };
+        let interfaces = self
+            .interfaces
+            .iter()
+            .map(|(k, t)| (String::from_utf8_lossy(k), t));
         Summary {
             records: self.records,
             transit_gateway_records: self.tgw_records,
@@ -178,8 +264,7 @@ impl Stats {
             last_end_utc: self.last_end.and_then(utc),
             accepted: count(Action::Accept),
             rejected: count(Action::Reject),
-            by_action_status: self
-                .by_action_status
+            by_action_status: by_action_status
                 .iter()
                 .map(|((a, s), n)| ActionStatus {
                     action: action(*a),
@@ -193,10 +278,10 @@ impl Stats {
             top_sources_by_rejects: addr(&self.sources, true),
             top_destinations_by_rejects: addr(&self.destinations, true),
             top_ports_by_rejects: port(true),
-            top_interfaces_by_bytes: ranked(&self.interfaces, top, false)
+            top_interfaces_by_bytes: ranked(interfaces, top, false)
                 .into_iter()
                 .map(|(k, t)| Ranked {
-                    key: k.to_string(),
+                    key: k.into_owned(),
                     talker: t,
                 })
                 .collect(),
@@ -205,45 +290,30 @@ impl Stats {
     }
 }
 
-/// Counts a record for `key`: a lookup, and an insertion only for a new key.
-#[inline]
-fn bump<K: Eq + Hash>(
-    m: &mut FxHashMap<K, Talker>,
-    key: K,
-    bytes: u64,
-    packets: u64,
-    reject: bool,
-) {
-    match m.get_mut(&key) {
-        Some(t) => t.add(bytes, packets, reject),
-        None => {
-            let mut t = Talker::default();
-            t.add(bytes, packets, reject);
-            m.insert(key, t);
-        }
-    }
-}
-
-fn merge_map<K: Eq + Hash>(into: &mut FxHashMap<K, Talker>, from: FxHashMap<K, Talker>) {
-    for (k, v) in from {
-        into.entry(k).or_default().merge(&v);
-    }
-}
-
 /// The `top` entries by bytes (or by rejects, dropping zero), ties by key.
-fn ranked<K: Ord + Clone>(
-    m: &FxHashMap<K, Talker>,
+fn ranked<'a, K: Ord>(
+    entries: impl Iterator<Item = (K, &'a Talker)>,
     top: usize,
     by_rejects: bool,
 ) -> Vec<(K, Talker)> {
-    let mut v: Vec<(K, Talker)> = m
-        .iter()
+    let mut v: Vec<(K, Talker)> = entries
         .filter(|(_, t)| !by_rejects || t.rejects > 0)
-        .map(|(k, t)| (k.clone(), *t))
+        .map(|(k, t)| (k, *t))
         .collect();
     let metric = |t: &Talker| if by_rejects { t.rejects } else { t.bytes };
-    v.sort_by(|a, b| metric(&b.1).cmp(&metric(&a.1)).then_with(|| a.0.cmp(&b.0)));
-    v.truncate(top);
+    let order = |a: &(K, Talker), b: &(K, Talker)| {
+        metric(&b.1).cmp(&metric(&a.1)).then_with(|| a.0.cmp(&b.0))
+    };
+    // Keys are distinct, so the order is total: selecting the first `top`
+    // and sorting them gives what sorting everything would.
+    if top == 0 {
+        return Vec::new();
+    }
+    if v.len() > top {
+        v.select_nth_unstable_by(top - 1, order);
+        v.truncate(top);
+    }
+    v.sort_by(order);
     v
 }
 
@@ -378,5 +448,40 @@ mod tests {
             log_status: "NODATA",
             records: 1
         }));
+    }
+
+    /// Selecting the top entries gives what sorting all of them gives,
+    /// ties (equal bytes, equal rejects) broken by key; IPv4 before IPv6.
+    #[test]
+    fn rankings_match_a_full_sort() {
+        let mut entries: Vec<(IpAddr, Talker)> = Vec::new();
+        for i in 0..2000u32 {
+            let key = if i % 3 == 0 {
+                IpAddr::from(Ipv6Addr::from(u128::from(i) << 64))
+            } else {
+                IpAddr::from(Ipv4Addr::from(i.wrapping_mul(2_654_435_761)))
+            };
+            let t = Talker {
+                records: 1,
+                bytes: u64::from(i % 17),
+                packets: 1,
+                rejects: u64::from(i % 5),
+            };
+            entries.push((key, t));
+        }
+        for by_rejects in [false, true] {
+            for top in [0, 1, 10, 1999, 2000, 5000] {
+                let got = ranked(entries.iter().map(|(k, t)| (*k, t)), top, by_rejects);
+                let mut want: Vec<(IpAddr, Talker)> = entries
+                    .iter()
+                    .filter(|(_, t)| !by_rejects || t.rejects > 0)
+                    .copied()
+                    .collect();
+                let metric = |t: &Talker| if by_rejects { t.rejects } else { t.bytes };
+                want.sort_by(|a, b| metric(&b.1).cmp(&metric(&a.1)).then(a.0.cmp(&b.0)));
+                want.truncate(top);
+                assert_eq!(got, want, "top {top} by_rejects {by_rejects}");
+            }
+        }
     }
 }
