@@ -14,8 +14,8 @@ use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::flowlogs::{
-    Error, ErrorKind, FileReader, JsonWriter, ReadOptions, Schema, Stats, Summary, Template,
-    collect_inputs, parallel, render_original, stats::Ranked,
+    Error, ErrorKind, FileReader, JSON_ROOM, JsonWriter, ReadOptions, Schema, Stats, Summary,
+    Template, collect_inputs, parallel, render_original, stats::Ranked,
 };
 
 /// Output chunk size handed from a worker to the writer.
@@ -283,11 +283,15 @@ fn parse_file(
     emit: &mut dyn FnMut(Msg) -> bool,
 ) {
     let mut reader = FileReader::open(path, options);
-    let mut buf = Vec::with_capacity(if matches!(mode, Mode::Count) {
-        0
-    } else {
-        CHUNK + 4096
-    });
+    // JSON is written in place into a zero-filled block (`used` bytes of it
+    // written so far); the other renderers append to an empty one.
+    let new_block = || match mode {
+        Mode::Count => Vec::new(),
+        Mode::Json(_) => vec![0; CHUNK + JSON_ROOM],
+        _ => Vec::with_capacity(CHUNK + 4096),
+    };
+    let mut buf = new_block();
+    let mut used = 0;
     let mut json = match mode {
         Mode::Json(source_fields) => Some(JsonWriter::new(*source_fields)),
         _ => None,
@@ -301,19 +305,21 @@ fn parse_file(
                     Mode::Count => continue,
                     Mode::Json(_) => {
                         if let Some(w) = json.as_mut() {
-                            w.write(&rec, &mut buf);
+                            w.write_at(&rec, &mut buf, &mut used);
                         }
                     }
                     Mode::Template(t) => t.render(&rec, &mut buf),
                     Mode::Original => render_original(&rec, &mut buf),
                 }
-                if buf.len() >= CHUNK
-                    && !emit(Msg::Data(std::mem::replace(
-                        &mut buf,
-                        Vec::with_capacity(CHUNK + 4096),
-                    )))
-                {
-                    return;
+                if json.is_none() {
+                    used = buf.len();
+                }
+                if used >= CHUNK {
+                    buf.truncate(used);
+                    used = 0;
+                    if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
+                        return;
+                    }
                 }
             }
             Err(e) => {
@@ -323,6 +329,10 @@ fn parse_file(
             }
         }
     }
+    if json.is_none() {
+        used = buf.len();
+    }
+    buf.truncate(used);
     if !buf.is_empty() && !emit(Msg::Data(buf)) {
         return;
     }

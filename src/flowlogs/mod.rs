@@ -53,7 +53,7 @@ pub use fields::{FieldId, FieldKind};
 pub use layout::{SourceInfo, collect_inputs};
 pub use reader::{FileReader, Records, read_path};
 pub use record::{Action, Direction, LogStatus, OwnedRecord, Record, Value};
-pub use render::{JsonWriter, Template, render_original};
+pub use render::{JSON_ROOM, JsonWriter, Template, render_original};
 pub use schema::Schema;
 pub use stats::{Stats, Summary};
 pub use text::ReadOptions;

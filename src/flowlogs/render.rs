@@ -91,6 +91,8 @@ pub struct JsonWriter {
     cached: Option<JsonLayout>,
     /// Scratch space of the fast path (allocated on first use, then reused).
     scratch: Vec<u8>,
+    /// Records [`JsonWriter::write_at`] cannot write in place go here first.
+    spill: Vec<u8>,
 }
 
 /// Longest key prefix (`,"name":`) the fast path copies in one move.
@@ -102,6 +104,9 @@ const FAST_TEXT: usize = 1024;
 const FAST_COLUMNS: usize = 64;
 /// Scratch size: keys, the text, quotes, `null`s, and room for over-copy.
 const SCRATCH: usize = FAST_COLUMNS * (KEY + 2 + 4) + FAST_TEXT + 64 + MOVE;
+/// Room [`JsonWriter::write_at`] needs after the written bytes to write a
+/// record in place (a record and its `}\n`, with the fast path's over-copy).
+pub const JSON_ROOM: usize = SCRATCH + 2;
 
 /// Per-schema precomputation: the schema, each column's `"key":` (with its
 /// leading `{` or `,`), and which columns are times.
@@ -159,19 +164,61 @@ impl JsonWriter {
             source_fields,
             cached: None,
             scratch: Vec::new(),
+            spill: Vec::new(),
         }
+    }
+
+    /// The layout of `schema` (kept until the schema changes).
+    fn layout(&mut self, schema: &Arc<Schema>) -> &JsonLayout {
+        if self
+            .cached
+            .as_ref()
+            .is_none_or(|l| !Arc::ptr_eq(&l.schema, schema))
+        {
+            self.cached = Some(JsonLayout::new(schema));
+        }
+        self.cached.get_or_insert_with(|| JsonLayout::new(schema))
+    }
+
+    /// Writes `record` as one JSON object and `\n` at `block[*used..]` and
+    /// advances `*used`; `block.len()` is the room, `*used` the bytes
+    /// written so far (the caller truncates `block` to `*used` before
+    /// handing it on). A record that takes the fast path is written in
+    /// place when [`JSON_ROOM`] bytes are left (no intermediate copy);
+    /// others go through [`JsonWriter::write`] and `block` grows
+    /// (zero-filled) as needed. The bytes are those of [`JsonWriter::write`].
+    pub fn write_at(&mut self, record: &Record<'_>, block: &mut Vec<u8>, used: &mut usize) {
+        let source_fields = self.source_fields;
+        let layout = self.layout(record.schema);
+        let text = record.text;
+        if let Some(keys) = &layout.padded
+            && !source_fields
+            && text.len() <= FAST_TEXT
+            && keys.len() == record.slots.len()
+            && block.len().saturating_sub(*used) >= JSON_ROOM
+            && plain(text)
+        {
+            let at = *used;
+            let n = write_fast(record, keys, &layout.times, &mut block[at..]);
+            block[at + n..at + n + 2].copy_from_slice(b"}\n");
+            *used = at + n + 2;
+            return;
+        }
+        let mut spill = std::mem::take(&mut self.spill);
+        spill.clear();
+        self.write(record, &mut spill);
+        let end = *used + spill.len();
+        if block.len() < end {
+            block.resize(end, 0);
+        }
+        block[*used..end].copy_from_slice(&spill);
+        *used = end;
+        self.spill = spill;
     }
 
     /// Appends `record` as one JSON object and `\n`.
     pub fn write(&mut self, record: &Record<'_>, out: &mut Vec<u8>) {
-        let schema = record.schema;
-        if !self
-            .cached
-            .as_ref()
-            .is_some_and(|l| Arc::ptr_eq(&l.schema, schema))
-        {
-            self.cached = Some(JsonLayout::new(schema));
-        }
+        self.layout(record.schema);
         let Some(layout) = &self.cached else {
             return;
         };
@@ -360,6 +407,47 @@ mod tests {
             assert_eq!(v["flow-log-id"], "fl-1");
             assert_eq!(v["source-date"], "2026-01-02");
         });
+    }
+
+    /// `write_at` writes exactly what `write` writes, in place or not:
+    /// fast-path records, records the general path takes (escapes, long
+    /// text), source fields, and blocks too small to write in place.
+    #[test]
+    fn write_at_agrees_with_write() {
+        let long = format!(
+            "2 1 eni-{} 10.0.0.1 - 1 2 6 3 4 5 6 ACCEPT OK",
+            "x".repeat(1500)
+        );
+        let inputs = [
+            LINE.to_string(),
+            "2 1 eni-\"q\\ - - - - - - - 5 6 - NODATA".to_string(),
+            "2 0001 eni-é 2001:db8::1 ::ffff:1.2.3.4 0 65535 255 0 18446744073709551615 5 6 REJECT SKIPDATA".to_string(),
+            long,
+        ];
+        for source_fields in [false, true] {
+            for room in [0, 10, JSON_ROOM - 1, JSON_ROOM, 3 * JSON_ROOM] {
+                for input in &inputs {
+                    with_record(input, |rec| {
+                        let mut want = b"head".to_vec();
+                        let mut w = JsonWriter::new(source_fields);
+                        w.write(rec, &mut want);
+                        w.write(rec, &mut want);
+                        let mut block = vec![0u8; 4 + room];
+                        block[..4].copy_from_slice(b"head");
+                        let mut used = 4;
+                        let mut w = JsonWriter::new(source_fields);
+                        w.write_at(rec, &mut block, &mut used);
+                        w.write_at(rec, &mut block, &mut used);
+                        block.truncate(used);
+                        assert_eq!(
+                            String::from_utf8_lossy(&block),
+                            String::from_utf8_lossy(&want),
+                            "{input} room {room}"
+                        );
+                    });
+                }
+            }
+        }
     }
 
     #[test]
