@@ -128,15 +128,8 @@ for line in open(sys.argv[3]):
 print(n)
 "#;
 
-#[test]
-fn every_alert_kind_validates_against_suricatas_schema() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut eve = EveFile::create(dir.path()).unwrap();
-    let all = events();
-    for e in &all {
-        eve.write(e).unwrap();
-    }
-    let path = eve.close().unwrap();
+/// Validates every line of `eve` with [`VALIDATE`]; returns the count.
+fn validate(eve: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let schema = root.join("../shared/eve/schema-7.0.10.json");
     assert!(
@@ -148,7 +141,7 @@ fn every_alert_kind_validates_against_suricatas_schema() {
         .args(["-c", VALIDATE])
         .arg(&schema)
         .arg(root.join("docs/eve-vxtap.schema.json"))
-        .arg(&path)
+        .arg(eve)
         .output()
         .expect("python3 (with jsonschema: pip install jsonschema, as .ci/run does)");
     assert!(
@@ -156,8 +149,37 @@ fn every_alert_kind_validates_against_suricatas_schema() {
         "schema validation failed:\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        all.len().to_string()
-    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// What `replay --rules` writes on the bundled capture validates too.
+#[test]
+fn a_real_runs_alerts_validate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .arg("replay")
+        .arg(root.join("pcaps/sample-mirror.pcap"))
+        .arg("--rules")
+        .arg(root.join("rules"))
+        .arg("--out")
+        .arg(dir.path())
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let n: usize = validate(&dir.path().join("eve.json")).parse().unwrap();
+    assert!(n > 0);
+}
+
+#[test]
+fn every_alert_kind_validates_against_suricatas_schema() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut eve = EveFile::create(dir.path()).unwrap();
+    let all = events();
+    for e in &all {
+        eve.write(e).unwrap();
+    }
+    let path = eve.close().unwrap();
+    assert_eq!(validate(&path), all.len().to_string());
 }

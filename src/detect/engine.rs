@@ -17,6 +17,8 @@
 //! [`Signature::is_ip_only`]) are evaluated on the first packet of each
 //! flow direction only, as Suricata does.
 
+use std::sync::{Arc, Mutex, MutexGuard};
+
 use hashbrown::HashMap;
 
 use super::inspect;
@@ -74,17 +76,37 @@ pub struct Alert {
     pub stream: bool,
 }
 
-/// Per-worker detection context: scratch buffers and the host and
-/// threshold tables.
+/// Per-worker detection context: scratch buffers, and the host and
+/// threshold tables, which every worker of an engine shares (a threshold
+/// `by_src` counts the source's matches in all flows, whichever worker
+/// holds them). The tables are locked only when a rule that uses them
+/// matches, never per packet.
 #[derive(Debug, Default)]
 pub struct DetectCtx {
     scratch: Scratch,
     vars: Vec<u64>,
     tbuf: [Vec<u8>; 2],
     /// Host bits.
-    pub hosts: HostTable,
+    pub hosts: Arc<Mutex<HostTable>>,
     /// Threshold and detection_filter counters.
-    pub thresholds: ThresholdTable,
+    pub thresholds: Arc<Mutex<ThresholdTable>>,
+}
+
+impl DetectCtx {
+    /// Another worker's context sharing this one's host and threshold tables.
+    pub fn sharing(&self) -> DetectCtx {
+        DetectCtx {
+            hosts: Arc::clone(&self.hosts),
+            thresholds: Arc::clone(&self.thresholds),
+            ..DetectCtx::default()
+        }
+    }
+}
+
+/// Locks a shared table; a worker that panicked holding it left counters
+/// that are still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 /// A compiled, immutable rule set.
@@ -242,7 +264,7 @@ impl RuleSet {
             if !self.buffers(s, p, payload, ctx) {
                 continue;
             }
-            self.post(s, p, now_ns, flow, &mut ctx.hosts);
+            self.post(s, p, now_ns, flow, &ctx.hosts);
             if s.action == Action::Pass {
                 flow.passed = true;
                 break;
@@ -253,7 +275,7 @@ impl RuleSet {
             let allowed = [s.threshold, s.detection_filter]
                 .iter()
                 .flatten()
-                .all(|t| ctx.thresholds.allow(s.gid, s.sid, t, p.src, p.dst, now_ns));
+                .all(|t| lock(&ctx.thresholds).allow(s.gid, s.sid, t, p.src, p.dst, now_ns));
             if allowed {
                 out.push(Alert {
                     rule: ri,
@@ -303,7 +325,7 @@ impl RuleSet {
         stream: bool,
         now: u64,
         flow: &FlowDetectState,
-        hosts: &HostTable,
+        hosts: &Mutex<HostTable>,
     ) -> bool {
         s.matches.iter().all(|m| match m {
             PacketMatch::Header(h) => h.matches(p),
@@ -321,6 +343,7 @@ impl RuleSet {
             }
             PacketMatch::Hostbits(c) => {
                 let host = if c.dir == HostDir::Dst { p.dst } else { p.src };
+                let hosts = lock(hosts);
                 let mut states = c.ids.iter().map(|&id| hosts.get(host, id, now));
                 if c.isset {
                     states.any(|b| b)
@@ -385,7 +408,7 @@ impl RuleSet {
         p: &PacketView,
         now: u64,
         flow: &mut FlowDetectState,
-        hosts: &mut HostTable,
+        hosts: &Mutex<HostTable>,
     ) {
         for op in &s.post {
             match op {
@@ -403,6 +426,7 @@ impl RuleSet {
                         HostDir::Dst => &[p.dst],
                         HostDir::Both => &[p.src, p.dst],
                     };
+                    let mut hosts = lock(hosts);
                     for &h in targets {
                         let on = match o.cmd {
                             BitsCmd::Set => true,

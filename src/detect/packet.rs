@@ -169,7 +169,10 @@ impl<'a> PacketView<'a> {
     }
 
     fn parse_l4(&mut self) {
-        if self.frag_offset != 0 {
+        // No fragment's transport header is read, not even the first's:
+        // like Suricata, a fragment is an IP packet (ports 0, no payload
+        // rules); its datagram is inspected whole once rebuilt.
+        if self.frag_offset != 0 || self.more_fragments {
             return;
         }
         let l4 = &self.ip[self.ip_hdr_len.min(self.ip.len())..];

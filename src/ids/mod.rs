@@ -128,8 +128,15 @@ pub struct Ids {
 }
 
 impl Ids {
-    /// A worker's stage; alerts go to `out` in batches.
-    pub fn new(rules: RuleHandle, cfg: IdsConfig, out: Sender<Vec<AlertEvent>>) -> Self {
+    /// A worker's stage; alerts go to `out` in batches. `ctx` comes from
+    /// [`DetectCtx::sharing`] so that every worker counts thresholds and
+    /// host bits in the same tables.
+    pub fn new(
+        rules: RuleHandle,
+        cfg: IdsConfig,
+        ctx: DetectCtx,
+        out: Sender<Vec<AlertEvent>>,
+    ) -> Self {
         let current = rules.current();
         Ids {
             rules,
@@ -137,7 +144,7 @@ impl Ids {
             flows: DetectFlows::new(cfg.max_flows, cfg.timeouts),
             budget: Budget::new(cfg.stream_memcap),
             cfg,
-            ctx: DetectCtx::default(),
+            ctx,
             alerts: Vec::new(),
             events: Vec::new(),
             out,

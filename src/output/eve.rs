@@ -211,8 +211,23 @@ pub fn proto_name(p: u8) -> std::borrow::Cow<'static, str> {
 struct Ip(Addr);
 
 impl Serialize for Ip {
+    /// IPv4 dotted; IPv6 as Suricata writes it: eight groups of four hex
+    /// digits, never compressed (`2001:0db8:0000:…`), so SIEM joins on
+    /// Suricata's address strings keep working.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
+        if !self.0.v6 {
+            return s.collect_str(&self.0);
+        }
+        let mut b = [0u8; 16];
+        self.0.octets(&mut b);
+        let mut out = String::with_capacity(39);
+        for (i, g) in b.chunks_exact(2).enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            out.push_str(&format!("{:02x}{:02x}", g[0], g[1]));
+        }
+        s.serialize_str(&out)
     }
 }
 

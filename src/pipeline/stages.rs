@@ -209,6 +209,7 @@ pub(crate) fn spawn_workers(
 ) -> std::io::Result<Vec<JoinHandle<FlowStats>>> {
     let mut handles = Vec::with_capacity(queues.len());
     let workers = queues.len().max(1);
+    let shared = crate::detect::DetectCtx::default();
     for (i, q) in queues.into_iter().enumerate() {
         let tx = records.clone();
         let m = metrics.clone();
@@ -218,7 +219,7 @@ pub(crate) fn spawn_workers(
             // The configured limits are for the whole engine.
             c.stream_memcap = (c.stream_memcap / workers).max(1 << 20);
             c.max_flows = (c.max_flows / workers).max(1024);
-            Ids::new(d.rules.clone(), c, d.alerts.clone())
+            Ids::new(d.rules.clone(), c, shared.sharing(), d.alerts.clone())
         });
         handles.push(
             std::thread::Builder::new()

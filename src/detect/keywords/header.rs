@@ -128,8 +128,9 @@ impl HeaderMatch {
             HeaderMatch::Id(id) => p.ip_id() == Some(id),
             HeaderMatch::IpProto(u) => u.matches(p.proto as u64),
             HeaderMatch::SameIp => p.src == p.dst,
+            // IPv4 only, as Suricata (an IPv6 fragment header never matches).
             HeaderMatch::FragBits { mode, bits, ignore } => {
-                mode.matches(p.frag_flags(), bits, ignore)
+                p.version == 4 && mode.matches(p.frag_flags(), bits, ignore)
             }
             HeaderMatch::FragOffset(u) => u.matches(p.frag_offset as u64),
             HeaderMatch::Flags { mode, bits, ignore } => {

@@ -145,3 +145,16 @@ fn file_is_renamed_into_place_when_closed() {
     assert_eq!(text.lines().count(), 2);
     assert!(!dir.path().join(".eve.json.tmp").exists());
 }
+
+/// IPv6 addresses as Suricata 7.0.10 writes them (uncompressed groups):
+/// the address pair of an alert in
+/// tests/data/ids/sample-mirror.suricata-7.0.10.alerts.jsonl.
+#[test]
+fn ipv6_addresses_written_uncompressed_as_suricata() {
+    let mut e = inner_event();
+    e.src = a("2001:503:83eb::30");
+    e.dst = a("2003:de:2016:120::a08:53");
+    let v = e.to_json();
+    assert_eq!(v["src_ip"], "2001:0503:83eb:0000:0000:0000:0000:0030");
+    assert_eq!(v["dest_ip"], "2003:00de:2016:0120:0000:0000:0a08:0053");
+}
