@@ -2,7 +2,8 @@
 //! type (any pcap linktype number vxtap knows), the next four an on-wire
 //! length (so TSO zero-length handling sees captured < original), the rest
 //! is the frame. Every decoded packet is also turned into its flow key, as
-//! dispatch does. Nothing may panic.
+//! dispatch does. Nothing may panic, and `decode_frame` (with its fast
+//! path) must give exactly what the general decoder gives.
 //!
 //! Run: `cargo +nightly fuzz run decap_frame tests/data/pcaps` (seeds: any
 //! frames; libFuzzer mutates them) — or without nightly:
@@ -10,7 +11,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vxtap::decap::{DecapConfig, decode_frame};
+use vxtap::decap::{DecapConfig, decode_frame, decode_general};
 use vxtap::flow::{Endpoint, FlowKey};
 use vxtap::wire::link::LinkType;
 
@@ -30,7 +31,9 @@ fuzz_target!(|data: &[u8]| {
         DecapConfig::default(),
         DecapConfig::new(&[4789, 8472], &[6081, 4790]).expect("valid ports"),
     ] {
-        if let Ok(p) = decode_frame(&cfg, link, frame, orig_len) {
+        let decoded = decode_frame(&cfg, link, frame, orig_len);
+        assert_eq!(decoded, decode_general(&cfg, link, frame, orig_len));
+        if let Ok(p) = decoded {
             let (key, dir) = FlowKey::of(
                 p.vni,
                 p.protocol,

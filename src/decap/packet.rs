@@ -47,7 +47,7 @@ pub enum Frag {
 
 /// A decoded packet: session context plus the inner flow fields. Borrowed
 /// from the frame; nothing is copied.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packet<'a> {
     /// Tunnel kind.
     pub tunnel: Tunnel,
