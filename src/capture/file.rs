@@ -1,7 +1,10 @@
 //! One capture file, read block by block from a reusable buffer (zero-copy:
-//! frames borrow the reader's buffer).
+//! frames borrow the reader's buffer). Classic pcap files go through the
+//! crate's own record walker ([`super::legacy`]), pcapng (and the rare
+//! "modified" pcap variant) through `pcap-parser`.
 
 use std::fs::File;
+use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
 
 use pcap_parser::pcapng::Block;
@@ -9,11 +12,8 @@ use pcap_parser::traits::PcapReaderIterator;
 use pcap_parser::{PcapBlockOwned, PcapError, create_reader};
 
 use super::CaptureError;
+use super::legacy::{self, BUFFER_CAPACITY, Header, LegacyReader, Stop, link_of};
 use crate::wire::link::LinkType;
-
-/// Read buffer. Large enough for any real frame (pcapng blocks of TSO
-/// captures reach 64 KiB); a record that does not fit is damaged.
-const BUFFER_CAPACITY: usize = 4 << 20;
 
 /// One captured frame, borrowed from the reader's buffer.
 #[derive(Debug, Clone, Copy)]
@@ -39,10 +39,18 @@ struct Interface {
     offset_sec: i64,
 }
 
+/// Where the records come from.
+enum Source {
+    /// Classic pcap: our own walker; the header's interface.
+    Legacy(Box<LegacyReader>, Interface),
+    /// pcapng and other variants.
+    Parser(Box<dyn PcapReaderIterator + Send>),
+}
+
 /// An open pcap or pcapng file.
 pub struct CaptureFile {
     path: PathBuf,
-    reader: Box<dyn PcapReaderIterator + Send>,
+    source: Source,
     interfaces: Vec<Interface>,
     legacy: Option<Interface>,
     frames: u64,
@@ -61,10 +69,42 @@ impl std::fmt::Debug for CaptureFile {
 impl CaptureFile {
     /// Opens a capture and recognises its format.
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let file = File::open(path).map_err(|source| CaptureError::Io {
+        Self::open_with_chunk(path, legacy::READ_CHUNK)
+    }
+
+    /// [`open`](Self::open) reading classic pcap files `chunk` bytes at a
+    /// time (tests use small chunks to put records across reads).
+    fn open_with_chunk(path: &Path, chunk: usize) -> Result<Self, CaptureError> {
+        let io = |source| CaptureError::Io {
             path: path.to_owned(),
             source,
-        })?;
+        };
+        let mut file = File::open(path).map_err(io)?;
+        let mut start = [0u8; legacy::FILE_HEADER_LEN];
+        let got = read_up_to(&mut file, &mut start).map_err(io)?;
+        if Header::magic_matches(&start[..got]) {
+            let Some(h) = Header::parse(&start[..got]) else {
+                // A pcap magic number and a cut file header.
+                return Err(CaptureError::NotACapture {
+                    path: path.to_owned(),
+                });
+            };
+            let iface = Interface {
+                link: link_of(h.linktype),
+                units_per_sec: if h.nanos { 1_000_000_000 } else { 1_000_000 },
+                offset_sec: 0,
+            };
+            return Ok(Self::with_source(
+                path,
+                Source::Legacy(Box::new(LegacyReader::new(file, &start, &h, chunk)), iface),
+            ));
+        }
+        file.rewind().map_err(io)?;
+        Self::open_parser(path, file)
+    }
+
+    /// Reads `file` (at its start) through `pcap-parser`.
+    fn open_parser(path: &Path, file: File) -> Result<Self, CaptureError> {
         let reader = create_reader(BUFFER_CAPACITY, file).map_err(|e| match e {
             PcapError::ReadError => CaptureError::Io {
                 path: path.to_owned(),
@@ -74,14 +114,18 @@ impl CaptureFile {
                 path: path.to_owned(),
             },
         })?;
-        Ok(CaptureFile {
+        Ok(Self::with_source(path, Source::Parser(reader)))
+    }
+
+    fn with_source(path: &Path, source: Source) -> Self {
+        CaptureFile {
             path: path.to_owned(),
-            reader,
+            source,
             interfaces: Vec::new(),
             legacy: None,
             frames: 0,
             last_ts_ns: 0,
-        })
+        }
     }
 
     /// The file's path.
@@ -96,14 +140,59 @@ impl CaptureFile {
 
     /// Bytes of the file consumed so far (for progress).
     pub fn consumed(&self) -> usize {
-        self.reader.consumed()
+        match &self.source {
+            Source::Legacy(r, _) => r.consumed(),
+            Source::Parser(r) => r.consumed(),
+        }
     }
 
     /// Delivers every frame to `f` until the end of the file, the first
     /// damaged record, or `f` returning `false`.
-    pub fn for_each<F: FnMut(Frame<'_>) -> bool>(&mut self, mut f: F) -> Result<(), CaptureError> {
+    #[inline]
+    pub fn for_each<F: FnMut(Frame<'_>) -> bool>(&mut self, f: F) -> Result<(), CaptureError> {
+        match &mut self.source {
+            Source::Legacy(r, iface) => {
+                let iface = *iface;
+                let frames = &mut self.frames;
+                let last_ts_ns = &mut self.last_ts_ns;
+                let mut f = f;
+                let stop = r.for_each(|rec| {
+                    let ts_ns = (rec.ts_sec as u64) * 1_000_000_000
+                        + scale_frac(rec.ts_frac as u64, iface.units_per_sec);
+                    *frames += 1;
+                    *last_ts_ns = ts_ns;
+                    f(Frame {
+                        ts_ns,
+                        link: iface.link,
+                        data: rec.data,
+                        orig_len: rec.orig_len,
+                        number: *frames,
+                    })
+                });
+                match stop {
+                    Stop::End | Stop::Asked => Ok(()),
+                    Stop::CutShort => Err(damaged(&self.path, self.frames, CUT_SHORT.into())),
+                    Stop::Absurd => Err(damaged(&self.path, self.frames, absurd())),
+                    Stop::Io(source) => Err(CaptureError::Io {
+                        path: self.path.clone(),
+                        source,
+                    }),
+                }
+            }
+            Source::Parser(_) => self.for_each_block(f),
+        }
+    }
+
+    /// [`for_each`](Self::for_each) through `pcap-parser` (pcapng, modified pcap).
+    fn for_each_block<F: FnMut(Frame<'_>) -> bool>(
+        &mut self,
+        mut f: F,
+    ) -> Result<(), CaptureError> {
+        let Source::Parser(reader) = &mut self.source else {
+            return Ok(());
+        };
         loop {
-            match self.reader.next() {
+            match reader.next() {
                 Ok((offset, block)) => {
                     let frame = match block {
                         PcapBlockOwned::LegacyHeader(h) => {
@@ -198,14 +287,14 @@ impl CaptureFile {
                         None => true,
                     };
                     // No shift per record: `refill` moves only the unread tail.
-                    self.reader.consume_noshift(offset);
+                    reader.consume_noshift(offset);
                     if !go_on {
                         return Ok(());
                     }
                 }
                 Err(PcapError::Eof) => return Ok(()),
                 Err(PcapError::Incomplete(_)) => {
-                    if self.reader.refill().is_err() {
+                    if reader.refill().is_err() {
                         return Err(CaptureError::Io {
                             path: self.path.clone(),
                             source: std::io::Error::other("read failed"),
@@ -213,21 +302,10 @@ impl CaptureFile {
                     }
                 }
                 Err(PcapError::UnexpectedEof) => {
-                    return Err(damaged(
-                        &self.path,
-                        self.frames,
-                        "the file ends in the middle of a record (cut short)".into(),
-                    ));
+                    return Err(damaged(&self.path, self.frames, CUT_SHORT.into()));
                 }
                 Err(PcapError::BufferTooSmall) => {
-                    return Err(damaged(
-                        &self.path,
-                        self.frames,
-                        format!(
-                            "record length larger than {} MiB (absurd length: corrupt record header)",
-                            BUFFER_CAPACITY >> 20
-                        ),
-                    ));
+                    return Err(damaged(&self.path, self.frames, absurd()));
                 }
                 Err(PcapError::ReadError) => {
                     return Err(CaptureError::Io {
@@ -242,6 +320,29 @@ impl CaptureFile {
             }
         }
     }
+}
+
+/// Reads until `buf` is full or the file ends; returns the bytes read.
+fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match file.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+const CUT_SHORT: &str = "the file ends in the middle of a record (cut short)";
+
+fn absurd() -> String {
+    format!(
+        "record length larger than {} MiB (absurd length: corrupt record header)",
+        BUFFER_CAPACITY >> 20
+    )
 }
 
 fn damaged(path: &Path, frames: u64, what: String) -> CaptureError {
@@ -260,10 +361,6 @@ fn short_error<I>(e: &PcapError<I>) -> String {
         PcapError::OwnedNomError(_, k) => format!("{k:?}"),
         _ => "parse error".into(),
     }
-}
-
-fn link_of(n: u32) -> Result<LinkType, u32> {
-    LinkType::from_pcap(n).ok_or(n)
 }
 
 /// Units per second of a pcapng `if_tsresol` (default 6 = µs). High bit set:
@@ -331,6 +428,122 @@ mod tests {
             })
         });
         (out, res)
+    }
+
+    /// Frames and ending as `pcap-parser` reads the file and as the
+    /// classic-pcap walker reads it `chunk` bytes at a time.
+    fn both_readers(path: &Path, chunk: usize) -> (String, String) {
+        let read = |mut c: CaptureFile| {
+            let mut out = String::new();
+            let res = c.for_each(|f| {
+                out.push_str(&format!(
+                    "{} {} {:?} {} {:02x?}\n",
+                    f.number, f.ts_ns, f.link, f.orig_len, f.data
+                ));
+                true
+            });
+            out.push_str(&format!("end: {res:?} after {} frames", c.frames()));
+            out
+        };
+        let parser = CaptureFile::open_parser(path, File::open(path).unwrap()).map(read);
+        let ours = CaptureFile::open_with_chunk(path, chunk).map(read);
+        let show = |r: Result<String, CaptureError>| match r {
+            Ok(s) => s,
+            Err(e) => format!("open failed: {e:?}"),
+        };
+        (show(parser), show(ours))
+    }
+
+    /// Every classic pcap of the test data, read with chunks from 16 bytes
+    /// (every record spans reads) to the default: the same frames, the same
+    /// ending (damaged files included) as `pcap-parser`.
+    #[test]
+    fn classic_pcap_walker_agrees_with_pcap_parser() {
+        let mut files = 0;
+        let mut stack = vec![PathBuf::from("tests/data/pcaps")];
+        while let Some(dir) = stack.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let mut magic = [0u8; 4];
+                let n = read_up_to(&mut File::open(&p).unwrap(), &mut magic).unwrap();
+                if !Header::magic_matches(&magic[..n]) {
+                    continue;
+                }
+                files += 1;
+                for chunk in [16, 1000, 65536, legacy::READ_CHUNK] {
+                    let (parser, ours) = both_readers(&p, chunk);
+                    assert!(
+                        parser == ours,
+                        "{} chunk {chunk}: pcap-parser\n{parser}\nours\n{ours}",
+                        p.display()
+                    );
+                }
+            }
+        }
+        assert!(files > 50, "only {files} classic pcap files found");
+    }
+
+    /// Damage at every byte: each prefix of a capture ends the same way in
+    /// both readers (cut short after the same packet).
+    #[test]
+    fn every_prefix_agrees_with_pcap_parser() {
+        let recs: Vec<(u32, u32, Vec<u8>)> = (0..5u8)
+            .map(|i| (i as u32, i as u32 * 7, vec![i; 3 + i as usize * 5]))
+            .collect();
+        let refs: Vec<(u32, u32, &[u8])> = recs.iter().map(|(s, f, d)| (*s, *f, &d[..])).collect();
+        let full = pcap(&refs, true, 1);
+        let dir = tempfile::tempdir().unwrap();
+        for cut in 0..=full.len() {
+            let p = dir.path().join(format!("cut{cut}.pcap"));
+            std::fs::write(&p, &full[..cut]).unwrap();
+            for chunk in [16, 17, 64] {
+                let (parser, ours) = both_readers(&p, chunk);
+                // pcap-parser cannot tell an empty file from a missing
+                // header: both are "not a capture" in either reader.
+                let norm = |s: &str| s.replace(&p.display().to_string(), "P");
+                assert_eq!(norm(&parser), norm(&ours), "cut at {cut}, chunk {chunk}");
+            }
+        }
+    }
+
+    #[test]
+    fn big_endian_and_modified_pcap() {
+        // Big-endian, nanoseconds: magic 0xa1b23c4d written big-endian.
+        let mut v = 0xa1b2_3c4du32.to_be_bytes().to_vec();
+        v.extend_from_slice(&2u16.to_be_bytes());
+        v.extend_from_slice(&4u16.to_be_bytes());
+        v.extend_from_slice(&[0; 8]);
+        v.extend_from_slice(&65535u32.to_be_bytes());
+        v.extend_from_slice(&1u32.to_be_bytes());
+        for (s, frac, data) in [(10u32, 5u32, &[1u8, 2, 3][..]), (11, 0, &[4][..])] {
+            v.extend_from_slice(&s.to_be_bytes());
+            v.extend_from_slice(&frac.to_be_bytes());
+            v.extend_from_slice(&(data.len() as u32).to_be_bytes());
+            v.extend_from_slice(&(data.len() as u32 + 100).to_be_bytes());
+            v.extend_from_slice(data);
+        }
+        let (f, r) = read_all(&v);
+        r.unwrap();
+        assert_eq!(f, vec![(1, 10_000_000_005, 3), (2, 11_000_000_000, 1)]);
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("be.pcap");
+        std::fs::write(&p, &v).unwrap();
+        let (parser, ours) = both_readers(&p, 16);
+        assert_eq!(parser, ours);
+        // The "modified" variant (24-byte record headers) goes to pcap-parser.
+        let mut m = 0xa1b2_cd34u32.to_le_bytes().to_vec();
+        m.extend_from_slice(&v[4..24]);
+        m[20..24].copy_from_slice(&1u32.to_le_bytes());
+        m.extend_from_slice(&[10, 0, 0, 0, 5, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
+        m.extend_from_slice(&[0; 8]);
+        m.extend_from_slice(&[0xAA, 0xBB]);
+        let (f, r) = read_all(&m);
+        r.unwrap();
+        assert_eq!(f, vec![(1, 10_000_005_000, 2)]);
     }
 
     #[test]

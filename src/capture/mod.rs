@@ -9,6 +9,7 @@
 
 mod file;
 mod inputs;
+mod legacy;
 
 pub use file::{CaptureFile, Frame};
 pub use inputs::expand_inputs;
