@@ -17,6 +17,7 @@
 //! What the pipeline calls and in which order is in `docs/applayer.md`.
 
 pub mod dns;
+pub mod http;
 pub mod probe;
 
 pub use probe::{AppProto, Prober, Transport};

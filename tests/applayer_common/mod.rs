@@ -182,3 +182,57 @@ pub fn expected(name: &str) -> Vec<String> {
         .map(str::to_owned)
         .collect()
 }
+
+/// Feeds every flow of `chunks` through protocol detection and, once it
+/// names `want`, into a parser state made by `make`; `feed` hands it bytes
+/// of one direction (on TCP, first everything seen before detection).
+/// Returns the states by flow number.
+pub fn run_parser<S>(
+    chunks: &[Chunk],
+    want: vxtap::applayer::AppProto,
+    mut make: impl FnMut(&Chunk) -> S,
+    mut feed: impl FnMut(&mut S, Direction, &[u8]),
+) -> std::collections::BTreeMap<usize, S> {
+    use vxtap::applayer::Prober;
+    let mut probes: HashMap<usize, (Prober, [Vec<u8>; 2])> = HashMap::new();
+    let mut states = std::collections::BTreeMap::new();
+    for c in chunks {
+        let (p, seen) = probes.entry(c.flow).or_insert_with(|| {
+            (
+                Prober::new(c.transport, c.ports[0], c.ports[1]),
+                Default::default(),
+            )
+        });
+        if let Some(s) = states.get_mut(&c.flow) {
+            feed(s, c.dir, &c.data);
+            continue;
+        }
+        let proto = match c.transport {
+            Transport::Udp => p.feed(c.dir, &c.data),
+            Transport::Tcp => {
+                seen[c.dir.index()].extend_from_slice(&c.data);
+                p.feed(c.dir, &seen[c.dir.index()])
+            }
+        };
+        if proto != want {
+            continue;
+        }
+        let mut s = make(c);
+        match c.transport {
+            Transport::Udp => feed(&mut s, c.dir, &c.data),
+            Transport::Tcp => {
+                // The other direction's earlier bytes first when they came
+                // first in capture order is unknowable here; the request
+                // side (to server) goes first, which is how clients speak.
+                for d in [Direction::ToServer, Direction::ToClient] {
+                    let bytes = std::mem::take(&mut seen[d.index()]);
+                    if !bytes.is_empty() {
+                        feed(&mut s, d, &bytes);
+                    }
+                }
+            }
+        }
+        states.insert(c.flow, s);
+    }
+    states
+}

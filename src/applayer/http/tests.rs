@@ -1,0 +1,299 @@
+use super::*;
+
+fn run(chunks: &[(Direction, &[u8])]) -> HttpState {
+    let mut s = HttpState::new(HttpConfig::default());
+    for (d, c) in chunks {
+        s.parse(*d, c);
+    }
+    s
+}
+
+const REQ: &[u8] = b"POST /a/./b%2Fc?x=%41 HTTP/1.1\r\nHost: WWW.Example.com:80\r\nUser-Agent: t/1.0\r\nCookie: a=b\r\nContent-Length: 5\r\n\r\nhello";
+const RESP: &[u8] = b"HTTP/1.1 200 OK\r\nServer: s\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x\r\nde\r\n0\r\nX-T: 1\r\n\r\n";
+
+fn summary(s: &HttpState) -> Vec<String> {
+    s.txs()
+        .map(|t| {
+            format!(
+                "{}|{}|{}|{}|{}|{}|{}|{:?}|{:?}|{:x}",
+                String::from_utf8_lossy(&t.method),
+                String::from_utf8_lossy(&t.uri_raw),
+                String::from_utf8_lossy(&t.uri),
+                String::from_utf8_lossy(&t.request_body),
+                String::from_utf8_lossy(&t.status),
+                String::from_utf8_lossy(&t.response_body),
+                String::from_utf8_lossy(&t.header_buffer(Direction::ToServer)),
+                t.request_progress,
+                t.response_progress,
+                t.events.0,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn request_and_response() {
+    let s = run(&[(Direction::ToServer, REQ), (Direction::ToClient, RESP)]);
+    let t = s.txs().next().unwrap();
+    assert_eq!(t.method, b"POST");
+    assert_eq!(t.uri_raw, b"/a/./b%2Fc?x=%41");
+    assert_eq!(t.uri, b"/a/b/c?x=%41");
+    assert_eq!(t.protocol, b"HTTP/1.1");
+    assert_eq!(t.request_line, b"POST /a/./b%2Fc?x=%41 HTTP/1.1");
+    assert_eq!(t.host().unwrap(), b"www.example.com");
+    assert_eq!(t.host_raw().unwrap(), b"WWW.Example.com:80");
+    assert_eq!(
+        t.header(Direction::ToServer, b"user-agent"),
+        Some(&b"t/1.0"[..])
+    );
+    assert_eq!(t.header(Direction::ToServer, b"cookie"), Some(&b"a=b"[..]));
+    assert_eq!(
+        t.header_buffer(Direction::ToServer),
+        b"Host: WWW.Example.com:80\r\nUser-Agent: t/1.0\r\nContent-Length: 5\r\n"
+    );
+    assert_eq!(
+        t.header_names(Direction::ToServer),
+        b"\r\nHost\r\nUser-Agent\r\nCookie\r\nContent-Length\r\n\r\n"
+    );
+    assert!(
+        t.start(Direction::ToServer)
+            .starts_with(b"POST /a/./b%2Fc?x=%41 HTTP/1.1\r\nHost:")
+    );
+    assert!(
+        t.headers_raw(Direction::ToServer)
+            .ends_with(b"Content-Length: 5\r\n\r\n")
+    );
+    assert_eq!(t.request_body, b"hello");
+    assert_eq!(t.status, b"200");
+    assert_eq!(t.status_msg, b"OK");
+    assert_eq!(t.response_body, b"abcde");
+    assert_eq!(t.request_progress, Progress::Complete);
+    assert_eq!(t.response_progress, Progress::Complete);
+    assert!(t.events.is_empty(), "{:x}", t.events.0);
+}
+
+#[test]
+fn split_anywhere_parses_the_same() {
+    let whole = summary(&run(&[
+        (Direction::ToServer, REQ),
+        (Direction::ToClient, RESP),
+    ]));
+    for cut in 0..=REQ.len().max(RESP.len()) {
+        let (a, b) = REQ.split_at(cut.min(REQ.len()));
+        let (c, d) = RESP.split_at(cut.min(RESP.len()));
+        let s = run(&[
+            (Direction::ToServer, a),
+            (Direction::ToClient, c),
+            (Direction::ToServer, b),
+            (Direction::ToClient, d),
+        ]);
+        assert_eq!(summary(&s), whole, "cut {cut}");
+    }
+    let mut s = HttpState::new(HttpConfig::default());
+    for b in REQ {
+        s.parse(Direction::ToServer, std::slice::from_ref(b));
+    }
+    for b in RESP {
+        s.parse(Direction::ToClient, std::slice::from_ref(b));
+    }
+    assert_eq!(summary(&s), whole);
+}
+
+#[test]
+fn pipelining_matches_in_order() {
+    let s = run(&[
+        (Direction::ToServer, b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\nHEAD /3 HTTP/1.1\r\nHost: a\r\n\r\n"),
+        (Direction::ToClient, b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nAHTTP/1.1 404 NF\r\nContent-Length: 2\r\n\r\nBBHTTP/1.1 200 OK\r\nContent-Length: 99\r\n\r\n"),
+    ]);
+    let v: Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> = s
+        .txs()
+        .map(|t| (t.uri.clone(), t.status.clone(), t.response_body.clone()))
+        .collect();
+    assert_eq!(
+        v,
+        vec![
+            (b"/1".to_vec(), b"200".to_vec(), b"A".to_vec()),
+            (b"/2".to_vec(), b"404".to_vec(), b"BB".to_vec()),
+            (b"/3".to_vec(), b"200".to_vec(), b"".to_vec()),
+        ]
+    );
+    assert!(s.txs().all(|t| t.response_progress == Progress::Complete));
+}
+
+#[test]
+fn continue_100_then_final_response() {
+    let s = run(&[
+        (
+            Direction::ToServer,
+            b"POST /u HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n",
+        ),
+        (Direction::ToClient, b"HTTP/1.1 100 Continue\r\n\r\n"),
+        (Direction::ToServer, b"abc"),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n",
+        ),
+    ]);
+    let t: Vec<&HttpTx> = s.txs().collect();
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].status, b"201");
+    assert_eq!(t[0].request_body, b"abc");
+    assert!(t[0].seen_100 && !t[0].has_event(HttpEvent::Continue100AlreadySeen));
+}
+
+#[test]
+fn gzip_response_body_is_decoded() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"secret body").unwrap();
+    let gz = gz.finish().unwrap();
+    let mut resp = format!(
+        "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+        gz.len()
+    )
+    .into_bytes();
+    resp.extend(&gz);
+    let s = run(&[
+        (Direction::ToServer, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        (Direction::ToClient, &resp),
+    ]);
+    let t = s.txs().next().unwrap();
+    assert_eq!(t.response_body, b"secret body");
+    assert_eq!(t.response_body_len, gz.len() as u64);
+}
+
+#[test]
+fn body_limit_and_decompression_cap() {
+    use std::io::Write;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&vec![b'a'; 20 << 20]).unwrap();
+    let gz = gz.finish().unwrap();
+    let mut resp = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n".to_vec();
+    resp.extend(&gz);
+    let mut s = run(&[
+        (Direction::ToServer, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        (Direction::ToClient, &resp),
+    ]);
+    s.close();
+    let t = s.txs().next().unwrap();
+    assert_eq!(
+        t.response_body.len(),
+        HttpConfig::default().response_body_limit
+    );
+    assert!(!t.has_event(HttpEvent::CompressionBomb));
+    assert_eq!(t.response_progress, Progress::Complete);
+}
+
+#[test]
+fn events_on_bad_input() {
+    let s = run(&[(
+        Direction::ToServer,
+        b" GET /%252e HTTP/1.1\r\nNoColonHere\r\nBad Name: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nx",
+    )]);
+    let t = s.txs().next().unwrap();
+    for e in [
+        HttpEvent::RequestLineLeadingWhitespace,
+        HttpEvent::DoubleEncodedUri,
+        HttpEvent::RequestFieldMissingColon,
+        HttpEvent::RequestHeaderInvalid,
+        HttpEvent::DuplicateContentLengthFieldInRequest,
+        HttpEvent::MissingHostHeader,
+    ] {
+        assert!(t.has_event(e), "{}", e.name());
+    }
+    let s = run(&[
+        (
+            Direction::ToServer,
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+        ),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\n\r\n",
+        ),
+    ]);
+    let t: Vec<&HttpTx> = s.txs().collect();
+    assert!(t[0].has_event(HttpEvent::InvalidRequestChunkLen));
+    assert!(t[1].has_event(HttpEvent::UnableToMatchResponseToRequest));
+}
+
+#[test]
+fn chunk_size_overflow_is_invalid() {
+    assert_eq!(tx::parse_chunk_size(b"ffffffffffffffffff"), (None, false));
+    assert_eq!(tx::parse_chunk_size(b"8000000000000000"), (None, false));
+    assert_eq!(tx::parse_chunk_size(b" 1a ; ext"), (Some(26), true));
+}
+
+#[test]
+fn long_line_stops_the_direction() {
+    let mut s = HttpState::new(HttpConfig::default());
+    s.parse(Direction::ToServer, b"GET / HTTP/1.1\r\nHost: a\r\nX: ");
+    for _ in 0..100 {
+        s.parse(Direction::ToServer, &[b'a'; 1000]);
+    }
+    let t = s.txs().next().unwrap();
+    assert!(t.has_event(HttpEvent::RequestFieldTooLong));
+}
+
+#[test]
+fn header_flood_is_bounded() {
+    let mut req = b"GET / HTTP/1.1\r\n".to_vec();
+    for i in 0..5000 {
+        req.extend(format!("X-{i}: v\r\n").as_bytes());
+    }
+    req.extend(b"\r\n");
+    let s = run(&[(Direction::ToServer, &req)]);
+    let t = s.txs().next().unwrap();
+    assert_eq!(t.request_headers.len(), HttpConfig::default().max_headers);
+    assert!(t.has_event(HttpEvent::RequestTooManyHeaders));
+}
+
+#[test]
+fn connect_tunnel_stops_parsing() {
+    let s = run(&[
+        (Direction::ToServer, b"CONNECT h.example:443 HTTP/1.1\r\nHost: h.example:443\r\n\r\n\x16\x03\x01\x00\x05hello"),
+        (Direction::ToClient, b"HTTP/1.1 200 Connection established\r\n\r\n\x16\x03\x03"),
+    ]);
+    let t: Vec<&HttpTx> = s.txs().collect();
+    assert_eq!(t.len(), 1);
+    assert_eq!(t[0].host().unwrap(), b"h.example");
+}
+
+#[test]
+fn take_complete_drains_finished() {
+    let mut s = run(&[
+        (
+            Direction::ToServer,
+            b"GET /1 HTTP/1.1\r\nHost: a\r\n\r\nGET /2 HTTP/1.1\r\nHost: a\r\n\r\n",
+        ),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+        ),
+    ]);
+    let done = s.take_complete();
+    assert_eq!(done.len(), 1);
+    assert_eq!(s.txs().count(), 1);
+    assert_eq!(s.tx(1).unwrap().uri, b"/2");
+}
+
+#[test]
+fn event_names_round_trip() {
+    for e in HttpEvent::ALL {
+        assert_eq!(HttpEvent::from_name(e.name()), Some(*e));
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn no_input_panics(a in proptest::collection::vec(proptest::num::u8::ANY, 0..400),
+                       b in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        let mut s = HttpState::new(HttpConfig::default());
+        let mut req = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+        req.extend(&a);
+        s.parse(Direction::ToServer, &req);
+        s.parse(Direction::ToClient, b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n");
+        s.parse(Direction::ToClient, &b);
+        s.parse(Direction::ToServer, &a);
+        s.close();
+    }
+}
