@@ -43,6 +43,12 @@ pub struct Metrics {
     pub alerts: IntCounterVec,
     /// Alerts written to eve.json.
     pub alerts_written: IntCounter,
+    /// Alerts lost because eve.json could not be written (live).
+    pub alerts_lost: IntCounter,
+    /// Rule (re)loads by result (`ok`, `failed`).
+    pub rule_loads: IntCounterVec,
+    /// Rules enforced by the running rule set.
+    pub rules_loaded: IntGauge,
     /// Detection work: packets inspected, stream chunks inspected, packets
     /// whose bytes could not be read, flows created, flows untracked
     /// (detection flow table full), outer tunnel packets inspected, packets
@@ -182,6 +188,22 @@ impl Metrics {
                 "vxtap_alerts_written_total",
                 "Alerts written to eve.json",
             ),
+            alerts_lost: counter(
+                &r,
+                "vxtap_alerts_lost_total",
+                "Alerts lost because eve.json could not be written",
+            ),
+            rule_loads: counter_vec(
+                &r,
+                "vxtap_rule_loads_total",
+                "Rule set loads and SIGHUP reloads",
+                "result",
+            ),
+            rules_loaded: gauge(
+                &r,
+                "vxtap_rules_loaded",
+                "Rules enforced by the running rule set",
+            ),
             detect: counter_vec(&r, "vxtap_detect_total", "Detection-stage work", "event"),
             stream_events: counter_vec(
                 &r,
@@ -215,6 +237,9 @@ impl Metrics {
             m.flows.with_label_values(&[ev]);
         }
         m.dropped.with_label_values(&["queue_full"]);
+        for r in ["ok", "failed"] {
+            m.rule_loads.with_label_values(&[r]);
+        }
         for sev in ["1", "2", "3", "4"] {
             m.alerts.with_label_values(&[sev]);
         }

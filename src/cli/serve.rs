@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::config::{Config, SessionMap};
 use crate::decap::Tunnel;
 use crate::metrics::Metrics;
-use crate::pipeline::{LiveOptions, OutputSpec, Sink};
+use crate::pipeline::{LiveDetect, LiveOptions, OutputSpec, Sink};
 use crate::receive::Listener;
 use crate::serve::health::HealthConfig;
 use crate::serve::{ServeOptions, Started};
@@ -47,6 +47,15 @@ pub struct ServeArgs {
     /// Record format (AWS ${field} syntax; `vxtap replay --help-fields`).
     #[arg(long)]
     pub log_format: Option<String>,
+    /// IDS rules (Suricata 7 syntax): files or directories, repeatable;
+    /// added to the config's [rules] files. SIGHUP reloads them (atomic swap,
+    /// no packet waits; a set that fails to load keeps the running one).
+    #[arg(long = "rules")]
+    pub rules: Vec<PathBuf>,
+    /// eve.json for alerts, appended to and reopened on SIGHUP (log
+    /// rotation). Default: OUT/eve.json; required with --stdout and rules.
+    #[arg(long)]
+    pub eve: Option<PathBuf>,
     /// No start-up lines and summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
@@ -106,7 +115,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             })
             .sum();
         eprintln!(
-            "vxtap serve: stopped: {} datagrams, {} packets to the flow stage, {} dropped (queue_full), {} dropped by the kernel, {} flows, {} records{}",
+            "vxtap serve: stopped: {} datagrams, {} packets to the flow stage, {} dropped (queue_full), {} dropped by the kernel, {} flows, {} records{}, {} alerts",
             report.datagrams,
             Tunnel::ALL
                 .iter()
@@ -119,7 +128,8 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
             match &sink {
                 Sink::Stdout => String::new(),
                 Sink::Dir(_) => format!(" in {} file(s)", report.files),
-            }
+            },
+            report.alerts
         );
     }
     Ok(ExitCode::SUCCESS)
@@ -164,7 +174,28 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
                 .unwrap_or_else(|| PathBuf::from("out")),
         )
     };
+    let mut rule_paths = cfg.rules.files.clone();
+    rule_paths.extend(args.rules.iter().cloned());
+    let detect = if rule_paths.is_empty() {
+        None
+    } else {
+        let eve = match (&args.eve, &sink) {
+            (Some(p), _) => p.clone(),
+            (None, Sink::Dir(d)) => d.join("eve.json"),
+            (None, Sink::Stdout) => {
+                anyhow::bail!("rules with --stdout need --eve FILE for the alerts")
+            }
+        };
+        Some(LiveDetect {
+            rules: super::rules::load_for_run(&rule_paths, cfg, args.quiet)?,
+            ids: cfg.rules.ids_config(),
+            eve,
+            sessions: SessionMap::new(&cfg.sessions),
+        })
+    };
     Ok(ServeOptions {
+        rule_paths,
+        config: cfg.clone(),
         live: LiveOptions {
             listeners,
             receive_threads: args
@@ -185,6 +216,7 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
                 hive: cfg.output.hive_partitions.unwrap_or(false),
             },
             max_vni_labels: sv.max_vni_labels,
+            detect,
         },
         http: args.http.unwrap_or(sv.http),
         health: HealthConfig {

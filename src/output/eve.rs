@@ -475,6 +475,87 @@ impl EveFile {
     }
 }
 
+/// `eve.json` of a live appliance: appended line by line and flushed after
+/// every batch of alerts, so a SIEM shipper tailing it sees alerts within
+/// moments; [`reopen`](Self::reopen) (on `SIGHUP`) lets log rotation move
+/// the file away and starts a new one at the same path. Every line is
+/// written whole by one `write` of the buffer, never interleaved.
+pub struct EveLog {
+    path: PathBuf,
+    out: BufWriter<File>,
+    line: Vec<u8>,
+    alerts: u64,
+}
+
+impl EveLog {
+    /// Opens `path` for appending, creating it and its directory.
+    pub fn open(path: &Path) -> Result<Self, EveError> {
+        let err = |source| EveError {
+            path: path.to_path_buf(),
+            source,
+        };
+        if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(d).map_err(err)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(err)?;
+        Ok(EveLog {
+            path: path.to_path_buf(),
+            out: BufWriter::with_capacity(1 << 16, file),
+            line: Vec::with_capacity(1024),
+            alerts: 0,
+        })
+    }
+
+    /// Appends one alert (buffered until [`flush`](Self::flush)).
+    pub fn write(&mut self, event: &AlertEvent) -> Result<(), EveError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, event)
+            .map_err(|e| self.io(std::io::Error::other(e)))?;
+        self.line.push(b'\n');
+        let EveLog { out, line, .. } = self;
+        out.write_all(line).map_err(|e| self.io(e))?;
+        self.alerts += 1;
+        Ok(())
+    }
+
+    /// Hands the buffered lines to the file.
+    pub fn flush(&mut self) -> Result<(), EveError> {
+        self.out.flush().map_err(|e| self.io(e))
+    }
+
+    /// Flushes, then opens the path again (after rotation it is a new file).
+    pub fn reopen(&mut self) -> Result<(), EveError> {
+        self.flush()?;
+        let alerts = self.alerts;
+        *self = EveLog::open(&self.path)?;
+        self.alerts = alerts;
+        Ok(())
+    }
+
+    /// Flushes and syncs the file (shutdown).
+    pub fn close(mut self) -> Result<PathBuf, EveError> {
+        self.flush()?;
+        self.out.get_ref().sync_all().map_err(|e| self.io(e))?;
+        Ok(self.path)
+    }
+
+    /// Alerts written since the start.
+    pub fn alerts(&self) -> u64 {
+        self.alerts
+    }
+
+    fn io(&self, source: std::io::Error) -> EveError {
+        EveError {
+            path: self.path.clone(),
+            source,
+        }
+    }
+}
+
 #[cfg(test)]
 #[path = "eve/tests.rs"]
 mod tests;

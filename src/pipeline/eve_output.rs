@@ -5,13 +5,15 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::config::SessionMap;
 use crate::metrics::Metrics;
-use crate::output::eve::{AlertEvent, EveError, EveFile};
+use crate::output::eve::{AlertEvent, EveError, EveFile, EveLog};
 
 /// What the EVE thread wrote.
 #[derive(Debug, Clone, Default)]
@@ -36,16 +38,76 @@ pub(crate) fn spawn_eve(
             let mut file = file;
             for batch in rx.iter() {
                 for mut ev in batch {
-                    if let Some(m) = ev.mirror.as_mut() {
-                        let meta = sessions.lookup(m.vni, m.mirror_src);
-                        m.interface_id = meta.interface_id.as_deref().map(Arc::from);
-                    }
+                    enrich(&sessions, &mut ev);
                     file.write(&ev)?;
                     metrics.alerts_written.inc();
                 }
             }
             let alerts = file.alerts();
             let path = file.close()?;
+            Ok(EveReport {
+                alerts,
+                path: Some(path),
+            })
+        })
+}
+
+/// Adds what the session map knows about the alert's mirror session.
+fn enrich(sessions: &SessionMap, ev: &mut AlertEvent) {
+    if let Some(m) = ev.mirror.as_mut() {
+        let meta = sessions.lookup(m.vni, m.mirror_src);
+        m.interface_id = meta.interface_id.as_deref().map(Arc::from);
+    }
+}
+
+/// Starts the live EVE thread: appends and flushes every batch, reopens
+/// the file when `reopen` is set (`SIGHUP`), and keeps running through
+/// write errors (the alerts of a failed batch are counted as lost and the
+/// file is opened again for the next one).
+pub(crate) fn spawn_eve_live(
+    log: EveLog,
+    rx: Receiver<Vec<AlertEvent>>,
+    sessions: SessionMap,
+    metrics: Metrics,
+    reopen: Arc<AtomicBool>,
+) -> std::io::Result<JoinHandle<Result<EveReport, EveError>>> {
+    std::thread::Builder::new()
+        .name("vxtap-eve".into())
+        .spawn(move || {
+            let mut log = log;
+            let mut broken = false;
+            loop {
+                let batch = match rx.recv_timeout(Duration::from_millis(200)) {
+                    Ok(b) => Some(b),
+                    Err(RecvTimeoutError::Timeout) => None,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                };
+                if reopen.swap(false, Ordering::AcqRel) || broken {
+                    match log.reopen() {
+                        Ok(()) => broken = false,
+                        Err(e) => {
+                            broken = true;
+                            eprintln!("vxtap: eve.json: {e}");
+                        }
+                    }
+                }
+                let Some(batch) = batch else { continue };
+                let n = batch.len() as u64;
+                let res = batch.into_iter().try_for_each(|mut ev| {
+                    enrich(&sessions, &mut ev);
+                    log.write(&ev)
+                });
+                match res.and_then(|()| log.flush()) {
+                    Ok(()) => metrics.alerts_written.inc_by(n),
+                    Err(e) => {
+                        metrics.alerts_lost.inc_by(n);
+                        broken = true;
+                        eprintln!("vxtap: eve.json: {e}");
+                    }
+                }
+            }
+            let alerts = log.alerts();
+            let path = log.close()?;
             Ok(EveReport {
                 alerts,
                 path: Some(path),

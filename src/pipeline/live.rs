@@ -9,20 +9,26 @@
 //! queue, flushes every open flow into records and closes files atomically.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use crossbeam_channel::Receiver;
 
+use super::eve_output::{EveReport, spawn_eve_live};
 use super::live_metrics::LiveMetrics;
-use super::stages::{self, OnOutputError, OutputHealth, OutputHooks, OutputSpec};
+use super::stages::{self, DetectSpec, OnOutputError, OutputHealth, OutputHooks, OutputSpec};
 use super::worker::WorkerProbe;
+use crate::config::SessionMap;
 use crate::decap::Tunnel;
 use crate::dispatch::{Backpressure, Batch, Dispatcher};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats};
+use crate::ids::reader::IdsReader;
+use crate::ids::{IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
 use crate::output::DeliveryError;
+use crate::output::eve::{AlertEvent, EveError, EveLog};
 use crate::receive::{self, Listener, ReceiveError, ReceiveStats, ReceiveThread, VniLabels};
 
 /// Everything the live runtime needs.
@@ -46,6 +52,21 @@ pub struct LiveOptions {
     pub output: OutputSpec,
     /// Most VNIs with their own per-VNI series.
     pub max_vni_labels: usize,
+    /// Detection, when rules run.
+    pub detect: Option<LiveDetect>,
+}
+
+/// Detection in the live appliance.
+#[derive(Debug, Clone)]
+pub struct LiveDetect {
+    /// The rule set (replaced on `SIGHUP`).
+    pub rules: RuleHandle,
+    /// Detection settings.
+    pub ids: IdsConfig,
+    /// eve.json, appended to.
+    pub eve: PathBuf,
+    /// Session metadata for the alerts' mirror context.
+    pub sessions: SessionMap,
 }
 
 /// Why the live runtime could not start or stop cleanly.
@@ -92,6 +113,9 @@ pub struct LiveProbe {
     pub metrics: Metrics,
     /// The live series.
     pub live: LiveMetrics,
+    /// The running rule set, when detection runs.
+    pub rules: Option<RuleHandle>,
+    eve_reopen: Arc<AtomicBool>,
 }
 
 /// The state of the pipeline at one instant (input of the health check).
@@ -149,9 +173,11 @@ impl LiveProbe {
         }
     }
 
-    /// Asks the output thread to close every file and open the output again.
+    /// Asks the output thread to close every file and open the output
+    /// again, and the EVE thread to reopen eve.json (log rotation).
     pub fn reopen(&self) {
         self.output.reopen.store(true, Ordering::Release);
+        self.eve_reopen.store(true, Ordering::Release);
     }
 }
 
@@ -168,6 +194,8 @@ pub struct LiveReport {
     pub records: u64,
     /// Files completed.
     pub files: u64,
+    /// Alerts written to eve.json.
+    pub alerts: u64,
 }
 
 /// The running pipeline.
@@ -176,6 +204,7 @@ pub struct Live {
     receivers: Vec<JoinHandle<ReceiveStats>>,
     workers: Vec<JoinHandle<FlowStats>>,
     output: JoinHandle<Result<(u64, u64), DeliveryError>>,
+    eve: Option<JoinHandle<Result<EveReport, EveError>>>,
     probe: LiveProbe,
     /// The listeners as bound.
     pub listeners: Vec<ListenerInfo>,
@@ -205,9 +234,14 @@ impl Live {
                 opts.receive_buffer,
             )?);
         }
+        let eve_log = match &opts.detect {
+            Some(d) => Some(EveLog::open(&d.eve).map_err(|e| LiveError::Thread(e.to_string()))?),
+            None => None,
+        };
         let workers = opts.workers.max(1);
         let (dispatcher, queues) =
             Dispatcher::with_queue(workers, Backpressure::Drop, opts.queue_batches);
+        let dispatcher = dispatcher.carry_bytes(opts.detect.is_some());
         let inspect: Vec<Receiver<Batch>> = queues.iter().map(|q| q.rx.clone()).collect();
         live.queue_capacity.set(opts.queue_batches.max(1) as i64);
         let stage = |s: &str| Some(live.stage_seconds.with_label_values(&[s]));
@@ -238,10 +272,43 @@ impl Live {
             }),
         )
         .map_err(thread_err)?;
-        let worker_handles =
-            stages::spawn_workers(queues, opts.flow, &rec_tx, metrics, &probes, None)
-                .map_err(thread_err)?;
+        let eve_reopen = Arc::new(AtomicBool::new(false));
+        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<AlertEvent>>(256);
+        let eve = match (eve_log, &opts.detect) {
+            (Some(log), Some(d)) => Some(
+                spawn_eve_live(
+                    log,
+                    alert_rx,
+                    d.sessions.clone(),
+                    metrics.clone(),
+                    eve_reopen.clone(),
+                )
+                .map_err(thread_err)?,
+            ),
+            _ => None,
+        };
+        let detect = opts.detect.as_ref().map(|d| {
+            metrics
+                .rules_loaded
+                .set(d.rules.current().set.sigs.len() as i64);
+            DetectSpec {
+                rules: d.rules.clone(),
+                cfg: d.ids.clone(),
+                alerts: alert_tx.clone(),
+            }
+        });
+        drop(alert_tx);
+        let worker_handles = stages::spawn_workers(
+            queues,
+            opts.flow,
+            &rec_tx,
+            metrics,
+            &probes,
+            detect.as_ref(),
+        )
+        .map_err(thread_err)?;
         drop(rec_tx);
+        drop(detect);
 
         let stop = Arc::new(AtomicBool::new(false));
         let vnis = Arc::new(VniLabels::new(
@@ -279,6 +346,10 @@ impl Live {
                     metrics: metrics.clone(),
                     decode_latency: stage("decode"),
                     stop: stop.clone(),
+                    ids: opts
+                        .detect
+                        .as_ref()
+                        .map(|_| IdsReader::new(crate::decap::DecapConfig::default())),
                 };
                 let h = std::thread::Builder::new()
                     .name(format!("vxtap-rx-{}-{i}", tunnel.label()))
@@ -303,12 +374,15 @@ impl Live {
             output: health,
             metrics: metrics.clone(),
             live,
+            rules: opts.detect.as_ref().map(|d| d.rules.clone()),
+            eve_reopen,
         };
         Ok(Live {
             stop,
             receivers,
             workers: worker_handles,
             output,
+            eve,
             probe,
             listeners,
         })
@@ -348,6 +422,13 @@ impl Live {
             .map_err(|_| LiveError::Thread("the output thread panicked".into()))??;
         report.records = records;
         report.files = files;
+        if let Some(h) = self.eve {
+            let r = h
+                .join()
+                .map_err(|_| LiveError::Thread("the EVE thread panicked".into()))?
+                .map_err(|e| LiveError::Thread(format!("alerts: {e}")))?;
+            report.alerts = r.alerts;
+        }
         self.probe.snapshot();
         Ok(report)
     }

@@ -10,7 +10,7 @@ pub mod stages;
 mod worker;
 
 pub use eve_output::EveReport;
-pub use live::{Live, LiveError, LiveOptions, LiveProbe, LiveReport, Snapshot};
+pub use live::{Live, LiveDetect, LiveError, LiveOptions, LiveProbe, LiveReport, Snapshot};
 pub use replay::{ReplayError, ReplayOptions, ReplayReport, Sink, replay};
 pub use stages::{OutputHealth, OutputSpec};
 pub use worker::WorkerProbe;

@@ -27,8 +27,9 @@ pub use socket::{BoundListener, Listener, ReceiveError, bind};
 use crate::decap::{Tunnel, decode_datagram};
 use crate::dispatch::Dispatcher;
 use crate::dispatch::frag::FragTracker;
+use crate::ids::reader::{IdsReader, Source};
 use crate::metrics::Metrics;
-use crate::pipeline::stages::{ReaderCounts, publish_fragments};
+use crate::pipeline::stages::{ReaderCounts, publish_fragments, publish_ids_reader};
 use crate::wire::Addr;
 
 /// Datagrams per `recvmmsg` call.
@@ -175,6 +176,9 @@ pub struct ReceiveThread {
     pub decode_latency: Option<Histogram>,
     /// Set to stop: the thread drains what the socket holds and returns.
     pub stop: Arc<AtomicBool>,
+    /// Detection's reader side (fragments rebuilt, GRE looked through),
+    /// when rules run.
+    pub ids: Option<IdsReader>,
 }
 
 /// What a receive thread did.
@@ -195,6 +199,7 @@ struct LocalCounts {
     kernel_seen: Option<u32>,
     kernel_published: u32,
     dropped_published: u64,
+    ids_reported: [u64; 8],
 }
 
 impl ReceiveThread {
@@ -238,7 +243,8 @@ impl ReceiveThread {
                         match decode_datagram(self.tunnel, batch.payload(i), src) {
                             Ok(p) => {
                                 vnis.count(&self.vnis, p.vni, len);
-                                counts.packet(&p, now, &mut frags, &mut self.dispatcher, None);
+                                let ids = self.ids.as_mut().map(|r| (r, Source::default()));
+                                counts.packet(&p, now, &mut frags, &mut self.dispatcher, ids);
                             }
                             Err(e) => counts.errors[e.index()] += 1,
                         }
@@ -276,6 +282,9 @@ impl ReceiveThread {
                 }
             }
             frags.tick(now, &mut |p| self.dispatcher.push(p));
+            if let Some(r) = self.ids.as_mut() {
+                r.tick(now);
+            }
             self.dispatcher.clock(now);
             if last_publish.elapsed() >= PUBLISH_EVERY {
                 last_publish = Instant::now();
@@ -312,6 +321,9 @@ impl ReceiveThread {
         counts.publish(&self.metrics);
         vnis.publish();
         publish_fragments(&self.metrics, frags);
+        if let Some(r) = &self.ids {
+            publish_ids_reader(&self.metrics, r, &mut local.ids_reported);
+        }
         let d = self.dispatcher.dropped;
         self.metrics
             .dropped

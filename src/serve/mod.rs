@@ -3,7 +3,9 @@
 //! small current-thread tokio runtime: the HTTP endpoints ([`http`]), the
 //! health verdict ([`health`], refreshed twice a second) and signals —
 //! `SIGTERM`/`SIGINT` stop receiving, drain, flush every open flow and close
-//! files atomically; `SIGHUP` reopens the outputs without stopping packets.
+//! files atomically; `SIGHUP` reopens the outputs without stopping packets
+//! and reloads the rules (compiled off the packet path, then swapped in
+//! atomically; a rule set that fails to load keeps the running one).
 
 pub mod health;
 pub mod http;
@@ -30,6 +32,10 @@ pub struct ServeOptions {
     pub http: SocketAddr,
     /// Health thresholds.
     pub health: HealthConfig,
+    /// Rule files and directories reloaded on `SIGHUP` (empty: no detection).
+    pub rule_paths: Vec<std::path::PathBuf>,
+    /// The configuration rules are reloaded with (`[rules.vars]`).
+    pub config: crate::config::Config,
 }
 
 /// Why `serve` could not start or stop cleanly.
@@ -142,11 +148,48 @@ pub fn run(
             tokio::select! {
                 _ = term.recv() => break,
                 _ = int.recv() => break,
-                _ = hup.recv() => probe.reopen(),
+                _ = hup.recv() => {
+                    probe.reopen();
+                    reload_rules(&probe, &opts.rule_paths, &opts.config);
+                }
             }
         }
         Ok::<(), ServeError>(())
     })?;
     drop(rt);
     Ok(live.shutdown()?)
+}
+
+/// Loads the rule files again on a thread of its own and swaps the new set
+/// in; the workers pick it up at their next batch. A failure (unreadable
+/// path) keeps the running set and is counted and reported.
+fn reload_rules(
+    probe: &crate::pipeline::LiveProbe,
+    paths: &[std::path::PathBuf],
+    cfg: &crate::config::Config,
+) {
+    let Some(handle) = probe.rules.clone() else {
+        return;
+    };
+    let (paths, cfg, metrics) = (paths.to_vec(), cfg.clone(), probe.metrics.clone());
+    let spawned = std::thread::Builder::new()
+        .name("vxtap-rules-reload".into())
+        .spawn(
+            move || match crate::cli::rules::load_rule_set(&paths, &cfg, false) {
+                Ok(set) => {
+                    let n = set.sigs.len();
+                    let generation = handle.replace(set);
+                    metrics.rules_loaded.set(n as i64);
+                    metrics.rule_loads.with_label_values(&["ok"]).inc();
+                    eprintln!("vxtap serve: rules reloaded: {n} rules (generation {generation})");
+                }
+                Err(e) => {
+                    metrics.rule_loads.with_label_values(&["failed"]).inc();
+                    eprintln!("vxtap serve: rules not reloaded, the running set stays: {e:#}");
+                }
+            },
+        );
+    if let Err(e) = spawned {
+        eprintln!("vxtap serve: cannot start the rule reload: {e}");
+    }
 }
