@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::flowlogs::{
     Error, ErrorKind, FileReader, JSON_ROOM, JsonWriter, ReadOptions, Schema, Stats, Summary,
@@ -244,8 +245,10 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<io::Error> = None;
     let (files, options) = (&p.files, &p.options);
     let report = &mut p.report;
-    let work =
-        |i: usize, emit: &mut dyn FnMut(Msg) -> bool| parse_file(&files[i], options, &mode, emit);
+    let blocks = Blocks::new(p.threads);
+    let work = |i: usize, emit: &mut dyn FnMut(Msg) -> bool| {
+        parse_file(&files[i], options, &mode, &blocks, emit)
+    };
     let consume = |i: usize, msg: Msg| {
         match msg {
             Msg::Data(bytes) => {
@@ -253,6 +256,7 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
                     write_error = Some(e);
                     return ControlFlow::Break(());
                 }
+                blocks.give(bytes);
             }
             Msg::Error(e) => report.error(i, &e),
             Msg::Done(n) => report.records += n,
@@ -276,20 +280,59 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     Ok(report.finish(p.files.len(), p.ignored))
 }
 
+/// Output blocks the writer has written, handed back to the workers: a
+/// fresh block would be zero-filled (JSON) and page-faulted in for every
+/// 256 KiB of output.
+struct Blocks {
+    tx: Sender<Vec<u8>>,
+    rx: Receiver<Vec<u8>>,
+}
+
+impl Blocks {
+    fn new(threads: usize) -> Self {
+        // Enough for the blocks in flight (a few per worker).
+        let (tx, rx) = bounded(4 * threads.max(1) + 4);
+        Self { tx, rx }
+    }
+
+    /// A block for `mode`: JSON writes in place into an initialised block of
+    /// CHUNK + JSON_ROOM bytes (a recycled one is only topped up); the other
+    /// renderers append to an empty one.
+    fn take(&self, mode: &Mode) -> Vec<u8> {
+        match mode {
+            Mode::Count => Vec::new(),
+            Mode::Json(_) => {
+                let mut b = self.rx.try_recv().unwrap_or_default();
+                b.resize(CHUNK + JSON_ROOM, 0);
+                b
+            }
+            _ => {
+                let mut b = self.rx.try_recv().unwrap_or_default();
+                b.clear();
+                b.reserve(CHUNK + 4096);
+                b
+            }
+        }
+    }
+
+    /// Hands a written block back (dropped when enough are waiting).
+    fn give(&self, block: Vec<u8>) {
+        if block.capacity() >= CHUNK {
+            let _ = self.tx.try_send(block);
+        }
+    }
+}
+
 fn parse_file(
     path: &std::path::Path,
     options: &ReadOptions,
     mode: &Mode,
+    blocks: &Blocks,
     emit: &mut dyn FnMut(Msg) -> bool,
 ) {
     let mut reader = FileReader::open(path, options);
-    // JSON is written in place into a zero-filled block (`used` bytes of it
-    // written so far); the other renderers append to an empty one.
-    let new_block = || match mode {
-        Mode::Count => Vec::new(),
-        Mode::Json(_) => vec![0; CHUNK + JSON_ROOM],
-        _ => Vec::with_capacity(CHUNK + 4096),
-    };
+    // JSON is written in place (`used` bytes of the block written so far).
+    let new_block = || blocks.take(mode);
     let mut buf = new_block();
     let mut used = 0;
     let mut json = match mode {
