@@ -8,13 +8,17 @@
 #   SHARED=../shared RUNS=3 FILES=8 bench/flowlogs/run.sh
 #   SKIP_PEER=1 bench/flowlogs/run.sh     # vxtap only (no Python peer)
 #   SKIP_SCALING=1 bench/flowlogs/run.sh  # one object only
+#   SCALE_RUNS=1 bench/flowlogs/run.sh    # one run per thread count
 #
 # Needs: python3, `pip install flowlogs_reader==5.0.1` (unless SKIP_PEER=1),
 # cargo, GNU time (/usr/bin/time), taskset, zcat, bc. Data goes to
 # bench/work/flowlogs/ (gitignored).
 #
 # Every command is run RUNS times, alternating peer and vxtap rounds so that
-# both see the same machine load; the best wall time of each is kept.
+# both see the same machine load (printed before each round); the tables
+# give the median wall time and the median CPU time (user+sys) of each, and
+# the ratios of those medians. The scaling tables run SCALE_RUNS times
+# (default RUNS) and give the median wall.
 set -euo pipefail
 
 cd "$(dirname "$0")/../.."
@@ -22,6 +26,7 @@ SHARED=${SHARED:-../shared}
 RUNS=${RUNS:-3}
 FILES=${FILES:-8}
 THREADS=${THREADS:-"1 2 4"}
+SCALE_RUNS=${SCALE_RUNS:-$RUNS}
 WORK=bench/work/flowlogs
 TREE=$WORK/one
 KEYDIR=AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22
@@ -65,15 +70,17 @@ once() {
   rm -f "$t"
 }
 
-# keep NAME < "wall cpu rss": keeps the best wall (and its cpu, and the largest rss) of NAME.
-declare -A WALL CPU RSS
+# keep NAME < "wall cpu rss": records one run of NAME; WALL/CPU hold the
+# medians so far (of wall and of CPU time, each on its own), RSS the largest.
+declare -A WALLS CPUS WALL CPU RSS
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END{print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 keep() {
   local name=$1 wall cpu rss
   read -r wall cpu rss
-  if [ -z "${WALL[$name]:-}" ] || [ "$(echo "$wall < ${WALL[$name]}" | bc -l)" = 1 ]; then
-    WALL[$name]=$wall
-    CPU[$name]=$cpu
-  fi
+  WALLS[$name]+="$wall "
+  CPUS[$name]+="$cpu "
+  WALL[$name]=$(echo "${WALLS[$name]}" | median)
+  CPU[$name]=$(echo "${CPUS[$name]}" | median)
   if [ -z "${RSS[$name]:-}" ] || [ "$rss" -gt "${RSS[$name]}" ]; then RSS[$name]=$rss; fi
 }
 rate() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
@@ -95,6 +102,7 @@ COMMANDS=(
   "zcat|sh -c \"zcat $GZ | wc -l\""
 )
 for round in $(seq 1 "$RUNS"); do
+  echo "  round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
   if [ -z "${SKIP_PEER:-}" ]; then
     t=$(mktemp)
     /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
@@ -115,7 +123,7 @@ done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo
-echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | best wall (s) | CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader (wall) | (CPU) |"
+echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | median wall (s) | median CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader (wall) | (CPU) |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 peer_rate=""
 if [ -n "${WALL[peer]:-}" ]; then
@@ -135,12 +143,12 @@ done
 [ -n "${SKIP_SCALING:-}" ] && exit 0
 for args in "--count" "--json --unordered" "--json"; do
   echo
-  echo "| threads ($FILES objects, $((N * FILES / 1000000))M records, parse $args) | best wall (s) | records/s | speed-up |"
+  echo "| threads ($FILES objects, $((N * FILES / 1000000))M records, parse $args) | median wall (s) | records/s | speed-up |"
   echo "|---|---:|---:|---:|"
   base=""
   for t in $THREADS; do
-    unset 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
-    for _ in $(seq 1 "$RUNS"); do
+    unset 'WALLS[scale]' 'CPUS[scale]' 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
+    for _ in $(seq 1 "$SCALE_RUNS"); do
       # shellcheck disable=SC2086
       keep scale < <(once "$BIN" flowlogs parse -j "$t" $args "$MANY")
     done
@@ -149,3 +157,4 @@ for args in "--count" "--json --unordered" "--json"; do
     echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
   done
 done
+echo "load after scaling: $(cut -d' ' -f1-3 /proc/loadavg)"
