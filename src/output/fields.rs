@@ -2,8 +2,7 @@
 //! vxtap's own. Adding a field means one line in [`FIELDS`] and one arm in
 //! [`Field::render`] — nowhere else.
 
-use std::fmt::Write;
-
+use super::text;
 use crate::config::SessionMeta;
 use crate::decap::Tunnel;
 use crate::flow::FlowRecord;
@@ -314,24 +313,24 @@ impl Field {
     /// Appends the field's value (`-` when unknown) to `out`.
     pub fn render(self, r: &FlowRecord, s: &SessionMeta, version: u8, out: &mut String) {
         let _ = match self {
-            Field::Version => write!(out, "{version}"),
+            Field::Version => num(out, version as u64),
             Field::AccountId => opt(out, &s.account_id),
             Field::InterfaceId => opt(out, &s.interface_id),
-            Field::SrcAddr | Field::PktSrcAddr => write!(out, "{}", r.src),
-            Field::DstAddr | Field::PktDstAddr => write!(out, "{}", r.dst),
-            Field::SrcPort => write!(out, "{}", r.src_port),
-            Field::DstPort => write!(out, "{}", r.dst_port),
-            Field::Protocol => write!(out, "{}", r.protocol),
-            Field::Packets => write!(out, "{}", r.packets),
-            Field::Bytes => write!(out, "{}", r.bytes),
-            Field::Start => write!(out, "{}", r.start()),
-            Field::End => write!(out, "{}", r.end()),
+            Field::SrcAddr | Field::PktSrcAddr => addr(out, &r.src),
+            Field::DstAddr | Field::PktDstAddr => addr(out, &r.dst),
+            Field::SrcPort => num(out, r.src_port as u64),
+            Field::DstPort => num(out, r.dst_port as u64),
+            Field::Protocol => num(out, r.protocol as u64),
+            Field::Packets => num(out, r.packets),
+            Field::Bytes => num(out, r.bytes),
+            Field::Start => num(out, r.start()),
+            Field::End => num(out, r.end()),
             Field::Action => put(out, "ACCEPT"),
             Field::LogStatus => put(out, "OK"),
             Field::VpcId => opt(out, &s.vpc_id),
             Field::SubnetId => opt(out, &s.subnet_id),
             Field::InstanceId => opt(out, &s.instance_id),
-            Field::TcpFlags => write!(out, "{}", r.tcp_flags),
+            Field::TcpFlags => num(out, r.tcp_flags as u64),
             Field::Type => put(out, if r.src.v6 { "IPv6" } else { "IPv4" }),
             Field::Region => opt(out, &s.region),
             Field::AzId => opt(out, &s.az_id),
@@ -353,11 +352,11 @@ impl Field {
             | Field::TrafficPath
             | Field::RejectReason => put(out, "-"),
             Field::Vni => match r.vni {
-                Some(v) => write!(out, "{v}"),
+                Some(v) => num(out, v as u64),
                 None => put(out, "-"),
             },
             Field::MirrorSrcAddr => match r.mirror_src {
-                Some(a) => write!(out, "{a}"),
+                Some(a) => addr(out, &a),
                 None => put(out, "-"),
             },
             Field::CommunityId => put(out, &r.community_id),
@@ -372,21 +371,27 @@ impl Field {
             Field::GwlbEndpointId => opt(out, &r.gwlb.endpoint_id.map(|v| format!("{v:016x}"))),
             Field::GwlbAttachmentId => opt(out, &r.gwlb.attachment_id.map(|v| format!("{v:016x}"))),
             Field::GwlbFlowCookie => opt(out, &r.gwlb.flow_cookie.map(|v| format!("{v:08x}"))),
-            Field::Window => write!(out, "{}", r.window),
-            Field::First => write!(
-                out,
-                "{}.{:09}",
-                r.first_ns / 1_000_000_000,
-                r.first_ns % 1_000_000_000
-            ),
-            Field::Last => write!(
-                out,
-                "{}.{:09}",
-                r.last_ns / 1_000_000_000,
-                r.last_ns % 1_000_000_000
-            ),
+            Field::Window => num(out, r.window),
+            Field::First => {
+                text::push_seconds_nanos(out, r.first_ns);
+                Ok(())
+            }
+            Field::Last => {
+                text::push_seconds_nanos(out, r.last_ns);
+                Ok(())
+            }
         };
     }
+}
+
+fn num(out: &mut String, v: u64) -> std::fmt::Result {
+    text::push_u64(out, v);
+    Ok(())
+}
+
+fn addr(out: &mut String, a: &crate::wire::Addr) -> std::fmt::Result {
+    text::push_addr(out, a);
+    Ok(())
 }
 
 fn put(out: &mut String, s: &str) -> std::fmt::Result {

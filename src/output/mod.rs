@@ -7,6 +7,7 @@ pub mod eve;
 pub mod fields;
 pub mod format;
 pub mod parquet;
+mod text;
 
 pub use delivery::{Delivery, DeliveryError, S3Layout, StdoutSink, Tee};
 pub use fields::Field;
