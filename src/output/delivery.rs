@@ -249,6 +249,48 @@ impl Group {
     }
 }
 
+/// The groups records have named, each by a small index, so the
+/// per-record file lookup hashes two integers and clones no strings.
+#[derive(Default)]
+struct GroupIndex {
+    groups: Vec<Group>,
+    index: HashMap<Group, u32>,
+    /// The session (VNI, mirror source) of the previous record and its
+    /// group: consecutive records mostly share it.
+    last: Option<(Session, u32)>,
+}
+
+/// A record's session: VNI and mirror source.
+type Session = (Option<u32>, Option<crate::wire::Addr>);
+
+impl GroupIndex {
+    /// The index of the group of record `r`, whose session is `meta`.
+    fn of(&mut self, r: &FlowRecord, meta: &crate::config::SessionMeta) -> u32 {
+        let session = (r.vni, r.mirror_src);
+        if let Some((s, g)) = self.last
+            && s == session
+        {
+            return g;
+        }
+        let group = Group::of(meta);
+        let g = match self.index.get(&group) {
+            Some(&g) => g,
+            None => {
+                let g = self.groups.len() as u32;
+                self.groups.push(group.clone());
+                self.index.insert(group, g);
+                g
+            }
+        };
+        self.last = Some((session, g));
+        g
+    }
+
+    fn get(&self, g: u32) -> &Group {
+        &self.groups[g as usize]
+    }
+}
+
 struct OpenFile {
     tmp: PathBuf,
     path: PathBuf,
@@ -263,7 +305,9 @@ pub struct S3Layout {
     sessions: SessionMap,
     max_file_bytes: u64,
     hive: bool,
-    open: HashMap<(Group, u64), OpenFile>,
+    /// Open objects by (group index, 5-minute slot).
+    open: HashMap<(u32, u64), OpenFile>,
+    groups: GroupIndex,
     sequence: u64,
     line: String,
     records: u64,
@@ -288,6 +332,7 @@ impl S3Layout {
             max_file_bytes,
             hive: false,
             open: HashMap::new(),
+            groups: GroupIndex::default(),
             sequence: 0,
             line: String::new(),
             records: 0,
@@ -303,7 +348,8 @@ impl S3Layout {
         self
     }
 
-    fn open_file(&mut self, group: &Group, slot: u64) -> Result<OpenFile, DeliveryError> {
+    fn open_file(&mut self, group: u32, slot: u64) -> Result<OpenFile, DeliveryError> {
+        let group = self.groups.get(group);
         let t: DateTime<Utc> = DateTime::from_timestamp(slot as i64, 0).unwrap_or_default();
         let dir = group.dir(&self.root, t, self.hive);
         std::fs::create_dir_all(&dir).map_err(|source| DeliveryError::Io {
@@ -378,7 +424,7 @@ pub(crate) fn publish(file: File, tmp: &Path, path: &Path) -> Result<(), Deliver
 /// The open objects of periods two periods (plus an interval) older than
 /// the newest record's period `latest_slot`: no record can arrive for them
 /// any more once windows are flushed.
-pub(crate) fn stale<V>(open: &HashMap<(Group, u64), V>, latest_slot: u64) -> Vec<(Group, u64)> {
+pub(crate) fn stale<K: Clone, V>(open: &HashMap<(K, u64), V>, latest_slot: u64) -> Vec<(K, u64)> {
     let horizon = latest_slot.saturating_sub(2 * FILE_PERIOD + 600);
     open.keys().filter(|(_, s)| *s < horizon).cloned().collect()
 }
@@ -387,15 +433,15 @@ impl Delivery for S3Layout {
     fn write(&mut self, records: &[FlowRecord]) -> Result<(), DeliveryError> {
         for r in records {
             let meta = self.sessions.lookup(r.vni, r.mirror_src);
-            let group = Group::of(meta);
             self.line.clear();
             self.format.render(r, meta, &mut self.line);
+            let group = self.groups.of(r, meta);
             let slot = r.end() / FILE_PERIOD * FILE_PERIOD;
             self.latest_slot = self.latest_slot.max(slot);
             let key = (group, slot);
             if !self.open.contains_key(&key) {
-                let f = self.open_file(&key.0, slot)?;
-                self.open.insert(key.clone(), f);
+                let f = self.open_file(group, slot)?;
+                self.open.insert(key, f);
             }
             let f = self.open.get_mut(&key).expect("inserted above");
             f.gz.write_all(self.line.as_bytes())
@@ -430,5 +476,119 @@ impl Delivery for S3Layout {
 
     fn files(&self) -> u64 {
         self.files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::decap::Tunnel;
+    use crate::wire::Addr;
+    use crate::wire::geneve::GwlbOptions;
+    use std::io::Read;
+
+    fn rec(vni: u32, i: u16) -> FlowRecord {
+        FlowRecord {
+            window: 1_700_000_000,
+            vni: Some(vni),
+            mirror_src: Some(Addr::v4([10, 0, vni as u8, 10])),
+            tunnel: Tunnel::Vxlan,
+            gwlb: GwlbOptions::default(),
+            src: Addr::v4([10, 0, 1, 10]),
+            dst: Addr::v4([192, 0, 2, 1]),
+            src_port: 40000 + i,
+            dst_port: 443,
+            protocol: 6,
+            packets: 3,
+            bytes: 180,
+            first_ns: 1_700_000_001_000_000_000,
+            last_ns: 1_700_000_009_500_000_000,
+            tcp_flags: 19,
+            community_id: "1:x".into(),
+        }
+    }
+
+    /// Decompressed contents of every object under `root`, by file-name prefix.
+    fn objects(root: &Path) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut stack = vec![root.to_owned()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let mut text = String::new();
+                    flate2::read::GzDecoder::new(File::open(&p).unwrap())
+                        .read_to_string(&mut text)
+                        .unwrap();
+                    let name = p.file_name().unwrap().to_string_lossy().to_string();
+                    out.push((name[..name.len() - 16].to_string(), text));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Sessions of the same account and region share objects, another
+    /// account gets its own, whatever order records of the sessions come in.
+    #[test]
+    fn records_go_to_their_groups_objects() {
+        let cfg = Config::parse(
+            r#"
+[[session]]
+vni = 1
+account-id = "111111111111"
+region = "us-east-1"
+[[session]]
+vni = 2
+account-id = "111111111111"
+region = "us-east-1"
+[[session]]
+vni = 3
+account-id = "333333333333"
+region = "eu-west-1"
+"#,
+            Path::new("t.toml"),
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let format = LogFormat::parse("${account-id} ${vni} ${srcport}").unwrap();
+        let mut d =
+            S3Layout::new(dir.path(), format, SessionMap::new(&cfg.sessions), 1 << 30).unwrap();
+        let vnis = [1, 1, 2, 3, 3, 1, 4, 2, 3];
+        let recs: Vec<_> = vnis
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| rec(v, i as u16))
+            .collect();
+        d.write(&recs[..4]).unwrap();
+        d.write(&recs[4..]).unwrap();
+        d.finish().unwrap();
+        assert_eq!((d.records(), d.files()), (9, 3));
+        let header = "account-id vni srcport\n";
+        assert_eq!(
+            objects(dir.path()),
+            vec![
+                (
+                    "000000000000_vpcflowlogs_unknown_fl-vxtap_20231114T2210Z".into(),
+                    format!("{header}- 4 40006\n")
+                ),
+                (
+                    "111111111111_vpcflowlogs_us-east-1_fl-vxtap_20231114T2210Z".into(),
+                    format!(
+                        "{header}111111111111 1 40000\n111111111111 1 40001\n111111111111 2 40002\n111111111111 1 40005\n111111111111 2 40007\n"
+                    )
+                ),
+                (
+                    "333333333333_vpcflowlogs_eu-west-1_fl-vxtap_20231114T2210Z".into(),
+                    format!(
+                        "{header}333333333333 3 40003\n333333333333 3 40004\n333333333333 3 40008\n"
+                    )
+                ),
+            ]
+        );
     }
 }
