@@ -29,6 +29,12 @@ pub const UNKNOWN_REGION: &str = "unknown";
 /// Flow-log id used in file names when the session config gives none.
 pub const DEFAULT_FLOW_LOG_ID: &str = "fl-vxtap";
 
+/// gzip level of text objects unless [`S3Layout::with_gzip_level`] says
+/// otherwise: zlib's default. Any level is standard gzip that every reader
+/// (Athena, `zcat`, `vxtap flowlogs`) reads; lower levels trade size for
+/// CPU (bench/RESULTS.md, "Replay pipeline", measures 1 against 6).
+pub const DEFAULT_GZIP_LEVEL: u32 = 6;
+
 /// Process start time and pid (fixed), and a count of file names made.
 fn file_nonce() -> (u128, u32, u64) {
     use std::sync::OnceLock;
@@ -305,6 +311,7 @@ pub struct S3Layout {
     sessions: SessionMap,
     max_file_bytes: u64,
     hive: bool,
+    gzip_level: u32,
     /// Open objects by (group index, 5-minute slot).
     open: HashMap<(u32, u64), OpenFile>,
     groups: GroupIndex,
@@ -331,6 +338,7 @@ impl S3Layout {
             sessions,
             max_file_bytes,
             hive: false,
+            gzip_level: DEFAULT_GZIP_LEVEL,
             open: HashMap::new(),
             groups: GroupIndex::default(),
             sequence: 0,
@@ -345,6 +353,13 @@ impl S3Layout {
     /// (`aws-account-id=…/aws-service=vpcflowlogs/…/day=…`) instead of AWS's plain layout.
     pub fn with_hive(mut self, hive: bool) -> Self {
         self.hive = hive;
+        self
+    }
+
+    /// Compresses objects at gzip `level` (0 = stored, 1 = fastest … 9 =
+    /// smallest; larger values are taken as 9).
+    pub fn with_gzip_level(mut self, level: u32) -> Self {
+        self.gzip_level = level.min(9);
         self
     }
 
@@ -366,7 +381,7 @@ impl S3Layout {
         })?;
         let mut gz = GzEncoder::new(
             BufWriter::with_capacity(1 << 16, file),
-            Compression::default(),
+            Compression::new(self.gzip_level),
         );
         let header = self.format.header();
         gz.write_all(header.as_bytes())
@@ -590,5 +605,54 @@ region = "eu-west-1"
                 ),
             ]
         );
+    }
+
+    /// Any level writes standard gzip of the same text; level 1 is larger
+    /// than level 9 on repetitive records, level 0 stores.
+    #[test]
+    fn gzip_levels_write_the_same_text() {
+        let recs: Vec<_> = (0..2000).map(|i| rec(1, i)).collect();
+        let mut sizes = Vec::new();
+        let mut texts = Vec::new();
+        for level in [0, 1, DEFAULT_GZIP_LEVEL, 9, 42] {
+            let dir = tempfile::tempdir().unwrap();
+            let mut d = S3Layout::new(
+                dir.path(),
+                LogFormat::default(),
+                SessionMap::default(),
+                1 << 30,
+            )
+            .unwrap()
+            .with_gzip_level(level);
+            d.write(&recs).unwrap();
+            d.finish().unwrap();
+            let objs = objects(dir.path());
+            assert_eq!(objs.len(), 1);
+            texts.push(objs[0].1.clone());
+            let mut size = 0;
+            let mut stack = vec![dir.path().to_owned()];
+            while let Some(p) = stack.pop() {
+                for e in std::fs::read_dir(&p).unwrap() {
+                    let p = e.unwrap().path();
+                    if p.is_dir() {
+                        stack.push(p);
+                    } else {
+                        size += std::fs::metadata(&p).unwrap().len();
+                    }
+                }
+            }
+            sizes.push(size);
+        }
+        assert!(
+            texts
+                .iter()
+                .all(|t| *t == texts[0] && t.lines().count() == 2001)
+        );
+        assert!(
+            sizes[0] > texts[0].len() as u64,
+            "level 0 stores: {sizes:?}"
+        );
+        assert!(sizes[1] > sizes[3] && sizes[2] >= sizes[3], "{sizes:?}");
+        assert_eq!(sizes[3], sizes[4], "levels above 9 are 9");
     }
 }
