@@ -19,6 +19,7 @@
 pub mod dns;
 pub mod http;
 pub mod probe;
+pub mod tls;
 
 pub use probe::{AppProto, Prober, Transport};
 
@@ -79,4 +80,14 @@ impl EventSet {
     pub fn bits(&self) -> impl Iterator<Item = u32> + '_ {
         (0..64).filter(move |b| self.has(*b))
     }
+}
+
+/// Hex text (whitespace ignored) to bytes, for the parsers' test vectors.
+#[cfg(test)]
+pub(crate) fn test_hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap_or(0))
+        .collect()
 }

@@ -326,13 +326,7 @@ fn parse_record(
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::applayer::test_hex as hex;
 
     /// Query for www.google.com A, from
     /// ../shared/acceptance/dns-detect-query-01/input.pcap style (id 0x1234).

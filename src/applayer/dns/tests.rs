@@ -1,12 +1,6 @@
 use super::*;
 
-fn hex(s: &str) -> Vec<u8> {
-    let s: String = s.split_whitespace().collect();
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
-}
+use crate::applayer::test_hex as hex;
 
 /// The request of ../shared/acceptance/dns-detect-query-01/input.pcap
 /// (frame 1, UDP payload: `tshark -r input.pcap -x`): www.google.com A.
