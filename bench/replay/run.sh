@@ -22,7 +22,9 @@
 # of /usr/bin/time -v over the N runs. packets/s = packets in the command's input
 # (capinfos -c -M) / best wall. Ratios: vxtap packets/s divided by the peer's. CPU = the
 # least user+system time of the N runs (all threads): packets per CPU-second is the per-core
-# cost, which stays meaningful when other work shares the machine.
+# cost, which stays meaningful when other work shares the machine. A second table gives the
+# medians of the N runs (wall and CPU) and the ratios of the medians, with the 1-minute load
+# average at the start of each round: on a shared machine, quote those.
 # If target/release/vxtap is missing or its replay fails, its rows say "missing" and the
 # peers are still measured.
 set -euo pipefail
@@ -112,8 +114,9 @@ add "softflowd" "$INNER" "$PK_INNER" "$W/sfd" \
     "softflowd -r $INNER -n 127.0.0.1:9 -v 10 -A milli -6 -d -m 1000000"
 N=${#NAMES[@]}
 
-declare -A BEST RSS FAIL CPU
-for ((i = 0; i < N; i++)); do BEST[$i]=""; RSS[$i]=0; FAIL[$i]=""; CPU[$i]=""; done
+declare -A BEST RSS FAIL CPU WALLS CPUS
+for ((i = 0; i < N; i++)); do BEST[$i]=""; RSS[$i]=0; FAIL[$i]=""; CPU[$i]=""; WALLS[$i]=""; CPUS[$i]=""; done
+ROUND_LOADS=()
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== page cache warm-up (cat both captures)" >&2
@@ -124,6 +127,7 @@ prefix=()
 [ -z "$PIN" ] || prefix=(taskset -c "$PIN")
 
 for ((r = 1; r <= RUNS; r++)); do
+  ROUND_LOADS+=("$(cut -d' ' -f1 /proc/loadavg)")
   for ((i = 0; i < N; i++)); do
     [ -z "${FAIL[$i]}" ] || continue
     out=${OUTS[$i]}
@@ -148,6 +152,7 @@ for ((r = 1; r <= RUNS; r++)); do
     # independent of how many cores it got on a loaded machine.
     cpu=$(awk -F': ' '/User time/ {u=$2} /System time/ {s=$2} END {printf "%d", (u + s) * 1000}' "$W/time-$i.txt")
     if [ -z "${CPU[$i]}" ] || [ "$cpu" -lt "${CPU[$i]}" ]; then CPU[$i]=$cpu; fi
+    WALLS[$i]="${WALLS[$i]} $ns"; CPUS[$i]="${CPUS[$i]} $cpu"
     if [ -z "${BEST[$i]}" ] || [ "$ns" -lt "${BEST[$i]}" ]; then BEST[$i]=$ns; cp "$log" "$W/best-$i.log"
       if [ -f "$out/suricata.log" ]; then cp "$out/suricata.log" "$W/best-$i-suricata.log"; fi
     fi
@@ -166,6 +171,15 @@ for ((i = 0; i < N; i++)); do
 done
 
 pps() { calc0 "${PKTS[$1]} * 1000000000 / ${BEST[$1]}"; }
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{v[NR] = $1} END {printf "%.0f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+mwall() { median "${WALLS[$1]}"; }   # ns
+mcpu() { median "${CPUS[$1]}"; }     # ms
+mratio() {  # vxtap row $1 over peer row $2: packets/s from median walls (the peer's time over vxtap's, per packet)
+  if [ "$1" -lt 0 ]; then echo "missing"; else printf '%.2f×' "$(calc "(${PKTS[$1]} / $(mwall "$1")) / (${PKTS[$2]} / $(mwall "$2"))")"; fi
+}
+mcratio() {
+  if [ "$1" -lt 0 ]; then echo "missing"; else printf '%.2f×' "$(calc "(${PKTS[$1]} / ($(mcpu "$1") + 1)) / (${PKTS[$2]} / ($(mcpu "$2") + 1))")"; fi
+}
 idx() { local k; for ((k = 0; k < N; k++)); do [ "${NAMES[$k]}" = "$1" ] && [ -z "${FAIL[$k]}" ] && { echo "$k"; return; }; done; echo -1; }
 fmt_m() { printf '%.2f M' "$(calc "$1 / 1000000")"; }
 vx1=$(idx "vxtap --workers 1"); vx2=$(idx "vxtap --workers 2")
@@ -226,6 +240,20 @@ fi
     printf '| `%s` | %s | %s | %.3f s | %s/s | %.0f MB | %s | %s | %s | %s | %s |\n' "${CMDS[$k]}" "$in" "${PKTS[$k]}" \
       "$(calc "${BEST[$k]} / 1000000000")" "$(fmt_m "$(pps "$k")")" "$(calc "${RSS[$k]} / 1024")" \
       "$(ratio "$vx1" "$k")" "$(ratio "$vx2" "$k")" "$(cpu_cell "$k")" "$(cratio "$vx1" "$k")" "$note"
+  done
+  echo
+  echo "Medians of the $RUNS runs (1-minute load average at the start of each round: ${ROUND_LOADS[*]}):"
+  echo
+  echo "| command | median wall | median CPU (user+sys) | vxtap w1 / peer (median wall) | vxtap w2 / peer (median wall) | vxtap w1 / peer (median CPU) |"
+  echo "|---|---:|---:|---:|---:|---:|"
+  for ((k = 0; k < N; k++)); do
+    [ -z "${FAIL[$k]}" ] || continue
+    case "${NAMES[$k]}" in
+      vxtap*) r1="—"; r2="—"; rc="—" ;;
+      *) r1=$(mratio "$vx1" "$k"); r2=$(mratio "$vx2" "$k"); rc=$(mcratio "$vx1" "$k") ;;
+    esac
+    printf '| %s | %.3f s | %.2f s | %s | %s | %s |\n' "${NAMES[$k]}" "$(calc "$(mwall "$k") / 1000000000")" \
+      "$(calc "$(mcpu "$k") / 1000")" "$r1" "$r2" "$rc"
   done
   echo
   echo "* inputs: \`$BENCH\` ($PK_BENCH packets, $SZ_BENCH bytes, VXLAN, built by \`$SHARED/tools/make-bench-pcap $BENCH${SIZE:+ --size $SIZE}\`);"
