@@ -26,7 +26,7 @@ use super::keywords::bits::{BitsCmd, HostDir, IntCmp, IntOp, IntVal};
 use super::keywords::buffers::BufferKind;
 use super::keywords::flow::{FlowInfo, stream_size_matches};
 use super::packet::PacketView;
-use super::prefilter::{Prefilter, Scratch};
+use super::prefilter::{PayloadRules, Prefilter, Scratch};
 use super::signature::{Action, PacketMatch, PostMatch, Proto, Signature};
 use super::state::{FlowDetectState, HostTable, ThresholdTable};
 
@@ -203,9 +203,9 @@ impl RuleSet {
                 }
             }
         }
-        let ip_only = sigs.iter().map(Signature::is_ip_only).collect();
+        let ip_only: Vec<bool> = sigs.iter().map(Signature::is_ip_only).collect();
         let max_vars = sigs.iter().map(|s| s.nvars).max().unwrap_or(0);
-        let prefilter = Prefilter::build(&sigs);
+        let prefilter = Prefilter::build(&sigs, &ip_only);
         RuleSet {
             sigs,
             ip_only,
@@ -239,13 +239,24 @@ impl RuleSet {
             Inspection::Stream(b) => (b, true),
         };
         let mut scratch = std::mem::take(&mut ctx.scratch);
-        self.prefilter
-            .candidates(p, payload, &mut scratch, self.sigs.len());
+        let which = match what {
+            Inspection::Packet => PayloadRules::All,
+            Inspection::PacketInStream => PayloadRules::PacketOnly,
+            Inspection::Stream(_) => PayloadRules::StreamOnly,
+        };
+        let dir = if flow_info.to_server { 0 } else { 1 };
+        let ip_only_open = !stream && !flow.ip_only_done[dir];
+        self.prefilter.candidates(
+            p,
+            payload,
+            which,
+            ip_only_open,
+            &mut scratch,
+            self.sigs.len(),
+        );
         if ctx.vars.len() < self.max_vars {
             ctx.vars.resize(self.max_vars, 0);
         }
-        let dir = if flow_info.to_server { 0 } else { 1 };
-        let ip_only_open = !stream && !flow.ip_only_done[dir];
         for &ri in &scratch.candidates {
             let s = &self.sigs[ri as usize];
             if self.ip_only[ri as usize] && !ip_only_open {
@@ -299,7 +310,7 @@ impl RuleSet {
             return false;
         }
         if stream {
-            if !s.has_payload() || s.proto == Proto::TcpPkt {
+            if !s.has_payload() || s.requires_packet() {
                 return false;
             }
         } else if s.proto == Proto::TcpStream {
@@ -558,10 +569,29 @@ mod tests {
         assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [1, 3, 4]);
         // The stream chunk holds the same bytes later in the stream.
         assert_eq!(r.sids(&pkt, ts(), Inspection::Stream(b"xxEVIL"), 0), [1, 2]);
-        assert_eq!(
-            r.sids(&pkt, ts(), Inspection::Stream(b"EVIL"), 0),
-            [1, 2, 4]
+        // dsize requires the packet (Suricata's SIG_FLAG_REQUIRE_PACKET):
+        // never matched on stream data, even when the chunk is the packet's.
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Stream(b"EVIL"), 0), [1, 2]);
+        // A packet whose payload went into the stream: only the rules that
+        // require the packet match its payload.
+        assert_eq!(r.sids(&pkt, ts(), Inspection::PacketInStream, 0), [3, 4]);
+    }
+
+    /// Rules without a pattern held by the address index: found by the
+    /// packet's source or destination, IP-only ones on a direction's first
+    /// packet only, others (a flowbits setter) on every packet.
+    #[test]
+    fn address_indexed_rules() {
+        let mut r = Run::new(
+            "alert ip [10.0.0.1,10.9.9.9] any -> any any (msg:\"by src, ip-only\"; sid:1;)\n\
+             alert tcp any any -> [192.0.2.1,172.16.0.0/12] any (msg:\"by dst\"; flowbits:set,x; sid:2;)\n\
+             alert udp [10.0.0.1] any -> any any (msg:\"other class\"; sid:3;)\n\
+             alert ip [203.0.113.0/24] any -> any any (msg:\"not this source\"; sid:4;)\n",
         );
+        // tcp4: 10.0.0.1 -> 192.0.2.1. (Flowbit setters run first.)
+        let pkt = tcp4(0x18, b"x");
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [2, 1]);
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [2]);
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod classify;
 pub mod engine;
 pub mod error;
 pub mod inspect;
+pub mod iponly;
 pub mod keywords;
 pub mod load;
 pub mod packet;

@@ -8,6 +8,7 @@
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use hashbrown::HashMap;
 
+use super::iponly::{self, Indexed, IpOnlyIndex};
 use super::keywords::buffers::BufferKind;
 use super::packet::{PacketView, proto};
 use super::signature::{Proto, Signature};
@@ -58,10 +59,39 @@ struct Automaton {
     base: usize,
 }
 
+/// Which payload rules an inspection can match: a packet whose payload
+/// also goes into its TCP stream only matches the rules that require the
+/// packet (`dsize`, `flow:no_stream`, `tcp-pkt`); a stream chunk only the
+/// others. Scanning only the automaton that can match halves the pattern
+/// search on TCP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayloadRules {
+    /// Every payload rule (a packet outside any tracked stream).
+    All,
+    /// Only the rules that require the packet.
+    PacketOnly,
+    /// Only the rules that may match the stream.
+    StreamOnly,
+}
+
 /// Per-kind automata and the no-pattern groups.
 pub struct Prefilter {
     automata: Vec<Option<Automaton>>,
+    /// Payload fast patterns of the rules that require the packet (kept
+    /// apart from the payload automaton in `automata`).
+    packet_payload: Option<Automaton>,
+    /// Per rule, the transport classes it can match (bit per class): a
+    /// pattern hit in a packet of another class is not a candidate.
+    rule_classes: Vec<u8>,
     groups: Vec<Group>,
+    /// IP-only rules (evaluated on a flow direction's first packet only):
+    /// indexed by address, and per class those the index cannot hold.
+    ip_only: IpOnlyIndex,
+    ip_only_other: Vec<Vec<u32>>,
+    /// Other rules without a fast pattern whose source or destination is a
+    /// narrow address set (reputation lists that also set flowbits):
+    /// indexed by address, looked up on every packet.
+    by_addr: IpOnlyIndex,
     /// Rules with a fast pattern.
     pub with_pattern: usize,
     /// Rules in the no-pattern groups.
@@ -80,18 +110,29 @@ pub struct Scratch {
 }
 
 impl Prefilter {
-    /// Builds the automata and groups for `sigs` (indices are positions).
-    pub fn build(sigs: &[Signature]) -> Prefilter {
+    /// Builds the automata and groups for `sigs` (indices are positions);
+    /// `ip_only[i]` says whether rule `i` is an IP-only rule.
+    pub fn build(sigs: &[Signature], ip_only: &[bool]) -> Prefilter {
         let mut pats: Vec<Patterns> = (0..BufferKind::ALL.len())
             .map(|_| Default::default())
             .collect();
+        let mut packet_pats: Patterns = Default::default();
         let mut groups: Vec<Group> = (0..CLASSES).map(|_| Group::default()).collect();
+        let mut ip_only_other: Vec<Vec<u32>> = vec![Vec::new(); CLASSES];
         let (mut with, mut without) = (0, 0);
+        let rule_classes = sigs
+            .iter()
+            .map(|s| classes_of(&s.proto).iter().fold(0u8, |m, &c| m | (1 << c)))
+            .collect();
         for (i, s) in sigs.iter().enumerate() {
             let i = i as u32;
             if let Some(fp) = &s.fast_pattern {
-                let kind = s.buffers[fp.list].kind.index();
-                let (list, index, rules) = &mut pats[kind];
+                let kind = s.buffers[fp.list].kind;
+                let (list, index, rules) = if kind == BufferKind::Payload && s.requires_packet() {
+                    &mut packet_pats
+                } else {
+                    &mut pats[kind.index()]
+                };
                 let key = fp.pattern.to_ascii_lowercase();
                 let n = *index.entry(key.clone()).or_insert_with(|| {
                     list.push(key);
@@ -103,6 +144,18 @@ impl Prefilter {
                 continue;
             }
             without += 1;
+            let indexed = iponly::side_of(s) != Indexed::No;
+            if ip_only.get(i as usize).copied().unwrap_or(false) {
+                if !indexed {
+                    for &c in classes_of(&s.proto) {
+                        ip_only_other[c].push(i);
+                    }
+                }
+                continue;
+            }
+            if indexed {
+                continue;
+            }
             let ports = if s.bidirectional || !s.proto.has_ports() {
                 None
             } else {
@@ -120,24 +173,39 @@ impl Prefilter {
             }
         }
         let mut patterns = 0;
-        let automata = pats
-            .into_iter()
-            .map(|(list, _, rules)| {
-                if list.is_empty() {
-                    return None;
-                }
-                let ac = AhoCorasickBuilder::new()
-                    .ascii_case_insensitive(true)
-                    .match_kind(MatchKind::Standard)
-                    .build(&list)
-                    .ok()?;
-                let base = patterns;
-                patterns += list.len();
-                Some(Automaton { ac, rules, base })
-            })
-            .collect();
+        let mut automaton = |(list, _, rules): Patterns| {
+            if list.is_empty() {
+                return None;
+            }
+            let ac = AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&list)
+                .ok()?;
+            let base = patterns;
+            patterns += list.len();
+            Some(Automaton { ac, rules, base })
+        };
+        let automata = pats.into_iter().map(&mut automaton).collect();
+        let packet_payload = automaton(packet_pats);
+        let no_pattern = |want_ip_only: bool| {
+            sigs.iter()
+                .enumerate()
+                .filter(move |(i, s)| {
+                    s.fast_pattern.is_none()
+                        && ip_only.get(*i).copied().unwrap_or(false) == want_ip_only
+                })
+                .map(|(i, s)| (i as u32, s))
+        };
+        let by_addr = IpOnlyIndex::build(no_pattern(false));
+        let ip_only = IpOnlyIndex::build(no_pattern(true));
         Prefilter {
+            by_addr,
+            ip_only,
+            ip_only_other,
             automata,
+            packet_payload,
+            rule_classes,
             groups,
             with_pattern: with,
             without_pattern: without,
@@ -146,8 +214,18 @@ impl Prefilter {
     }
 
     /// Collects into `s.candidates` (sorted, unique) the rules worth
-    /// evaluating for packet `p` whose payload buffer is `payload`.
-    pub fn candidates(&self, p: &PacketView, payload: &[u8], s: &mut Scratch, nrules: usize) {
+    /// evaluating for packet `p` whose payload buffer is `payload`, among
+    /// the payload rules `which` says can match; IP-only rules only when
+    /// `ip_only_open` (the first packet of its flow direction).
+    pub fn candidates(
+        &self,
+        p: &PacketView,
+        payload: &[u8],
+        which: PayloadRules,
+        ip_only_open: bool,
+        s: &mut Scratch,
+        nrules: usize,
+    ) {
         s.candidates.clear();
         s.epoch = s.epoch.wrapping_add(1);
         if s.epoch == 0 {
@@ -162,20 +240,8 @@ impl Prefilter {
             s.seen_pat.resize(self.patterns, 0);
         }
         let epoch = s.epoch;
-        for kind in BufferKind::ALL {
-            let Some(a) = &self.automata[kind.index()] else {
-                continue;
-            };
-            let buf = match kind {
-                BufferKind::Payload => payload,
-                k => match k.header_of(p) {
-                    Some(b) => b,
-                    None => continue,
-                },
-            };
-            if buf.is_empty() {
-                continue;
-            }
+        let class = 1u8 << class_of(p.proto);
+        let scan = |a: &Automaton, buf: &[u8], s: &mut Scratch| {
             for m in a.ac.find_overlapping_iter(buf) {
                 let pi = m.pattern().as_usize();
                 let mark = &mut s.seen_pat[a.base + pi];
@@ -184,12 +250,36 @@ impl Prefilter {
                 }
                 *mark = epoch;
                 for &r in &a.rules[pi] {
-                    if s.seen_rule[r as usize] != epoch {
+                    if s.seen_rule[r as usize] != epoch
+                        && self.rule_classes[r as usize] & class != 0
+                    {
                         s.seen_rule[r as usize] = epoch;
                         s.candidates.push(r);
                     }
                 }
             }
+        };
+        for kind in BufferKind::ALL {
+            let Some(a) = &self.automata[kind.index()] else {
+                continue;
+            };
+            let buf = match kind {
+                BufferKind::Payload if which == PayloadRules::PacketOnly => continue,
+                BufferKind::Payload => payload,
+                k => match k.header_of(p) {
+                    Some(b) => b,
+                    None => continue,
+                },
+            };
+            if !buf.is_empty() {
+                scan(a, buf, s);
+            }
+        }
+        if let Some(a) = &self.packet_payload
+            && which != PayloadRules::StreamOnly
+            && !payload.is_empty()
+        {
+            scan(a, payload, s);
         }
         let group = &self.groups[class_of(p.proto)];
         let push = |list: &[u32], s: &mut Scratch| {
@@ -203,6 +293,17 @@ impl Prefilter {
         push(&group.any_port, s);
         if let Some(l) = group.by_dport.get(&p.dport) {
             push(l, s);
+        }
+        let mut found = |r: u32| {
+            if s.seen_rule[r as usize] != epoch && self.rule_classes[r as usize] & class != 0 {
+                s.seen_rule[r as usize] = epoch;
+                s.candidates.push(r);
+            }
+        };
+        self.by_addr.lookup(p.src, p.dst, &mut found);
+        if ip_only_open {
+            self.ip_only.lookup(p.src, p.dst, &mut found);
+            push(&self.ip_only_other[class_of(p.proto)], s);
         }
         s.candidates.sort_unstable();
     }
