@@ -42,7 +42,9 @@ BENCH=$W/bench.pcap
 if [ ! -s "$BENCH" ]; then
   echo "== building $BENCH (make-bench-pcap --size $SIZE)" >&2
   "$SHARED/tools/make-bench-pcap" "$BENCH" --size "$SIZE" >&2
+  echo "$SIZE" > "$W/bench.size"
 fi
+SIZE=$(cat "$W/bench.size" 2>/dev/null || echo "$SIZE")
 PKTS=$(capinfos -c -M "$BENCH" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
 "$VX" rules check "$ET" --write-loaded "$W/rules.rules" --json > "$W/check.json" || true
 cp "$ET/classification.config" "$W/classification.config"
