@@ -340,6 +340,7 @@ impl RuleSet {
     ) -> bool {
         s.matches.iter().all(|m| match m {
             PacketMatch::Header(h) => h.matches(p),
+            PacketMatch::Event(e) => p.events.contains(*e),
             PacketMatch::Dsize(u) => p.l4_hdr_len > 0 && u.matches(p.payload().len() as u64),
             PacketMatch::Flow(fm) => fm.matches(f, stream),
             PacketMatch::FlowAge(u) => u.matches(f.age_secs),
@@ -673,6 +674,34 @@ mod tests {
         );
         let p = tcp4(0x18, b"GET /");
         assert_eq!(r.sids(&p, ts(), Inspection::Packet, 0), [1, 3, 4]);
+    }
+
+    #[test]
+    fn decode_and_stream_events() {
+        let mut r = Run::new(
+            "alert tcp any any -> any any (decode-event:tcp.pkt_too_small; sid:1;)\n\
+             alert tcp any any -> any any (stream-event:suspected_rst_inject; sid:2;)\n",
+        );
+        // suricata-verify decode-too-small, packet 1: IPv4, TCP, no bytes.
+        let empty_tcp = [
+            0x45, 0, 0, 20, 0, 1, 0, 0, 64, 6, 0x74, 0xde, 1, 1, 1, 1, 2, 2, 2, 2,
+        ];
+        assert_eq!(r.sids(&empty_tcp, ts(), Inspection::Packet, 0), [1]);
+        let pkt = tcp4(0x18, b"GET /");
+        assert!(r.sids(&pkt, ts(), Inspection::Packet, 0).is_empty());
+        // An event the stream stage raised, added by the pipeline.
+        let mut p = PacketView::from_ip(&pkt).unwrap();
+        p.events
+            .insert(crate::detect::Event::StreamSuspectedRstInject);
+        let mut out = Vec::new();
+        let input = Input {
+            packet: &p,
+            flow: ts(),
+            what: Inspection::Packet,
+            now_ns: 0,
+        };
+        r.set.inspect(&input, &mut r.flow, &mut r.ctx, &mut out);
+        assert_eq!(out.iter().map(|a| a.sid).collect::<Vec<_>>(), [2]);
     }
 
     #[test]

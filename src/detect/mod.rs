@@ -11,9 +11,11 @@
 //! vxtap is a passive sensor: `drop` and `reject*` rules alert like
 //! `alert` (see [`signature::Action`]).
 
+pub mod anomaly;
 pub mod classify;
 pub mod engine;
 pub mod error;
+pub mod events;
 pub mod inspect;
 pub mod iponly;
 pub mod keywords;
@@ -27,6 +29,7 @@ pub mod uint;
 
 pub use engine::{Alert, DetectCtx, Input, Inspection, RuleSet};
 pub use error::{Location, ParseError, RuleError};
+pub use events::{Event, Events};
 pub use keywords::flow::FlowInfo;
 pub use load::{LoadReport, load_paths};
 pub use packet::PacketView;

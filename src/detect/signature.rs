@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::error::Location;
+use super::events::Event;
 use super::keywords::bits::{BitsCond, BitsOp, FlowintCond, FlowintOp};
 use super::keywords::buffers::BufferKind;
 use super::keywords::byte::{ByteExtract, ByteJump, ByteMath, ByteTest};
@@ -294,6 +295,8 @@ pub enum PacketMatch {
     Hostbits(BitsCond),
     /// `flowint` condition.
     Flowint(FlowintCond),
+    /// `decode-event`/`stream-event`: the packet raised this event.
+    Event(Event),
 }
 
 /// What a matching rule changes, after every condition held.

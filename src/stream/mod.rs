@@ -21,8 +21,10 @@
 //!   is counted as an event, never a panic or an unbounded buffer.
 
 mod dir;
+mod rst;
 
 pub use dir::{Added, DirStream, Segment};
+pub use rst::RstWatch;
 
 /// Reassembly limits; defaults follow Suricata 7's stock configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -14,6 +14,8 @@ pub mod proto {
     pub const UDP: u8 = 17;
     /// IPv6 in IP (6in4, RFC 4213).
     pub const IPV6: u8 = 41;
+    /// GRE (RFC 2784).
+    pub const GRE: u8 = 47;
     /// ICMPv6.
     pub const ICMPV6: u8 = 58;
     /// SCTP.

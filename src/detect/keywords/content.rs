@@ -184,14 +184,32 @@ fn no_value(v: Option<&str>) -> Result<(), String> {
 
 /// `content:[!]"…"`.
 pub fn content(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let c = parse_content(v)?;
+    let (l, s) = b.push_step(Step::Content(Box::new(c)));
+    b.last_pm = Some((l, s));
+    Ok(())
+}
+
+/// `[!]"pattern"` of a content keyword.
+fn parse_content(v: Option<&str>) -> Result<Content, String> {
     let raw = need(v)?;
     let (negated, rest) = match raw.strip_prefix('!') {
         Some(r) => (true, r.trim_start()),
         None => (false, raw),
     };
-    let pattern = decode(unquote(rest, true)?)?;
-    let (l, s) = b.push_step(Step::Content(Box::new(Content::new(pattern, negated))));
-    b.last_pm = Some((l, s));
+    Ok(Content::new(decode(unquote(rest, true)?)?, negated))
+}
+
+/// A content keyword for an app-layer buffer vxtap does not produce
+/// (`uricontent`): parsed into the scratch list so `nocase`, `depth`, …
+/// after it parse and are checked, never inspected. The current buffer
+/// does not change (a later `content` still goes to the payload).
+pub fn unsupported_content(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let c = parse_content(v)?;
+    let list = b.list_mut(super::DUMMY);
+    list.steps.push(Step::Content(Box::new(c)));
+    let s = list.steps.len() - 1;
+    b.last_pm = Some((super::DUMMY, s));
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod bits;
 pub mod buffers;
 pub mod byte;
 pub mod content;
+pub mod event;
 pub mod flow;
 pub mod header;
 pub mod meta;
@@ -65,6 +66,16 @@ const fn no_modifier(name: &'static str) -> Keyword {
         name,
         enforced: false,
         setup: content::unsupported_modifier,
+    }
+}
+
+/// A content keyword of its own for an app-layer buffer (`uricontent`):
+/// parsed like `content` (so its modifiers parse), never inspected.
+const fn no_content(name: &'static str) -> Keyword {
+    Keyword {
+        name,
+        enforced: false,
+        setup: content::unsupported_content,
     }
 }
 
@@ -165,6 +176,8 @@ pub static REGISTRY: &[Keyword] = &[
     yes("flowbits", bits::flowbits),
     yes("hostbits", bits::hostbits),
     yes("flowint", bits::flowint),
+    yes("decode-event", event::decode_event),
+    yes("stream-event", event::stream_event),
     yes("threshold", threshold::threshold),
     yes("detection_filter", threshold::detection_filter),
     // Not enforced yet: application-layer buffers (sticky).
@@ -263,12 +276,10 @@ pub static REGISTRY: &[Keyword] = &[
     no_modifier("http_request_line"),
     no_modifier("http_response_line"),
     // Not enforced yet: other keywords.
-    no("uricontent"),
+    no_content("uricontent"),
     no("urilen"),
     no("app-layer-protocol"),
     no("app-layer-event"),
-    no("decode-event"),
-    no("stream-event"),
     no("xbits"),
     no("tag"),
     no("base64_decode"),
