@@ -114,6 +114,8 @@ pub struct RuleSet {
     /// The rules, pass first, then drop/reject, then alert (load order within).
     pub sigs: Vec<Signature>,
     ip_only: Vec<bool>,
+    /// [`Signature::requires_payload`] per rule.
+    needs_payload: Vec<bool>,
     prefilter: Prefilter,
     /// Interned flowbit/hostbit names.
     pub bit_ids: HashMap<String, u32>,
@@ -204,11 +206,13 @@ impl RuleSet {
             }
         }
         let ip_only: Vec<bool> = sigs.iter().map(Signature::is_ip_only).collect();
+        let needs_payload = sigs.iter().map(Signature::requires_payload).collect();
         let max_vars = sigs.iter().map(|s| s.nvars).max().unwrap_or(0);
         let prefilter = Prefilter::build(&sigs, &ip_only);
         RuleSet {
             sigs,
             ip_only,
+            needs_payload,
             prefilter,
             bit_ids,
             int_ids,
@@ -231,7 +235,7 @@ impl RuleSet {
         out: &mut Vec<Alert>,
     ) {
         let (p, flow_info, what, now_ns) = (input.packet, &input.flow, input.what, input.now_ns);
-        if flow.passed {
+        if flow.passed || (flow.no_payload_inspection && matches!(what, Inspection::Stream(_))) {
             return;
         }
         let (payload, stream) = match what {
@@ -245,7 +249,10 @@ impl RuleSet {
             Inspection::Stream(_) => PayloadRules::StreamOnly,
         };
         let dir = if flow_info.to_server { 0 } else { 1 };
-        let ip_only_open = !stream && !flow.ip_only_done[dir];
+        // IP-only rules: once per flow direction, or on every packet
+        // Suricata keeps no flow for.
+        let tracked = p.has_flow();
+        let ip_only_open = !stream && (!tracked || !flow.ip_only_done[dir]);
         self.prefilter.candidates(
             p,
             payload,
@@ -263,6 +270,9 @@ impl RuleSet {
                 continue;
             }
             if !self.applies(s, p, stream) {
+                continue;
+            }
+            if flow.no_payload_inspection && self.needs_payload[ri as usize] {
                 continue;
             }
             if matches!(what, Inspection::PacketInStream) && s.has_payload() && !s.requires_packet()
@@ -298,7 +308,7 @@ impl RuleSet {
                 });
             }
         }
-        if !stream {
+        if !stream && tracked {
             flow.ip_only_done[dir] = true;
         }
         ctx.scratch = scratch;
@@ -556,6 +566,38 @@ mod tests {
             ..ts()
         };
         assert_eq!(r.sids(&pkt, back, Inspection::Packet, 0), [1, 2, 3]);
+    }
+
+    #[test]
+    fn ip_only_rules_fire_on_every_flowless_packet() {
+        // suricata-verify derived-header-keywords, frames 616 and 620:
+        // IGMPv3 reports to 224.0.0.22; Suricata keeps no flow for IGMP.
+        let igmp: Vec<u8> = [
+            0x46, 0, 0, 0x1c, 0x02, 0x8e, 0, 0, 1, 2, 0, 0, 192, 168, 100, 67, 224, 0, 0, 22, 0x94,
+            4, 0, 0, 0x22, 0, 0, 0,
+        ]
+        .to_vec();
+        let mut r = Run::new("alert ip any any -> 224.0.0.0/4 any (sid:28;)\n");
+        assert_eq!(r.sids(&igmp, ts(), Inspection::Packet, 0), [28]);
+        assert_eq!(r.sids(&igmp, ts(), Inspection::Packet, 1), [28]);
+    }
+
+    #[test]
+    fn no_payload_inspection_keeps_header_rules() {
+        let mut r = Run::new(
+            "alert tcp any any -> any any (content:\"EVIL\"; sid:1;)\n\
+             alert tcp any any -> any any (dsize:>0; sid:2;)\n\
+             alert tcp any any -> any any (dsize:<10; sid:3;)\n\
+             alert tcp any any -> any any (flags:PA; sid:4;)\n",
+        );
+        let pkt = tcp4(0x18, b"EVIL");
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [1, 2, 3, 4]);
+        r.flow.no_payload_inspection = true;
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [3, 4]);
+        assert!(
+            r.sids(&pkt, ts(), Inspection::Stream(b"EVIL"), 0)
+                .is_empty()
+        );
     }
 
     #[test]

@@ -388,6 +388,27 @@ impl<'a> PacketView<'a> {
         }
     }
 
+    /// Whether Suricata keeps a flow for this packet: its decoder set one
+    /// up (TCP, UDP, SCTP, ICMP, ICMPv6 with a valid header; ESP; IPv4/IPv6
+    /// in IP). Other packets (IGMP, GRE, OSPF, …, fragments, transport
+    /// headers that failed to decode) are inspected without one, so rules
+    /// that are IP-only fire on each of them (suricata-verify
+    /// `bug-6402-01`: GRE packets; `derived-header-keywords`: IGMP).
+    pub fn has_flow(&self) -> bool {
+        if self.is_fragment() {
+            return false;
+        }
+        match self.proto {
+            proto::TCP | proto::UDP | proto::SCTP | proto::ICMP | proto::ICMPV6 => {
+                self.l4_hdr_len > 0
+            }
+            proto::IPIP | proto::IPV6 => true,
+            // ESP: SPI and sequence number.
+            50 => self.ip.len() >= self.ip_hdr_len + 8,
+            _ => false,
+        }
+    }
+
     /// Whether the packet is a fragment of a larger datagram (not an
     /// atomic one).
     pub fn is_fragment(&self) -> bool {
@@ -721,6 +742,20 @@ pub(crate) mod tests {
             ]
         );
         assert_eq!((v.proto, v.ip_hdr_len, v.icmp_type()), (58, 56, Some(128)));
+    }
+
+    #[test]
+    fn which_packets_have_a_flow() {
+        assert!(PacketView::from_ip(&tcp4(0x18, b"x")).unwrap().has_flow());
+        // decode-too-small: TCP without a header, GRE; then IGMP.
+        let no = [
+            "4500 0014 0001 0000 4006 74de 0101 0101 0202 0202",
+            "4500 0018 0001 0000 402f 74b3 0101 0101 0202 0202 0000 0800",
+            "4600 001c 028e 0000 0102 0000 c0a8 6443 e000 0016 9404 0000 2200 0000",
+        ];
+        for h in no {
+            assert!(!PacketView::from_ip(&hex(h)).unwrap().has_flow(), "{h}");
+        }
     }
 
     #[test]

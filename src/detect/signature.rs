@@ -389,6 +389,25 @@ impl Signature {
         self.buffers.iter().any(|b| b.kind == BufferKind::Payload)
     }
 
+    /// Whether the rule needs a payload (Suricata's
+    /// `SIG_MASK_REQUIRE_PAYLOAD`): content/pcre/byte steps on the payload,
+    /// or a `dsize` that asks for one (`>`, `>=`, `!=`, ranges, `=` N > 0;
+    /// `<`, `<=` and `=0` do not).
+    pub fn requires_payload(&self) -> bool {
+        use super::uint::UintMode as M;
+        self.buffers
+            .iter()
+            .any(|b| b.kind == BufferKind::Payload && !b.steps.is_empty())
+            || self.matches.iter().any(|m| match m {
+                PacketMatch::Dsize(u) => match u.mode {
+                    M::Gt | M::Ge | M::Ne | M::Range => true,
+                    M::Eq => u.a > 0,
+                    _ => false,
+                },
+                _ => false,
+            })
+    }
+
     /// Whether payload matching needs the packet itself rather than the
     /// reassembled stream (Suricata's `SIG_FLAG_REQUIRE_PACKET`): `dsize`,
     /// `flow:no_stream` and the `tcp-pkt` protocol.

@@ -19,6 +19,13 @@ pub struct FlowDetectState {
     pub(crate) ip_only_done: [bool; 2],
     /// A `pass` rule matched: the rest of the flow is not inspected.
     pub passed: bool,
+    /// Payload inspection is off for the rest of the flow (Suricata's
+    /// `FLOW_NOPAYLOAD_INSPECTION`, set by the application layer, e.g. TLS
+    /// once encrypted with the default `encryption-handling`): rules that
+    /// need a payload ([`crate::detect::Signature::requires_payload`]) are
+    /// skipped on its packets and its stream is not inspected; header and
+    /// IP-only rules still run.
+    pub no_payload_inspection: bool,
 }
 
 impl FlowDetectState {
