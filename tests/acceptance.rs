@@ -133,16 +133,16 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     ),
     (
         "derived-vxlan-aws-mirror",
-        "app-layer parser: issue 8 (app-layer-protocol, dns.query, ssh.*: sids 5-8, 12); sid 4 (payload rule on inner TCP) see ACCEPTANCE.md",
+        "app-layer parser: issue 8 (app-layer-protocol, dns.query, ssh.*: sids 5-8, 12); sid 4: depth-anchored payload rule alerts on the packet and again on the stream in Suricata, once in vxtap (src/ids packet-vs-stream split)",
     ),
     // Cases the engine's rules load for, that fail on the pipeline.
     (
         "derived-content-modifiers-b",
-        "sid 17 alerts once, Suricata twice (packet, then stream): the packet-vs-stream split of src/ids",
+        "sid 17 (depth-anchored negated content): Suricata alerts on the data packet (pcap_cnt 4) and again on the stream (7), vxtap on the stream only: the packet-vs-stream split of src/ids",
     ),
     (
         "derived-threshold-tcp",
-        "sids 4 and 12 (flags:S+ / dsize thresholds): under investigation, see ACCEPTANCE.md",
+        "sid 12 (dsize:>0 from port 443): Suricata stops payload inspection of TLS flows after the handshake; the TLS parser (issue 8) must set FlowDetectState::no_payload_inspection",
     ),
     (
         "bug-6402-01",
