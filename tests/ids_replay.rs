@@ -162,3 +162,28 @@ fn broken_rules_are_reported_and_the_rest_still_alert() {
     assert!(err.contains("mixed.rules:2"), "{err}");
     assert!(!alerts(&out.join("eve.json")).is_empty());
 }
+
+/// Tunnel outer packets are inspected as their own flows without decoder
+/// events from the headers-only copy (oracle: tests/data/ids/README.md).
+#[test]
+fn outer_tunnel_packets_raise_no_truncation_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .arg("replay")
+        .arg(root().join("../shared/acceptance/derived-vxlan-aws-mirror/input.pcap"))
+        .arg("--rules")
+        .arg(root().join("tests/data/ids/outer-events.rules"))
+        .arg("--out")
+        .arg(dir.path())
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let got = count(&alerts(&dir.path().join("eve.json")), BTreeMap::new());
+    assert_eq!(got.get(&1), None);
+    assert_eq!(got.get(&2), Some(&13));
+}

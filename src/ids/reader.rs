@@ -56,6 +56,8 @@ pub struct IdsReader {
     pub rebuilt_undecodable: u64,
     /// Packets inside GRE (or ERSPAN) sent to detection.
     pub gre_packets: u64,
+    /// The outer packet's headers as sent to detection.
+    outer_buf: Vec<u8>,
 }
 
 impl IdsReader {
@@ -68,6 +70,7 @@ impl IdsReader {
             outer_packets: 0,
             rebuilt_undecodable: 0,
             gre_packets: 0,
+            outer_buf: Vec::with_capacity(128),
         }
     }
 
@@ -212,10 +215,26 @@ impl IdsReader {
         };
         self.outer_packets += 1;
         let headers = (v.ip_hdr_len + v.l4_hdr_len).min(v.ip.len());
+        // Only the headers travel; their length fields are set to what
+        // travels, so the copy is a whole packet without payload and
+        // detection sees no truncation (no `ipv4.trunc_pkt` event on every
+        // tunnel packet). Checksums are never validated.
+        self.outer_buf.clear();
+        self.outer_buf.extend_from_slice(&v.ip[..headers]);
+        let b = &mut self.outer_buf;
+        if v.version == 4 && b.len() >= 4 {
+            b[2..4].copy_from_slice(&(headers as u16).to_be_bytes());
+        } else if v.version == 6 && b.len() >= 6 {
+            b[4..6].copy_from_slice(&(headers.saturating_sub(40) as u16).to_be_bytes());
+        }
+        if v.proto == crate::wire::transport::proto::UDP && v.l4_hdr_len == 8 {
+            let at = v.ip_hdr_len;
+            b[at + 4..at + 6].copy_from_slice(&8u16.to_be_bytes());
+        }
         d.push_carried(
             meta,
             Carry {
-                ip: &v.ip[..headers],
+                ip: &self.outer_buf,
                 outer: &[],
                 role: Role::Detect,
                 frame: src.frame,
