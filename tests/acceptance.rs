@@ -121,7 +121,7 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     ),
     (
         "security-4710-02",
-        "app-layer parser: issue 8 (sid 1: http_uri); sid 2210058 needs the pipeline to raise stream.suspected_rst_inject (stream::RstWatch)",
+        "app-layer parser: issue 8 (sid 1: http_uri)",
     ),
     (
         "smb-eicar-file-segmentation-random",

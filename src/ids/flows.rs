@@ -8,9 +8,9 @@ use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::{IdsConfig, IdsStats};
-use crate::detect::{FlowDetectState, FlowInfo, PacketView};
+use crate::detect::{Event, Events, FlowDetectState, FlowInfo, PacketView};
 use crate::flow::{FlowKey, PacketMeta};
-use crate::stream::{Budget, DirStream, Segment};
+use crate::stream::{Budget, DirStream, RstWatch, Segment};
 use crate::wire::transport::proto;
 
 const NS: u64 = 1_000_000_000;
@@ -67,6 +67,8 @@ pub struct Tcp {
     pub streams: [DirStream; 2],
     /// Stream bytes inspected per key direction.
     progress: [usize; 2],
+    /// Data after an accepted RST (Suricata's `stream.suspected_rst_inject`).
+    rst_watch: RstWatch,
     /// The handshake's last ACK was seen: the flow is established from
     /// the next packet on (Suricata marks a packet established before
     /// the stream engine sees it, so the ACK itself is not).
@@ -137,7 +139,8 @@ impl DetectFlow {
     }
 
     /// A TCP packet: handshake, flags, acknowledgements and reassembly.
-    /// Returns whether its payload went into the stream.
+    /// Returns whether its payload went into the stream, and the stream
+    /// events it raised (for `stream-event` rules on this packet).
     pub fn tcp_packet(
         &mut self,
         dir: usize,
@@ -145,7 +148,7 @@ impl DetectFlow {
         cfg: &IdsConfig,
         budget: &mut Budget,
         stats: &mut IdsStats,
-    ) -> bool {
+    ) -> (bool, Events) {
         let flags = v.tcp_flags().unwrap_or(0);
         let seq = v.tcp_seq().unwrap_or(0);
         let first = self.tcp.is_none();
@@ -183,6 +186,11 @@ impl DetectFlow {
             t.last_ack[dir] = v.tcp_ack();
         }
         let payload = v.payload();
+        let mut events = Events::empty();
+        let side = if client { 0 } else { 1 };
+        if t.rst_watch.packet(side, flags, seq, payload.len() as u32) {
+            events.insert(Event::StreamSuspectedRstInject);
+        }
         let isn = *t.isn[dir].get_or_insert(seq.wrapping_sub(1));
         let end = seq
             .wrapping_add(payload.len() as u32)
@@ -191,7 +199,7 @@ impl DetectFlow {
             t.next_seq[dir] = end;
         }
         if !t.tracked || (payload.is_empty() && flags & SYN == 0) {
-            return false;
+            return (false, events);
         }
         let added = t.streams[dir].segment(
             &Segment {
@@ -205,7 +213,8 @@ impl DetectFlow {
         for (i, n) in stats.stream_events.iter_mut().enumerate() {
             *n += ((added.events.0 >> i) & 1) as u64;
         }
-        !payload.is_empty()
+        events.merge(Events::from_stream(added.events));
+        (!payload.is_empty(), events)
     }
 
     /// What the rules know of the flow for a packet in key direction `dir`.

@@ -158,7 +158,7 @@ impl Ids {
 
     /// Inspects one packet of a batch.
     pub fn packet(&mut self, meta: &PacketMeta, c: Carried, ip: &[u8], outer: &[u8]) {
-        let Ok(view) = PacketView::from_ip(ip) else {
+        let Ok(mut view) = PacketView::from_ip(ip) else {
             self.stats.undecodable += 1;
             return;
         };
@@ -206,7 +206,11 @@ impl Ids {
         flow.account(dir, meta.ts_ns, view.ip.len() as u64);
         let mut in_stream = false;
         if view.proto == proto::TCP && view.l4_hdr_len > 0 {
-            in_stream = flow.tcp_packet(dir, &view, &self.cfg, &mut self.budget, &mut self.stats);
+            let (added, events) =
+                flow.tcp_packet(dir, &view, &self.cfg, &mut self.budget, &mut self.stats);
+            in_stream = added;
+            // Reassembly's events belong to this packet (stream-event rules).
+            view.events.merge(events);
         } else {
             flow.other_packet(dir);
         }
