@@ -172,35 +172,13 @@ impl Ids {
             proto::TCP | proto::UDP | proto::ICMP | proto::ICMPV6 | proto::SCTP | 50
         );
         if c.role == Role::DetectNoFlow || !flowful {
-            self.flowless = FlowDetectState::default();
-            self.alerts.clear();
-            let input = Input {
-                packet: &view,
-                flow: FlowInfo::default(),
-                what: Inspection::Packet,
-                now_ns: meta.ts_ns,
-            };
-            self.current
-                .set
-                .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
-            self.emit(&view, &ctx, PktSrc::of(meta.tunnel));
+            self.inspect_flowless(&view, &ctx, meta);
             return;
         }
         let (key, dir) = meta.key();
         let Some(flow) = self.flows.get_or_insert(&key, dir, meta, &mut self.stats) else {
             // Table full: inspect without flow state.
-            self.flowless = FlowDetectState::default();
-            self.alerts.clear();
-            let input = Input {
-                packet: &view,
-                flow: FlowInfo::default(),
-                what: Inspection::Packet,
-                now_ns: meta.ts_ns,
-            };
-            self.current
-                .set
-                .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
-            self.emit(&view, &ctx, PktSrc::of(meta.tunnel));
+            self.inspect_flowless(&view, &ctx, meta);
             return;
         };
         flow.account(dir, meta.ts_ns, view.ip.len() as u64);
@@ -332,6 +310,23 @@ impl Ids {
                 stats,
             );
         }
+    }
+
+    /// Inspects a packet outside any flow (fragments, protocols Suricata
+    /// keeps no flow for, a full flow table): fresh state every time.
+    fn inspect_flowless(&mut self, view: &PacketView, ctx: &EventContext, meta: &PacketMeta) {
+        self.flowless = FlowDetectState::default();
+        self.alerts.clear();
+        let input = Input {
+            packet: view,
+            flow: FlowInfo::default(),
+            what: Inspection::Packet,
+            now_ns: meta.ts_ns,
+        };
+        self.current
+            .set
+            .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
+        self.emit(view, ctx, PktSrc::of(meta.tunnel));
     }
 
     fn emit(&mut self, view: &PacketView, ctx: &EventContext, src: PktSrc) {
