@@ -13,6 +13,18 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// `vxtap replay CAPTURE --rules RULES` with `extra` arguments.
+fn replay(capture: &Path, rules: &Path, extra: &[&std::ffi::OsStr]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .arg("replay")
+        .arg(capture)
+        .arg("--rules")
+        .arg(rules)
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
 fn alerts(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -67,18 +79,18 @@ fn identity(a: &Value) -> String {
 fn shipped_rules_on_the_bundled_capture_alert_as_suricata_does() {
     let out = tempfile::tempdir().unwrap();
     let metrics = out.path().join("metrics.prom");
-    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-        .arg("replay")
-        .arg(root().join("pcaps/sample-mirror.pcap"))
-        .arg("--rules")
-        .arg(root().join("rules"))
-        .arg("--out")
-        .arg(out.path())
-        .arg("--metrics-out")
-        .arg(&metrics)
-        .args(["--workers", "2"])
-        .output()
-        .unwrap();
+    let run = replay(
+        &root().join("pcaps/sample-mirror.pcap"),
+        &root().join("rules"),
+        &[
+            "--out".as_ref(),
+            out.path().as_os_str(),
+            "--metrics-out".as_ref(),
+            metrics.as_os_str(),
+            "--workers".as_ref(),
+            "2".as_ref(),
+        ],
+    );
     assert!(
         run.status.success(),
         "{}",
@@ -125,14 +137,11 @@ fn shipped_rules_on_the_bundled_capture_alert_as_suricata_does() {
 
 #[test]
 fn rules_with_stdout_need_an_eve_file() {
-    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-        .arg("replay")
-        .arg(root().join("pcaps/sample-mirror.pcap"))
-        .arg("--rules")
-        .arg(root().join("rules"))
-        .arg("--stdout")
-        .output()
-        .unwrap();
+    let run = replay(
+        &root().join("pcaps/sample-mirror.pcap"),
+        &root().join("rules"),
+        &["--stdout".as_ref()],
+    );
     assert!(!run.status.success());
     assert!(String::from_utf8_lossy(&run.stderr).contains("--eve FILE"));
 }
@@ -148,15 +157,11 @@ fn broken_rules_are_reported_and_the_rest_still_alert() {
     )
     .unwrap();
     let out = dir.path().join("out");
-    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-        .arg("replay")
-        .arg(root().join("pcaps/sample-mirror.pcap"))
-        .arg("--rules")
-        .arg(&rules)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let run = replay(
+        &root().join("pcaps/sample-mirror.pcap"),
+        &rules,
+        &["--out".as_ref(), out.as_os_str()],
+    );
     assert!(run.status.success());
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(err.contains("mixed.rules:2"), "{err}");
@@ -168,16 +173,11 @@ fn broken_rules_are_reported_and_the_rest_still_alert() {
 #[test]
 fn outer_tunnel_packets_raise_no_truncation_events() {
     let dir = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-        .arg("replay")
-        .arg(root().join("../shared/acceptance/derived-vxlan-aws-mirror/input.pcap"))
-        .arg("--rules")
-        .arg(root().join("tests/data/ids/outer-events.rules"))
-        .arg("--out")
-        .arg(dir.path())
-        .arg("-q")
-        .output()
-        .unwrap();
+    let run = replay(
+        &root().join("../shared/acceptance/derived-vxlan-aws-mirror/input.pcap"),
+        &root().join("tests/data/ids/outer-events.rules"),
+        &["--out".as_ref(), dir.path().as_os_str(), "-q".as_ref()],
+    );
     assert!(
         run.status.success(),
         "{}",

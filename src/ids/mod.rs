@@ -164,14 +164,10 @@ impl Ids {
         };
         self.stats.packets += 1;
         let ctx = EventContext::new(meta, c, outer);
-        // Suricata keeps flows for these protocols only; others (IGMP,
-        // GRE, PIM, …) are inspected packet by packet, without flow state
-        // (50: ESP).
-        let flowful = matches!(
-            view.proto,
-            proto::TCP | proto::UDP | proto::ICMP | proto::ICMPV6 | proto::SCTP | 50
-        );
-        if c.role == Role::DetectNoFlow || !flowful {
+        // Packets Suricata keeps no flow for (IGMP, GRE, PIM, …, cut
+        // transport headers, fragments) are inspected without flow state;
+        // the engine's IP-only handling uses the same definition.
+        if c.role == Role::DetectNoFlow || !view.has_flow() {
             self.inspect_flowless(&view, &ctx, meta);
             return;
         }

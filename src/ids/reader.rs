@@ -115,11 +115,7 @@ impl IdsReader {
         {
             match decap::decode(&self.decap, LinkType::Raw, &self.rebuilt) {
                 Ok(whole) if matches!(whole.frag, Frag::None) => {
-                    let mut m = meta_of(&whole, meta.ts_ns);
-                    m.vni = meta.vni;
-                    m.mirror_src = meta.mirror_src;
-                    m.tunnel = meta.tunnel;
-                    m.gwlb = meta.gwlb;
+                    let m = inner_meta(&whole, meta);
                     dispatcher.push_carried(
                         m,
                         Carry {
@@ -166,11 +162,7 @@ impl IdsReader {
             frame: src.frame,
         };
         d.push_carried(*meta, carry(p.ip, Role::DetectNoFlow));
-        let mut m = meta_of(&inner, meta.ts_ns);
-        m.vni = meta.vni;
-        m.mirror_src = meta.mirror_src;
-        m.tunnel = meta.tunnel;
-        m.gwlb = meta.gwlb;
+        let m = inner_meta(&inner, meta);
         self.gre_packets += 1;
         if inner.protocol == GRE
             && depth < MAX_DEPTH
@@ -255,6 +247,19 @@ pub fn outer_headers<'a>(p: &Packet<'_>, src: Source<'a>) -> &'a [u8] {
             &src.outer_ip[..n]
         }
         _ => &[],
+    }
+}
+
+/// The view of a packet decoded from within `outer`'s packet (a rebuilt
+/// datagram, the packet inside GRE): its own addresses and ports, the
+/// mirror session of the packet it came from.
+fn inner_meta(p: &Packet<'_>, outer: &PacketMeta) -> PacketMeta {
+    PacketMeta {
+        vni: outer.vni,
+        mirror_src: outer.mirror_src,
+        tunnel: outer.tunnel,
+        gwlb: outer.gwlb,
+        ..meta_of(p, outer.ts_ns)
     }
 }
 

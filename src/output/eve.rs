@@ -391,6 +391,19 @@ pub struct EveError {
     pub source: std::io::Error,
 }
 
+/// Renders one event as a JSON line into `line` (reused) and writes it
+/// whole to `out`.
+fn write_line(
+    out: &mut BufWriter<File>,
+    line: &mut Vec<u8>,
+    event: &AlertEvent,
+) -> std::io::Result<()> {
+    line.clear();
+    serde_json::to_writer(&mut *line, event).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(line)
+}
+
 /// `eve.json` under an output directory, written under a temporary name
 /// and renamed into place when closed, so a reader never sees half a run.
 pub struct EveFile {
@@ -437,11 +450,7 @@ impl EveFile {
 
     /// Appends one alert.
     pub fn write(&mut self, event: &AlertEvent) -> Result<(), EveError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, event)
-            .map_err(|e| self.io(std::io::Error::other(e)))?;
-        self.line.push(b'\n');
-        self.out.write_all(&self.line).map_err(|e| self.io(e))?;
+        write_line(&mut self.out, &mut self.line, event).map_err(|e| self.io(e))?;
         self.alerts += 1;
         Ok(())
     }
@@ -512,12 +521,7 @@ impl EveLog {
 
     /// Appends one alert (buffered until [`flush`](Self::flush)).
     pub fn write(&mut self, event: &AlertEvent) -> Result<(), EveError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, event)
-            .map_err(|e| self.io(std::io::Error::other(e)))?;
-        self.line.push(b'\n');
-        let EveLog { out, line, .. } = self;
-        out.write_all(line).map_err(|e| self.io(e))?;
+        write_line(&mut self.out, &mut self.line, event).map_err(|e| self.io(e))?;
         self.alerts += 1;
         Ok(())
     }
