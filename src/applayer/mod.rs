@@ -16,6 +16,7 @@
 //!
 //! What the pipeline calls and in which order is in `docs/applayer.md`.
 
+pub mod dcerpc;
 pub mod dns;
 pub mod http;
 pub mod probe;
