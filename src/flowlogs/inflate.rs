@@ -2,10 +2,16 @@
 //! into a few recycled blocks handed over a bounded channel, so that
 //! inflating one object overlaps with parsing it (two cores on one file).
 //!
-//! Guarantees: memory is bounded ([`BLOCKS`] blocks of [`BLOCK`] bytes);
-//! bytes come out in order, and a read error comes after every byte read
-//! before it (a truncated gzip yields what was readable, then the error);
-//! dropping the reader ends the thread at its next block.
+//! Blocks are handed over whole ([`Inflated::next_block`]): the line reader
+//! splits lines in the block the thread wrote, and moves only the partial
+//! line at a block's end into the [`HEAD`] bytes kept free before the next
+//! block's data, so inflated bytes are not copied again. [`Read`] is there
+//! too, for readers that want a byte stream (a JSON payload).
+//!
+//! Guarantees: memory is bounded ([`BLOCKS`] blocks of [`HEAD`] + [`BLOCK`]
+//! bytes); bytes come out in order, and a read error comes after every byte
+//! read before it (a truncated gzip yields what was readable, then the
+//! error); dropping the reader ends the thread at its next block.
 
 use std::io::{self, Read};
 use std::thread::{self, JoinHandle};
@@ -16,6 +22,9 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 pub const BLOCK: usize = 256 * 1024;
 /// Blocks in flight (filled and waiting, or being read).
 pub const BLOCKS: usize = 4;
+/// Bytes kept free before the data of each block, where a reader may move
+/// the unfinished end of the previous block (at most a line).
+pub const HEAD: usize = 64 * 1024 + 64;
 
 /// The consuming end: reads the blocks the helper thread inflated.
 pub struct Inflated {
@@ -64,11 +73,11 @@ impl Inflated {
 fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
     loop {
         let mut block = empty.try_recv().unwrap_or_default();
-        block.resize(BLOCK, 0);
-        let mut len = 0;
+        block.resize(HEAD + BLOCK, 0);
+        let mut len = HEAD;
         let mut failure = None;
         let mut eof = false;
-        while len < BLOCK {
+        while len < HEAD + BLOCK {
             match inner.read(&mut block[len..]) {
                 Ok(0) => {
                     eof = true;
@@ -83,7 +92,7 @@ fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Rec
             }
         }
         block.truncate(len);
-        if len > 0 && filled.send(Ok(block)).is_err() {
+        if len > HEAD && filled.send(Ok(block)).is_err() {
             return; // The reader is gone.
         }
         if let Some(e) = failure {
@@ -92,6 +101,38 @@ fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Rec
         }
         if eof {
             return;
+        }
+    }
+}
+
+impl Inflated {
+    /// The next block (its data from [`HEAD`] on, never empty), `None` at
+    /// the end, or the read error (after which `None` follows).
+    pub fn next_block(&mut self) -> Option<io::Result<Vec<u8>>> {
+        if self.done {
+            return None;
+        }
+        match self.filled.as_ref()?.recv() {
+            Ok(Ok(block)) => Some(Ok(block)),
+            Ok(Err(e)) => {
+                self.done = true;
+                Some(Err(e))
+            }
+            // The thread ended after its last block.
+            Err(_) => {
+                self.done = true;
+                None
+            }
+        }
+    }
+
+    /// Hands a block the caller is done with back to the thread, to be
+    /// filled again (dropped if the thread has ended or has enough).
+    pub fn recycle(&mut self, used: Vec<u8>) {
+        if let Some(empty) = &self.empty
+            && used.capacity() > 0
+        {
+            let _ = empty.try_send(used);
         }
     }
 }
@@ -105,32 +146,18 @@ impl Read for Inflated {
                 self.pos += n;
                 return Ok(n);
             }
-            if self.done || buf.is_empty() {
+            if buf.is_empty() {
                 return Ok(0);
             }
-            let Some(filled) = &self.filled else {
-                return Ok(0);
-            };
-            match filled.recv() {
-                Ok(Ok(next)) => {
-                    let used = std::mem::replace(&mut self.block, next);
-                    self.pos = 0;
-                    if let Some(empty) = &self.empty
-                        && used.capacity() > 0
-                    {
-                        // The thread may have ended: then nobody wants it.
-                        let _ = empty.try_send(used);
-                    }
+            let used = std::mem::take(&mut self.block);
+            self.recycle(used);
+            match self.next_block() {
+                Some(Ok(next)) => {
+                    self.block = next;
+                    self.pos = HEAD;
                 }
-                Ok(Err(e)) => {
-                    self.done = true;
-                    return Err(e);
-                }
-                // The thread ended after its last block.
-                Err(_) => {
-                    self.done = true;
-                    return Ok(0);
-                }
+                Some(Err(e)) => return Err(e),
+                None => return Ok(0),
             }
         }
     }

@@ -1,11 +1,16 @@
 //! Bounded line splitting over any reader: lines are borrowed from one
 //! fixed buffer (no copy, no allocation per line), and a line longer than the
-//! cap is reported and skipped without being buffered.
+//! cap is reported and skipped without being buffered. Over the blocks of an
+//! inflate thread ([`LineReader::from_blocks`]) lines are borrowed from the
+//! blocks themselves: only a line cut by a block's end is moved (into the
+//! room kept before the next block's data).
 
 use std::io::{self, Read};
 use std::ops::Range;
 
 use memchr::memchr;
+
+use super::inflate::{HEAD, Inflated};
 
 /// Size of the read buffer: several maximal lines, large enough for long reads.
 const BUF_SIZE: usize = 256 * 1024;
@@ -20,10 +25,18 @@ pub enum LineEvent {
     TooLong,
 }
 
+/// Where the bytes come from.
+enum Input<R> {
+    /// Read into the reader's own buffer.
+    Read(R),
+    /// Whole blocks of an inflate thread, which become the buffer.
+    Blocks(Inflated),
+}
+
 /// Splits a byte stream into `\n`-terminated lines of at most `max_line` bytes.
 pub struct LineReader<R> {
-    inner: R,
-    buf: Box<[u8]>,
+    inner: Input<R>,
+    buf: Vec<u8>,
     start: usize,
     end: usize,
     scanned: usize,
@@ -37,12 +50,23 @@ pub struct LineReader<R> {
 }
 
 impl<R: Read> LineReader<R> {
-    /// A reader of lines of at most `max_line` bytes (`max_line` < 256 KiB).
+    /// A reader of lines of at most `max_line` bytes (`max_line` < [`HEAD`]).
     pub fn new(inner: R, max_line: usize) -> Self {
-        debug_assert!(max_line < BUF_SIZE / 2);
+        Self::with_input(Input::Read(inner), vec![0; BUF_SIZE], max_line)
+    }
+
+    /// A reader of the blocks of `blocks` (lines of at most `max_line`
+    /// bytes, `max_line` < [`HEAD`]).
+    pub fn from_blocks(blocks: Inflated, max_line: usize) -> Self {
+        Self::with_input(Input::Blocks(blocks), Vec::new(), max_line)
+    }
+
+    fn with_input(inner: Input<R>, buf: Vec<u8>, max_line: usize) -> Self {
+        // HEAD < BUF_SIZE / 2: a line at the cap fits either buffer.
+        debug_assert!(max_line < HEAD);
         Self {
             inner,
-            buf: vec![0; BUF_SIZE].into_boxed_slice(),
+            buf,
             start: 0,
             end: 0,
             scanned: 0,
@@ -50,7 +74,7 @@ impl<R: Read> LineReader<R> {
             failed: false,
             skipping: false,
             line_no: 0,
-            max_line: max_line.min(BUF_SIZE / 2),
+            max_line: max_line.min(HEAD),
             ends_with_newline: false,
             pending: None,
         }
@@ -59,7 +83,7 @@ impl<R: Read> LineReader<R> {
     /// Reads until at least `want` bytes are buffered or the input ends, and
     /// returns the buffered bytes (to sniff the content before reading lines).
     pub fn peek(&mut self, want: usize) -> io::Result<&[u8]> {
-        let want = want.min(BUF_SIZE);
+        let want = want.min(HEAD);
         while self.end - self.start < want && !self.eof && self.pending.is_none() {
             if let Err(e) = self.fill() {
                 if self.start == self.end {
@@ -152,7 +176,10 @@ impl<R: Read> LineReader<R> {
         self.start = self.end;
         self.scanned = self.end;
         let room = (limit + 1).saturating_sub(all.len()) as u64;
-        (&mut self.inner).take(room).read_to_end(&mut all)?;
+        match &mut self.inner {
+            Input::Read(r) => r.by_ref().take(room).read_to_end(&mut all)?,
+            Input::Blocks(b) => b.by_ref().take(room).read_to_end(&mut all)?,
+        };
         self.eof = true;
         Ok((all.len() <= limit).then_some(all))
     }
@@ -161,24 +188,59 @@ impl<R: Read> LineReader<R> {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
-        if self.end == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.scanned -= self.start;
-            self.end -= self.start;
-            self.start = 0;
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
+        match &mut self.inner {
+            Input::Read(r) => {
+                if self.end == self.buf.len() {
+                    self.buf.copy_within(self.start..self.end, 0);
+                    self.scanned -= self.start;
+                    self.end -= self.start;
+                    self.start = 0;
                 }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
+                loop {
+                    match r.read(&mut self.buf[self.end..]) {
+                        Ok(0) => {
+                            self.eof = true;
+                            return Ok(());
+                        }
+                        Ok(n) => {
+                            self.end += n;
+                            return Ok(());
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+            }
+            Input::Blocks(blocks) => {
+                let mut next = match blocks.next_block() {
+                    None => {
+                        self.eof = true;
+                        return Ok(());
+                    }
+                    Some(Err(e)) => return Err(e),
+                    Some(Ok(next)) => next,
+                };
+                // The bytes not yet handed out (an unfinished line, or what
+                // `peek` keeps) go just before the new data: only they move.
+                let tail = &self.buf[self.start..self.end];
+                let start = if tail.len() <= HEAD {
+                    next[HEAD - tail.len()..HEAD].copy_from_slice(tail);
+                    HEAD - tail.len()
+                } else {
+                    // Not reached (`max_line` and `peek` stay below HEAD);
+                    // kept correct all the same.
+                    let mut joined = vec![0; HEAD];
+                    joined.extend_from_slice(tail);
+                    joined.extend_from_slice(&next[HEAD..]);
+                    next = joined;
+                    HEAD
+                };
+                self.scanned = self.scanned - self.start + start;
+                self.start = start;
+                self.end = next.len();
+                let used = std::mem::replace(&mut self.buf, next);
+                blocks.recycle(used);
+                Ok(())
             }
         }
     }
@@ -283,6 +345,79 @@ mod tests {
         assert!(r.next().is_none());
         let mut r = LineReader::new(Broken(None), 100);
         assert!(r.peek(10).is_err());
+    }
+
+    /// Everything a reader gives: lines (or too long), the line numbers,
+    /// the error kind, and whether the input ended with a newline.
+    type Events = (Vec<(u64, Result<Vec<u8>, ()>)>, Option<io::ErrorKind>, bool);
+
+    fn events<R: Read>(mut r: LineReader<R>) -> Events {
+        let mut out = Vec::new();
+        let mut err = None;
+        while let Some(ev) = r.next() {
+            match ev {
+                Ok((n, LineEvent::Line(l))) => out.push((n, Ok(r.bytes(l).to_vec()))),
+                Ok((n, LineEvent::TooLong)) => out.push((n, Err(()))),
+                Err(e) => err = Some(e.kind()),
+            }
+        }
+        (out, err, r.ends_with_newline())
+    }
+
+    fn blocks<R: Read + Send + 'static>(input: R, max: usize) -> LineReader<io::Empty> {
+        LineReader::from_blocks(Inflated::spawn(input).ok().unwrap(), max)
+    }
+
+    #[test]
+    fn blocks_give_the_lines_a_stream_gives() {
+        use crate::flowlogs::inflate::BLOCK;
+        // Lines of every length around the cap, cut by block ends at every
+        // offset over several blocks; overlong lines spanning blocks.
+        let mut text = Vec::new();
+        let mut i = 0usize;
+        while text.len() < 3 * BLOCK + 5000 {
+            let len = (i * 7919) % 1200;
+            text.extend((0..len).map(|k| b'a' + ((i + k) % 26) as u8));
+            text.push(b'\n');
+            i += 1;
+        }
+        text.extend(std::iter::repeat_n(b'x', BLOCK + 10));
+        text.extend(b"\nlast");
+        for end in [text.len(), text.len() - 4, BLOCK, BLOCK - 1, BLOCK + 1, 0] {
+            let input = text[..end].to_vec();
+            let want = events(LineReader::new(&input[..], 1000));
+            assert!(end == 0 || want.0.len() > 1, "{end}");
+            assert_eq!(events(blocks(io::Cursor::new(input), 1000)), want, "{end}");
+        }
+    }
+
+    #[test]
+    fn blocks_error_after_data_and_peek() {
+        let input = b"a\nb\npart".to_vec();
+        let failing = io::Cursor::new(input).chain(Cut);
+        let (lines, err, _) = events(blocks(failing, 100));
+        assert_eq!(lines, vec![(1, Ok(b"a".to_vec())), (2, Ok(b"b".to_vec()))]);
+        assert_eq!(err, Some(io::ErrorKind::UnexpectedEof));
+        let mut r = blocks(io::Cursor::new(b"\xef\xbb\xbfab\ncd".to_vec()), 10);
+        assert_eq!(r.peek(1 << 20).unwrap(), b"\xef\xbb\xbfab\ncd");
+        r.consume(3);
+        let (lines, err, nl) = events(r);
+        assert_eq!(
+            lines,
+            vec![(1, Ok(b"ab".to_vec())), (2, Ok(b"cd".to_vec()))]
+        );
+        assert_eq!((err, nl), (None, false));
+        let mut r = blocks(io::Cursor::new(b"{\"x\":1}\n".repeat(10)), 10);
+        assert_eq!(r.peek(1).unwrap()[0], b'{');
+        assert_eq!(r.read_rest(1000).unwrap(), Some(b"{\"x\":1}\n".repeat(10)));
+        assert!(blocks(io::empty(), 10).next().is_none());
+    }
+
+    struct Cut;
+    impl Read for Cut {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::new(io::ErrorKind::UnexpectedEof, "cut"))
+        }
     }
 
     #[test]

@@ -31,6 +31,9 @@ impl FileReader {
             Ok(Opened::Stream { reader, gzip }) => {
                 Self::Text(Box::new(TextReader::new(path, reader, gzip, options)))
             }
+            Ok(Opened::Inflated(blocks)) => {
+                Self::Text(Box::new(TextReader::from_blocks(path, blocks, options)))
+            }
             Ok(Opened::Parquet(file)) => {
                 Self::Parquet(Box::new(ParquetReader::new(path, file, options.strict)))
             }

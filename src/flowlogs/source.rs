@@ -27,6 +27,8 @@ pub enum Opened {
         /// True if gzip-compressed (read errors then mean a damaged stream).
         gzip: bool,
     },
+    /// A large gzip object, inflated into blocks on a helper thread.
+    Inflated(Inflated),
     /// A Parquet object.
     Parquet(File),
 }
@@ -50,15 +52,20 @@ pub fn open(path: &Path) -> Result<Opened, LineError> {
     if magic.starts_with(&[0x1f, 0x8b]) {
         let large = file.metadata().is_ok_and(|m| m.len() >= INFLATE_THREAD_MIN);
         let decoder = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
-        let reader: Box<dyn Read + Send> = if large {
+        if large {
             match Inflated::spawn(decoder) {
-                Ok(threaded) => Box::new(threaded),
-                Err(decoder) => Box::new(decoder),
+                Ok(threaded) => Ok(Opened::Inflated(threaded)),
+                Err(decoder) => Ok(Opened::Stream {
+                    reader: Box::new(decoder),
+                    gzip: true,
+                }),
             }
         } else {
-            Box::new(decoder)
-        };
-        Ok(Opened::Stream { reader, gzip: true })
+            Ok(Opened::Stream {
+                reader: Box::new(decoder),
+                gzip: true,
+            })
+        }
     } else if magic == b"PAR1" {
         Ok(Opened::Parquet(file))
     } else {
@@ -108,8 +115,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x");
         std::fs::write(&p, bytes).unwrap();
-        let Ok(Opened::Stream { mut reader, gzip }) = open(&p) else {
-            panic!("not a stream")
+        let (mut reader, gzip): (Box<dyn Read>, bool) = match open(&p) {
+            Ok(Opened::Stream { reader, gzip }) => (reader, gzip),
+            Ok(Opened::Inflated(blocks)) => (Box::new(blocks), true),
+            _ => panic!("not a stream"),
         };
         let mut out = Vec::new();
         let err = reader

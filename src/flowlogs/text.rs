@@ -18,6 +18,7 @@ use std::sync::{Arc, OnceLock};
 use super::error::{Error, ErrorKind, LineError};
 use super::fast::Plan;
 use super::header::{self, FirstLine};
+use super::inflate::Inflated;
 use super::layout::SourceInfo;
 use super::lines::{LineEvent, LineReader};
 use super::parse::{MAX_LINE, check_line, parse_record};
@@ -83,6 +84,26 @@ pub struct TextReader<R> {
 impl<R: Read> TextReader<R> {
     /// A reader of `reader`'s bytes, which came from `path`.
     pub fn new(path: Arc<Path>, reader: R, gzip: bool, options: &ReadOptions) -> Self {
+        Self::with_lines(path, LineReader::new(reader, MAX_LINE), gzip, options)
+    }
+
+    /// A reader of the blocks a gzip stream from `path` is inflated into on
+    /// a helper thread (read in place).
+    pub fn from_blocks(path: Arc<Path>, blocks: Inflated, options: &ReadOptions) -> Self {
+        Self::with_lines(
+            path,
+            LineReader::from_blocks(blocks, MAX_LINE),
+            true,
+            options,
+        )
+    }
+
+    fn with_lines(
+        path: Arc<Path>,
+        lines: LineReader<R>,
+        gzip: bool,
+        options: &ReadOptions,
+    ) -> Self {
         let source = Arc::new(SourceInfo::from_path(&path));
         let schema = options
             .format
@@ -90,7 +111,7 @@ impl<R: Read> TextReader<R> {
             .unwrap_or_else(|| Arc::clone(default_schema()));
         Self {
             path,
-            lines: LineReader::new(reader, MAX_LINE),
+            lines,
             gzip,
             strict: options.strict,
             have_format: options.format.is_some(),
