@@ -38,6 +38,7 @@ fn run_all(set: &vxtap::detect::RuleSet, pcaps: &[PathBuf]) -> (u64, Vec<u32>) {
                 established: true,
                 age_secs: 1,
                 stream_sizes: Some((100, 100)),
+                ..FlowInfo::default()
             };
             for what in [Inspection::Packet, Inspection::Stream(p.payload())] {
                 let input = Input {

@@ -29,6 +29,8 @@ use super::packet::PacketView;
 use super::prefilter::{PayloadRules, Prefilter, Scratch};
 use super::signature::{Action, PacketMatch, PostMatch, Proto, Signature};
 use super::state::{FlowDetectState, HostTable, ThresholdTable};
+use super::tx::Tx;
+use crate::applayer::Direction;
 
 /// What is inspected: the packet itself (header rules, packet payload)
 /// or a chunk of the reassembled TCP stream in the packet's direction
@@ -59,6 +61,25 @@ pub struct Input<'a> {
     pub now_ns: u64,
 }
 
+/// What one rule evaluation reads.
+struct Eval<'a, 'b> {
+    p: &'a PacketView<'b>,
+    f: &'a FlowInfo,
+    stream: bool,
+    payload: &'a [u8],
+    tx: Option<(Tx<'a>, Direction)>,
+    now: u64,
+}
+
+/// The result of evaluating one rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    NoMatch,
+    Match,
+    /// A `pass` rule matched: stop.
+    Pass,
+}
+
 /// One alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Alert {
@@ -86,6 +107,8 @@ pub struct DetectCtx {
     scratch: Scratch,
     vars: Vec<u64>,
     tbuf: [Vec<u8>; 2],
+    /// Application-layer buffers composed from several fields.
+    abuf: Vec<u8>,
     /// Host bits.
     pub hosts: Arc<Mutex<HostTable>>,
     /// Threshold and detection_filter counters.
@@ -116,6 +139,10 @@ pub struct RuleSet {
     ip_only: Vec<bool>,
     /// [`Signature::requires_payload`] per rule.
     needs_payload: Vec<bool>,
+    /// [`Signature::is_tx`] per rule.
+    tx_rule: Vec<bool>,
+    /// [`Signature::tx_dir`] per rule.
+    tx_dir: Vec<Option<Direction>>,
     prefilter: Prefilter,
     /// Interned flowbit/hostbit names.
     pub bit_ids: HashMap<String, u32>,
@@ -207,12 +234,16 @@ impl RuleSet {
         }
         let ip_only: Vec<bool> = sigs.iter().map(Signature::is_ip_only).collect();
         let needs_payload = sigs.iter().map(Signature::requires_payload).collect();
+        let tx_rule = sigs.iter().map(Signature::is_tx).collect();
+        let tx_dir = sigs.iter().map(Signature::tx_dir).collect();
         let max_vars = sigs.iter().map(|s| s.nvars).max().unwrap_or(0);
         let prefilter = Prefilter::build(&sigs, &ip_only);
         RuleSet {
             sigs,
             ip_only,
             needs_payload,
+            tx_rule,
+            tx_dir,
             prefilter,
             bit_ids,
             int_ids,
@@ -266,10 +297,16 @@ impl RuleSet {
         }
         for &ri in &scratch.candidates {
             let s = &self.sigs[ri as usize];
+            if self.tx_rule[ri as usize] {
+                continue;
+            }
             if self.ip_only[ri as usize] && !ip_only_open {
                 continue;
             }
             if !self.applies(s, p, stream) {
+                continue;
+            }
+            if s.alproto.is_some_and(|a| a != flow_info.app.flow) {
                 continue;
             }
             if flow.no_payload_inspection && self.needs_payload[ri as usize] {
@@ -279,39 +316,131 @@ impl RuleSet {
             {
                 continue;
             }
-            if !self.conditions(s, p, flow_info, stream, now_ns, flow, &ctx.hosts) {
-                continue;
-            }
-            if !self.buffers(s, p, payload, ctx) {
-                continue;
-            }
-            self.post(s, p, now_ns, flow, &ctx.hosts);
-            if s.action == Action::Pass {
-                flow.passed = true;
+            let what = Eval {
+                p,
+                f: flow_info,
+                stream,
+                payload,
+                tx: None,
+                now: now_ns,
+            };
+            if self.eval(ri, &what, flow, ctx, out) == Outcome::Pass {
                 break;
-            }
-            if s.noalert {
-                continue;
-            }
-            let allowed = [s.threshold, s.detection_filter]
-                .iter()
-                .flatten()
-                .all(|t| lock(&ctx.thresholds).allow(s.gid, s.sid, t, p.src, p.dst, now_ns));
-            if allowed {
-                out.push(Alert {
-                    rule: ri,
-                    gid: s.gid,
-                    sid: s.sid,
-                    rev: s.rev,
-                    action: s.action,
-                    stream,
-                });
             }
         }
         if !stream && tracked {
             flow.ip_only_done[dir] = true;
         }
         ctx.scratch = scratch;
+    }
+
+    /// Evaluates the transaction rules on one transaction of the packet's
+    /// flow, inspected in the packet's direction, and appends the alerts to
+    /// `out`. The payload contents of a rule that mixes them with
+    /// transaction keywords read `input.what`'s stream bytes (Suricata
+    /// inspects the raw stream with the transaction), else the packet's
+    /// payload. `matched` holds the rules that already matched this
+    /// transaction (each matches a transaction once); the ones matching now
+    /// are added. Never panics on any input.
+    pub fn inspect_tx(
+        &self,
+        input: &Input,
+        tx: Tx<'_>,
+        matched: &mut Vec<u32>,
+        flow: &mut FlowDetectState,
+        ctx: &mut DetectCtx,
+        out: &mut Vec<Alert>,
+    ) {
+        if flow.passed {
+            return;
+        }
+        let p = input.packet;
+        let dir = if input.flow.to_server {
+            Direction::ToServer
+        } else {
+            Direction::ToClient
+        };
+        let mut scratch = std::mem::take(&mut ctx.scratch);
+        let mut abuf = std::mem::take(&mut ctx.abuf);
+        self.prefilter
+            .candidates_tx(tx, dir, &mut abuf, &mut scratch, self.sigs.len());
+        if ctx.vars.len() < self.max_vars {
+            ctx.vars.resize(self.max_vars, 0);
+        }
+        let what = Eval {
+            p,
+            f: &input.flow,
+            stream: false,
+            payload: match input.what {
+                Inspection::Stream(b) => b,
+                _ => p.payload(),
+            },
+            tx: Some((tx, dir)),
+            now: input.now_ns,
+        };
+        for &ri in &scratch.candidates {
+            let s = &self.sigs[ri as usize];
+            if !self.tx_rule[ri as usize]
+                || matched.contains(&ri)
+                || s.alproto.is_some_and(|a| a != tx.proto())
+                || self.tx_dir[ri as usize].is_some_and(|d| d != dir)
+                || !self.applies(s, p, false)
+            {
+                continue;
+            }
+            match self.eval(ri, &what, flow, ctx, out) {
+                Outcome::NoMatch => {}
+                Outcome::Match => matched.push(ri),
+                Outcome::Pass => {
+                    matched.push(ri);
+                    break;
+                }
+            }
+        }
+        ctx.abuf = abuf;
+        ctx.scratch = scratch;
+    }
+
+    /// Conditions, buffers, effects and alert of one candidate rule.
+    fn eval(
+        &self,
+        ri: u32,
+        e: &Eval,
+        flow: &mut FlowDetectState,
+        ctx: &mut DetectCtx,
+        out: &mut Vec<Alert>,
+    ) -> Outcome {
+        let s = &self.sigs[ri as usize];
+        let p = e.p;
+        if !self.conditions(s, e, flow, &ctx.hosts) {
+            return Outcome::NoMatch;
+        }
+        if !self.buffers(s, e, ctx) {
+            return Outcome::NoMatch;
+        }
+        self.post(s, p, e.now, flow, &ctx.hosts);
+        if s.action == Action::Pass {
+            flow.passed = true;
+            return Outcome::Pass;
+        }
+        if s.noalert {
+            return Outcome::Match;
+        }
+        let allowed = [s.threshold, s.detection_filter]
+            .iter()
+            .flatten()
+            .all(|t| lock(&ctx.thresholds).allow(s.gid, s.sid, t, p.src, p.dst, e.now));
+        if allowed {
+            out.push(Alert {
+                rule: ri,
+                gid: s.gid,
+                sid: s.sid,
+                rev: s.rev,
+                action: s.action,
+                stream: e.stream,
+            });
+        }
+        Outcome::Match
     }
 
     /// Protocol, inspection kind, addresses and ports.
@@ -337,20 +466,19 @@ impl RuleSet {
             && s.dport.contains(p.sport))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn conditions(
         &self,
         s: &Signature,
-        p: &PacketView,
-        f: &FlowInfo,
-        stream: bool,
-        now: u64,
+        e: &Eval,
         flow: &FlowDetectState,
         hosts: &Mutex<HostTable>,
     ) -> bool {
+        let (p, f, stream, now) = (e.p, e.f, e.stream, e.now);
         s.matches.iter().all(|m| match m {
             PacketMatch::Header(h) => h.matches(p),
-            PacketMatch::Event(e) => p.events.contains(*e),
+            PacketMatch::Event(ev) => p.events.contains(*ev),
+            PacketMatch::AppProto(m) => m.matches(&f.app, f.to_server),
+            PacketMatch::Tx(c) => e.tx.is_some_and(|(tx, dir)| c.matches(tx, dir)),
             PacketMatch::Dsize(u) => p.l4_hdr_len > 0 && u.matches(p.payload().len() as u64),
             PacketMatch::Flow(fm) => fm.matches(f, stream),
             PacketMatch::FlowAge(u) => u.matches(f.age_secs),
@@ -394,30 +522,40 @@ impl RuleSet {
         })
     }
 
-    fn buffers(&self, s: &Signature, p: &PacketView, payload: &[u8], ctx: &mut DetectCtx) -> bool {
-        let vars = &mut ctx.vars[..s.nvars];
+    fn buffers(&self, s: &Signature, e: &Eval, ctx: &mut DetectCtx) -> bool {
+        let DetectCtx {
+            vars, tbuf, abuf, ..
+        } = ctx;
+        let vars = &mut vars[..s.nvars];
         vars.iter_mut().for_each(|v| *v = 0);
         for list in &s.buffers {
-            let raw = match list.kind {
-                BufferKind::Payload => payload,
-                k => match k.header_of(p) {
-                    Some(b) => b,
-                    None => return false,
+            let mut check = |raw: &[u8]| {
+                let buf: &[u8] = if list.transforms.is_empty() {
+                    raw
+                } else {
+                    let [a, b] = &mut *tbuf;
+                    a.clear();
+                    a.extend_from_slice(raw);
+                    for t in &list.transforms {
+                        t.apply(a, b);
+                        std::mem::swap(a, b);
+                    }
+                    &tbuf[0]
+                };
+                inspect::inspect(&list.steps, buf, vars)
+            };
+            let ok = match list.kind {
+                BufferKind::Payload => check(e.payload),
+                BufferKind::App(a) => match e.tx {
+                    // A buffer of one direction is read there even when
+                    // the rule is inspected in the other (the
+                    // transaction holds both by then).
+                    Some((tx, dir)) => a.fetch(tx, a.dir().unwrap_or(dir), abuf, &mut check),
+                    None => false,
                 },
+                k => k.header_of(e.p).is_some_and(&mut check),
             };
-            let buf: &[u8] = if list.transforms.is_empty() {
-                raw
-            } else {
-                let [a, b] = &mut ctx.tbuf;
-                a.clear();
-                a.extend_from_slice(raw);
-                for t in &list.transforms {
-                    t.apply(a, b);
-                    std::mem::swap(a, b);
-                }
-                &ctx.tbuf[0]
-            };
-            if !inspect::inspect(&list.steps, buf, vars) {
+            if !ok {
                 return false;
             }
         }
@@ -758,5 +896,68 @@ mod tests {
         let hdr = PacketView::from_ip(&p).unwrap().l4_header().to_vec();
         let want = sha2::Sha256::digest(&hdr).contains(&0);
         assert_eq!(r.sids(&p, ts(), Inspection::Packet, 0) == [1], want);
+    }
+
+    #[test]
+    fn transaction_rules_match_each_transaction_once_per_direction() {
+        use crate::applayer::http::{HttpTx, Progress};
+        let mut r = Run::new(
+            "alert http any any -> any any (content:\"/adm\"; http_uri; sid:1;)\n\
+             alert http any any -> any any (http.stat_code; content:\"404\"; sid:2;)\n\
+             alert dns any any -> any any (dns.query; content:\"x\"; sid:3;)\n\
+             alert tcp any any -> any any (content:\"/adm\"; sid:4;)",
+        );
+        let mut tx = HttpTx::new(0);
+        tx.uri = b"/admin".to_vec();
+        tx.uri_raw = b"/admin".to_vec();
+        tx.request_progress = Progress::Headers;
+        let pkt = tcp4(0x10, b"");
+        let p = PacketView::from_ip(&pkt).unwrap();
+        let mut matched = Vec::new();
+        let mut run = |r: &mut Run, tx: &HttpTx, f: FlowInfo, m: &mut Vec<u32>| {
+            let input = Input {
+                packet: &p,
+                flow: f,
+                what: Inspection::Packet,
+                now_ns: 0,
+            };
+            let mut out = Vec::new();
+            r.set
+                .inspect_tx(&input, Tx::Http(tx), m, &mut r.flow, &mut r.ctx, &mut out);
+            out.iter().map(|a| a.sid).collect::<Vec<_>>()
+        };
+        // Transaction rules never run on packets; packet rules never on
+        // transactions.
+        assert_eq!(
+            r.sids(&tcp4(0x18, b"GET /adm"), ts(), Inspection::Packet, 0),
+            [4]
+        );
+        assert_eq!(run(&mut r, &tx, ts(), &mut matched), [1]);
+        // Matched already: no second alert on the same transaction.
+        assert!(run(&mut r, &tx, ts(), &mut matched).is_empty());
+        // The response side: not ready until its line is parsed.
+        let tc = FlowInfo {
+            to_server: false,
+            ..ts()
+        };
+        let mut m2 = Vec::new();
+        tx.status = b"404".to_vec();
+        assert!(run(&mut r, &tx, tc, &mut m2).is_empty());
+        tx.response_progress = Progress::Headers;
+        assert_eq!(run(&mut r, &tx, tc, &mut m2), [2]);
+    }
+
+    #[test]
+    fn legacy_modifiers_and_pcre_flags_move_to_their_buffer() {
+        let set = set(
+            "alert http any any -> any any (content:\"GET\"; http_method; content:\"/a\"; fast_pattern; http_uri; pcre:\"/x$/U\"; sid:1;)",
+        );
+        let s = &set.sigs[0];
+        assert!(s.is_tx() && !s.has_payload(), "{:?}", s.buffers);
+        let kinds: Vec<_> = s.buffers.iter().map(|b| b.kind.keyword()).collect();
+        assert_eq!(kinds, ["http.method", "http.uri"]);
+        assert_eq!(s.buffers[1].steps.len(), 2);
+        assert_eq!(s.fast_pattern.as_ref().unwrap().pattern, b"/a");
+        assert_eq!(s.alproto, Some(crate::applayer::AppProto::Http));
     }
 }

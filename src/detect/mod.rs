@@ -6,7 +6,8 @@
 //! * [`load`]: rule files and directories → [`RuleSet`] and a report
 //!   (loaded, unsupported by keyword, failed with file:line).
 //! * [`engine`]: evaluation of a packet or stream chunk: prefilter,
-//!   packet conditions, content inspection, flowbits, thresholds.
+//!   packet conditions, content inspection, flowbits, thresholds; and of
+//!   one application-layer transaction ([`tx`]).
 //!
 //! vxtap is a passive sensor: `drop` and `reject*` rules alert like
 //! `alert` (see [`signature::Action`]).
@@ -25,14 +26,17 @@ pub mod prefilter;
 pub mod rule;
 pub mod signature;
 pub mod state;
+pub mod tx;
 pub mod uint;
 
 pub use engine::{Alert, DetectCtx, Input, Inspection, RuleSet};
 pub use error::{Location, ParseError, RuleError};
 pub use events::{Event, Events};
+pub use keywords::applayer::FlowApp;
 pub use keywords::flow::FlowInfo;
 pub use load::{LoadReport, load_paths};
 pub use packet::PacketView;
 pub use rule::vars::RuleVars;
 pub use signature::{Action, Signature};
 pub use state::{FlowDetectState, HostTable, ThresholdTable};
+pub use tx::Tx;

@@ -9,9 +9,12 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use hashbrown::HashMap;
 
 use super::iponly::{self, Indexed, IpOnlyIndex};
+use super::keywords::app::AppBuf;
 use super::keywords::buffers::BufferKind;
 use super::packet::{PacketView, proto};
 use super::signature::{Proto, Signature};
+use super::tx::Tx;
+use crate::applayer::{AppProto, Direction};
 
 /// Transport classes for the no-pattern groups.
 const CLASSES: usize = 6;
@@ -92,6 +95,9 @@ pub struct Prefilter {
     /// narrow address set (reputation lists that also set flowbits):
     /// indexed by address, looked up on every packet.
     by_addr: IpOnlyIndex,
+    /// Transaction rules without an application-layer fast pattern, by
+    /// protocol.
+    tx_no_pattern: Vec<(AppProto, Vec<u32>)>,
     /// Rules with a fast pattern.
     pub with_pattern: usize,
     /// Rules in the no-pattern groups.
@@ -113,9 +119,7 @@ impl Prefilter {
     /// Builds the automata and groups for `sigs` (indices are positions);
     /// `ip_only[i]` says whether rule `i` is an IP-only rule.
     pub fn build(sigs: &[Signature], ip_only: &[bool]) -> Prefilter {
-        let mut pats: Vec<Patterns> = (0..BufferKind::ALL.len())
-            .map(|_| Default::default())
-            .collect();
+        let mut pats: Vec<Patterns> = (0..BufferKind::COUNT).map(|_| Default::default()).collect();
         let mut packet_pats: Patterns = Default::default();
         let mut groups: Vec<Group> = (0..CLASSES).map(|_| Group::default()).collect();
         let mut ip_only_other: Vec<Vec<u32>> = vec![Vec::new(); CLASSES];
@@ -124,8 +128,25 @@ impl Prefilter {
             .iter()
             .map(|s| classes_of(&s.proto).iter().fold(0u8, |m, &c| m | (1 << c)))
             .collect();
+        let mut tx_no_pattern: Vec<(AppProto, Vec<u32>)> = Vec::new();
         for (i, s) in sigs.iter().enumerate() {
             let i = i as u32;
+            if s.is_tx() {
+                // Transaction rules: by their application-layer fast
+                // pattern, else listed under their protocol.
+                match &s.fast_pattern {
+                    Some(fp) if s.buffers[fp.list].kind.app().is_some() => {}
+                    _ => {
+                        let proto = s.alproto.unwrap_or_default();
+                        match tx_no_pattern.iter_mut().find(|(p, _)| *p == proto) {
+                            Some((_, l)) => l.push(i),
+                            None => tx_no_pattern.push((proto, vec![i])),
+                        }
+                        without += 1;
+                        continue;
+                    }
+                }
+            }
             if let Some(fp) = &s.fast_pattern {
                 let kind = s.buffers[fp.list].kind;
                 let (list, index, rules) = if kind == BufferKind::Payload && s.requires_packet() {
@@ -193,6 +214,7 @@ impl Prefilter {
                 .enumerate()
                 .filter(move |(i, s)| {
                     s.fast_pattern.is_none()
+                        && !s.is_tx()
                         && ip_only.get(*i).copied().unwrap_or(false) == want_ip_only
                 })
                 .map(|(i, s)| (i as u32, s))
@@ -200,6 +222,7 @@ impl Prefilter {
         let by_addr = IpOnlyIndex::build(no_pattern(false));
         let ip_only = IpOnlyIndex::build(no_pattern(true));
         Prefilter {
+            tx_no_pattern,
             by_addr,
             ip_only,
             ip_only_other,
@@ -211,6 +234,72 @@ impl Prefilter {
             without_pattern: without,
             patterns,
         }
+    }
+
+    /// Clears the candidates and starts a new epoch of seen-marks.
+    fn begin(&self, s: &mut Scratch, nrules: usize) {
+        s.candidates.clear();
+        s.epoch = s.epoch.wrapping_add(1);
+        if s.epoch == 0 {
+            s.seen_rule.iter_mut().for_each(|x| *x = 0);
+            s.seen_pat.iter_mut().for_each(|x| *x = 0);
+            s.epoch = 1;
+        }
+        if s.seen_rule.len() < nrules {
+            s.seen_rule.resize(nrules, 0);
+        }
+        if s.seen_pat.len() < self.patterns {
+            s.seen_pat.resize(self.patterns, 0);
+        }
+    }
+
+    /// Collects into `s.candidates` (sorted, unique) the transaction rules
+    /// worth evaluating on `tx` inspected in direction `dir`: those whose
+    /// fast pattern is in one of its buffers, and those of its protocol
+    /// without one. `abuf` holds composed buffers.
+    pub fn candidates_tx(
+        &self,
+        tx: Tx<'_>,
+        dir: Direction,
+        abuf: &mut Vec<u8>,
+        s: &mut Scratch,
+        nrules: usize,
+    ) {
+        self.begin(s, nrules);
+        let epoch = s.epoch;
+        for &a in AppBuf::ALL {
+            let Some(au) = &self.automata[BufferKind::App(a).index()] else {
+                continue;
+            };
+            a.fetch(tx, a.dir().unwrap_or(dir), abuf, &mut |buf| {
+                for m in au.ac.find_overlapping_iter(buf) {
+                    let pi = m.pattern().as_usize();
+                    let mark = &mut s.seen_pat[au.base + pi];
+                    if *mark == epoch {
+                        continue;
+                    }
+                    *mark = epoch;
+                    for &r in &au.rules[pi] {
+                        if s.seen_rule[r as usize] != epoch {
+                            s.seen_rule[r as usize] = epoch;
+                            s.candidates.push(r);
+                        }
+                    }
+                }
+                false
+            });
+        }
+        for (proto, rules) in &self.tx_no_pattern {
+            if *proto == tx.proto() {
+                for &r in rules {
+                    if s.seen_rule[r as usize] != epoch {
+                        s.seen_rule[r as usize] = epoch;
+                        s.candidates.push(r);
+                    }
+                }
+            }
+        }
+        s.candidates.sort_unstable();
     }
 
     /// Collects into `s.candidates` (sorted, unique) the rules worth
@@ -226,19 +315,7 @@ impl Prefilter {
         s: &mut Scratch,
         nrules: usize,
     ) {
-        s.candidates.clear();
-        s.epoch = s.epoch.wrapping_add(1);
-        if s.epoch == 0 {
-            s.seen_rule.iter_mut().for_each(|x| *x = 0);
-            s.seen_pat.iter_mut().for_each(|x| *x = 0);
-            s.epoch = 1;
-        }
-        if s.seen_rule.len() < nrules {
-            s.seen_rule.resize(nrules, 0);
-        }
-        if s.seen_pat.len() < self.patterns {
-            s.seen_pat.resize(self.patterns, 0);
-        }
+        self.begin(s, nrules);
         let epoch = s.epoch;
         let class = 1u8 << class_of(p.proto);
         let scan = |a: &Automaton, buf: &[u8], s: &mut Scratch| {

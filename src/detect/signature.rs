@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::error::Location;
 use super::events::Event;
+use super::keywords::applayer::{AppProtoMatch, TxCond};
 use super::keywords::bits::{BitsCond, BitsOp, FlowintCond, FlowintOp};
 use super::keywords::buffers::BufferKind;
 use super::keywords::byte::{ByteExtract, ByteJump, ByteMath, ByteTest};
@@ -17,6 +18,7 @@ use super::keywords::transforms::Transform;
 use super::rule::address::IpSet;
 use super::rule::port::PortSet;
 use super::uint::Uint;
+use crate::applayer::{AppProto, Direction};
 
 /// The rule action. vxtap is a passive sensor: `drop` and the `reject`
 /// forms cannot stop a packet, so they alert exactly like `alert` (the
@@ -95,8 +97,8 @@ pub enum Proto {
     Sctp,
     /// `pkthdr`: any packet, for decoder events.
     Pkthdr,
-    /// An application-layer protocol (`http`, `dns`, …): needs app-layer
-    /// parsing, not enforced yet.
+    /// An application-layer protocol (`http`, `dns`, …): TCP or UDP
+    /// flows whose detected protocol is this one ([`Signature::alproto`]).
     App(String),
 }
 
@@ -176,7 +178,7 @@ impl Proto {
             Proto::Icmpv4 => p == P::ICMP,
             Proto::Icmpv6 => p == P::ICMPV6,
             Proto::Sctp => p == P::SCTP,
-            Proto::App(_) => false,
+            Proto::App(_) => p == P::TCP || p == P::UDP,
         }
     }
 
@@ -297,6 +299,11 @@ pub enum PacketMatch {
     Flowint(FlowintCond),
     /// `decode-event`/`stream-event`: the packet raised this event.
     Event(Event),
+    /// `app-layer-protocol`: the flow's application protocol.
+    AppProto(AppProtoMatch),
+    /// A condition on the inspected transaction (`urilen`, `ssl_state`,
+    /// `app-layer-event`, …): makes the rule a transaction rule.
+    Tx(TxCond),
 }
 
 /// What a matching rule changes, after every condition held.
@@ -363,6 +370,9 @@ pub struct Signature {
     pub target: Option<String>,
     /// `noalert` (or `flowbits:noalert`).
     pub noalert: bool,
+    /// The application protocol the flow must have: the rule header's
+    /// (`alert http …`), or the one its transaction keywords read.
+    pub alproto: Option<AppProto>,
     /// Packet and flow conditions.
     pub matches: Vec<PacketMatch>,
     /// Buffers and their steps.
@@ -420,11 +430,63 @@ impl Signature {
             })
     }
 
+    /// Whether the rule reads a transaction (an application-layer buffer or
+    /// condition): it is evaluated on transactions only.
+    pub fn is_tx(&self) -> bool {
+        self.buffers.iter().any(|b| b.kind.app().is_some())
+            || self.matches.iter().any(|m| matches!(m, PacketMatch::Tx(_)))
+    }
+
+    /// (direction, protocol) of every transaction element the rule reads.
+    fn tx_parts(&self) -> impl Iterator<Item = (Option<Direction>, AppProto)> + '_ {
+        self.buffers
+            .iter()
+            .filter_map(|b| b.kind.app().map(|a| (a.dir(), a.proto())))
+            .chain(self.matches.iter().filter_map(|m| match m {
+                PacketMatch::Tx(c) => Some((c.dir(), c.proto())),
+                _ => None,
+            }))
+    }
+
+    /// The direction a transaction rule is inspected in: to-client when it
+    /// reads anything of the response (the request is in the same
+    /// transaction by then), to-server when it reads only the request,
+    /// `None` (either) when its buffers exist both ways (`http.header`).
+    pub fn tx_dir(&self) -> Option<Direction> {
+        let (mut ts, mut tc) = (false, false);
+        for (d, _) in self.tx_parts() {
+            match d {
+                Some(Direction::ToServer) => ts = true,
+                Some(Direction::ToClient) => tc = true,
+                None => {}
+            }
+        }
+        match (ts, tc) {
+            (_, true) => Some(Direction::ToClient),
+            (true, false) => Some(Direction::ToServer),
+            _ => None,
+        }
+    }
+
+    /// The protocol the transaction keywords read, when they agree.
+    pub fn tx_proto(&self) -> Result<Option<AppProto>, (AppProto, AppProto)> {
+        let mut found: Option<AppProto> = None;
+        let protos = self.tx_parts().map(|(_, p)| p);
+        for p in protos {
+            match found {
+                Some(f) if f != p => return Err((f, p)),
+                _ => found = Some(p),
+            }
+        }
+        Ok(found)
+    }
+
     /// Suricata's IP-only class: nothing but addresses, ports and protocol
     /// (plus `ip_proto` and thresholds). Such rules are evaluated on the
     /// first packet of each direction of a flow only.
     pub fn is_ip_only(&self) -> bool {
-        self.buffers.is_empty()
+        self.alproto.is_none()
+            && self.buffers.is_empty()
             && self.post.is_empty()
             && self
                 .matches

@@ -92,6 +92,11 @@ pub fn push_events(
     let icmp = matches!(v.proto, proto::ICMP | proto::ICMPV6)
         .then(|| v.icmp_type().zip(v.icmp_code()))
         .flatten();
+    let app_proto = flow
+        .and_then(|(_, f, _)| f.app.as_ref())
+        .map(|a| a.proto())
+        .filter(|p| *p != crate::applayer::AppProto::Unknown)
+        .map(|p| p.name());
     let (flow_id, direction, summary) = match flow {
         Some((key, f, dir)) => {
             let c = f.initiator as usize;
@@ -142,7 +147,7 @@ pub fn push_events(
             protocol: v.proto,
             icmp,
             alert: info.clone(),
-            app_proto: None,
+            app_proto,
             direction,
             pkt_src,
             flow: summary,

@@ -7,7 +7,9 @@ use std::ops::Range;
 use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 
+use super::app::{AppStats, FlowAppLayer};
 use super::{IdsConfig, IdsStats};
+use crate::applayer::{Direction as AppDirection, Transport};
 use crate::detect::{Event, Events, FlowDetectState, FlowInfo, PacketView};
 use crate::flow::{FlowKey, PacketMeta};
 use crate::stream::{Budget, DirStream, RstWatch, Segment};
@@ -75,6 +77,16 @@ pub struct Tcp {
     handshake_done: bool,
 }
 
+impl Tcp {
+    /// Bytes of direction `dir`'s stream the other side acknowledged.
+    fn acked(&self, dir: usize) -> usize {
+        let len = self.streams[dir].data().len();
+        self.last_ack[1 - dir]
+            .and_then(|a| self.streams[dir].offset_of(a))
+            .map_or(0, |o| o.min(len))
+    }
+}
+
 /// One flow as detection sees it.
 #[derive(Debug)]
 pub struct DetectFlow {
@@ -94,6 +106,8 @@ pub struct DetectFlow {
     pub state: FlowDetectState,
     /// TCP tracking.
     pub tcp: Option<Box<Tcp>>,
+    /// Application layer (TCP flows tracked from their SYN, UDP flows).
+    pub app: Option<Box<FlowAppLayer>>,
     established: bool,
     protocol: u8,
 }
@@ -117,6 +131,7 @@ impl DetectFlow {
             bytes: [0; 2],
             state: FlowDetectState::default(),
             tcp: None,
+            app: None,
             established: false,
             protocol: key.protocol,
         }
@@ -233,7 +248,93 @@ impl DetectFlow {
             established: self.established,
             age_secs: now_ns.saturating_sub(self.start_ns) / NS,
             stream_sizes,
+            app: self.app.as_ref().map(|a| a.info()).unwrap_or_default(),
         }
+    }
+
+    /// The application-layer direction of key direction `dir`.
+    #[inline]
+    pub fn app_dir(&self, dir: usize) -> AppDirection {
+        if dir == self.initiator as usize {
+            AppDirection::ToServer
+        } else {
+            AppDirection::ToClient
+        }
+    }
+
+    /// Whether transactions are inspected on this flow's packets now
+    /// (TCP: established, as Suricata's `PKT_STREAM_EST`).
+    pub fn tx_ready(&self) -> bool {
+        self.app.is_some() && (self.protocol != proto::TCP || self.established)
+    }
+
+    /// Feeds the application layer what packet `v` (key direction `dir`)
+    /// makes ready: TCP, the other direction's bytes it acknowledges; UDP,
+    /// its payload. Payload inspection stops once the session is
+    /// encrypted (TLS).
+    pub fn app_packet(&mut self, dir: usize, v: &PacketView<'_>, stats: &mut AppStats) {
+        let client = dir == self.initiator as usize;
+        let (server_port, client_port) = if client {
+            (v.dport, v.sport)
+        } else {
+            (v.sport, v.dport)
+        };
+        let (tcp, app) = (&self.tcp, &mut self.app);
+        match self.protocol {
+            proto::TCP => {
+                let Some(t) = tcp.as_ref().filter(|t| t.tracked) else {
+                    return;
+                };
+                let app = app.get_or_insert_with(|| {
+                    Box::new(FlowAppLayer::new(Transport::Tcp, server_port, client_port))
+                });
+                let o = 1 - dir;
+                let acked = t.acked(o);
+                if acked > 0 {
+                    let other = if client {
+                        AppDirection::ToClient
+                    } else {
+                        AppDirection::ToServer
+                    };
+                    app.stream(other, t.streams[o].data(), acked, stats);
+                }
+            }
+            proto::UDP => {
+                let app = app.get_or_insert_with(|| {
+                    Box::new(FlowAppLayer::new(Transport::Udp, server_port, client_port))
+                });
+                let d = if client {
+                    AppDirection::ToServer
+                } else {
+                    AppDirection::ToClient
+                };
+                app.datagram(d, v.payload(), stats);
+            }
+            _ => return,
+        }
+        if self.app.as_ref().is_some_and(|a| a.encrypted()) {
+            self.state.no_payload_inspection = true;
+        }
+    }
+
+    /// Flow end: the application layer gets every byte left.
+    pub fn app_finish(&mut self, stats: &mut AppStats) {
+        let (Some(t), Some(app)) = (self.tcp.as_ref(), self.app.as_mut()) else {
+            if let Some(app) = self.app.as_mut() {
+                app.close();
+            }
+            return;
+        };
+        for d in [self.initiator as usize, 1 - self.initiator as usize] {
+            let data = t.streams[d].data();
+            let ad = if d == self.initiator as usize {
+                AppDirection::ToServer
+            } else {
+                AppDirection::ToClient
+            };
+            app.stream(ad, data, data.len(), stats);
+        }
+        app.close();
     }
 
     /// The uninspected stream bytes of direction `dir` that a packet in that

@@ -27,6 +27,7 @@
 //!   table is full (the oldest idle is not searched for: the new flow is
 //!   inspected without state and counted).
 
+pub mod app;
 pub mod event;
 pub mod flows;
 pub mod reader;
@@ -104,6 +105,8 @@ pub struct IdsStats {
     /// Stream events raised (overlaps, depth, memcap, …) by
     /// [`crate::stream::StreamEvents::LABELS`] position.
     pub stream_events: [u64; 7],
+    /// Application layer.
+    pub app: app::AppStats,
 }
 
 /// One worker's detection stage.
@@ -188,6 +191,7 @@ impl Ids {
         } else {
             flow.other_packet(dir);
         }
+        flow.app_packet(dir, &view, &mut self.stats.app);
         let info = flow.info(dir, meta.ts_ns);
         self.alerts.clear();
         let input = Input {
@@ -219,6 +223,23 @@ impl Ids {
             // One alert per rule per packet: a rule that matched the
             // packet keeps that alert.
             dedup_from(&mut self.alerts, before);
+        }
+        // The transactions of this packet's direction that grew.
+        if flow.tx_ready() {
+            let input = Input {
+                what: Inspection::Packet,
+                flow: flow.info(dir, meta.ts_ns),
+                ..input
+            };
+            inspect_txs(
+                flow,
+                dir,
+                &input,
+                set,
+                &mut self.ctx,
+                &mut self.alerts,
+                &mut self.stats,
+            );
         }
         let summary = Some((key, &*flow, dir));
         let src = PktSrc::of(meta.tunnel);
@@ -261,32 +282,48 @@ impl Ids {
         self.send();
     }
 
-    /// Inspects what is left of both directions' streams of an ending flow.
+    /// Inspects what is left of both directions' streams and transactions
+    /// of an ending flow, on pseudo packets of each direction.
     fn flush_flow(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow) {
+        flow.app_finish(&mut self.stats.app);
+        if flow.tcp.is_none() {
+            return;
+        }
         for dir in [flow.initiator as usize, 1 - flow.initiator as usize] {
-            let Some(range) = flow.stream_rest(dir) else {
-                continue;
-            };
+            let range = flow.stream_rest(dir);
             let (src, dst) = key.endpoints(dir);
             event::pseudo_tcp(&mut self.pseudo, src, dst);
             let Ok(view) = PacketView::from_ip(&self.pseudo) else {
                 continue;
             };
-            let Some(tcp) = flow.tcp.as_ref() else {
-                continue;
-            };
-            let chunk = &tcp.streams[dir].data()[range];
             self.alerts.clear();
             let input = Input {
                 packet: &view,
                 flow: flow.info(dir, flow.last_ns),
-                what: Inspection::Stream(chunk),
+                what: Inspection::Packet,
                 now_ns: flow.last_ns,
             };
-            self.current
-                .set
-                .inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
-            self.stats.stream_chunks += 1;
+            let set = &self.current.set;
+            if let (Some(range), Some(tcp)) = (range, flow.tcp.as_ref()) {
+                let chunk = &tcp.streams[dir].data()[range];
+                let input = Input {
+                    what: Inspection::Stream(chunk),
+                    ..input
+                };
+                set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                self.stats.stream_chunks += 1;
+            }
+            if flow.app.is_some() {
+                inspect_txs(
+                    flow,
+                    dir,
+                    &input,
+                    set,
+                    &mut self.ctx,
+                    &mut self.alerts,
+                    &mut self.stats,
+                );
+            }
             let ctx = EventContext::flow_end(key, flow);
             let Ids {
                 current,
@@ -390,6 +427,44 @@ impl Ids {
         self.budget.used()
     }
 }
+
+/// Inspects the transactions of `flow` in key direction `dir` that grew,
+/// with `input`'s packet.
+fn inspect_txs(
+    flow: &mut DetectFlow,
+    dir: usize,
+    input: &Input,
+    set: &crate::detect::RuleSet,
+    ctx: &mut DetectCtx,
+    alerts: &mut Vec<Alert>,
+    stats: &mut IdsStats,
+) {
+    let adir = flow.app_dir(dir);
+    let DetectFlow {
+        app, state, tcp, ..
+    } = flow;
+    // Payload contents of rules mixing them with transaction keywords
+    // read the direction's recent stream bytes.
+    let input = match tcp.as_ref() {
+        Some(t) => {
+            let data = t.streams[dir].data();
+            Input {
+                what: Inspection::Stream(&data[data.len().saturating_sub(TX_STREAM_WINDOW)..]),
+                ..*input
+            }
+        }
+        None => *input,
+    };
+    if let Some(app) = app.as_mut() {
+        app.inspect(adir, &mut stats.app, |tx, matched| {
+            set.inspect_tx(&input, tx, matched, state, ctx, alerts);
+        });
+    }
+}
+
+/// Stream bytes (the most recent) that the payload contents of a
+/// transaction rule read.
+const TX_STREAM_WINDOW: usize = 64 << 10;
 
 /// Removes alerts from `from` on whose rule already alerted before `from`.
 fn dedup_from(alerts: &mut Vec<Alert>, from: usize) {

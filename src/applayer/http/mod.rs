@@ -192,12 +192,19 @@ impl HttpState {
     /// Removes and returns the oldest transactions whose request and
     /// response are both complete (call after inspecting them).
     pub fn take_complete(&mut self) -> Vec<HttpTx> {
+        self.take_complete_if(|_| true)
+    }
+
+    /// As [`take_complete`](Self::take_complete), stopping at the first
+    /// transaction `done` says is still needed (not inspected yet).
+    pub fn take_complete_if(&mut self, done: impl Fn(&HttpTx) -> bool) -> Vec<HttpTx> {
         let mut out = Vec::new();
         while let Some(t) = self.txs.front() {
             let busy = self.sides.iter().any(|s| s.tx == Some(t.id));
             if t.request_progress != Progress::Complete
                 || t.response_progress != Progress::Complete
                 || busy
+                || !done(t)
             {
                 break;
             }

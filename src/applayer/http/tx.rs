@@ -155,11 +155,18 @@ impl HttpTx {
     /// (`Cookie` to server, `Set-Cookie` to client) left out as Suricata
     /// does (it has its own buffer).
     pub fn header_buffer(&self, dir: Direction) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.header_buffer_into(dir, &mut out);
+        out
+    }
+
+    /// [`header_buffer`](Self::header_buffer) into a reused buffer.
+    pub fn header_buffer_into(&self, dir: Direction, out: &mut Vec<u8>) {
+        out.clear();
         let skip: &[u8] = match dir {
             Direction::ToServer => b"cookie",
             Direction::ToClient => b"set-cookie",
         };
-        let mut out = Vec::new();
         for h in self.headers(dir) {
             if h.name.eq_ignore_ascii_case(skip) {
                 continue;
@@ -169,19 +176,25 @@ impl HttpTx {
             out.extend_from_slice(&h.value);
             out.extend_from_slice(b"\r\n");
         }
-        out
     }
 
     /// `http.header_names`: `\r\n`, then each name followed by `\r\n`, then
     /// a final `\r\n`.
     pub fn header_names(&self, dir: Direction) -> Vec<u8> {
-        let mut out = b"\r\n".to_vec();
+        let mut out = Vec::new();
+        self.header_names_into(dir, &mut out);
+        out
+    }
+
+    /// [`header_names`](Self::header_names) into a reused buffer.
+    pub fn header_names_into(&self, dir: Direction, out: &mut Vec<u8>) {
+        out.clear();
+        out.extend_from_slice(b"\r\n");
         for h in self.headers(dir) {
             out.extend_from_slice(&h.name);
             out.extend_from_slice(b"\r\n");
         }
         out.extend_from_slice(b"\r\n");
-        out
     }
 
     /// `http.request_header` / `http.response_header`: one `Name: value`
@@ -206,14 +219,21 @@ impl HttpTx {
     /// `http.start`: the request or status line, CRLF, and the raw headers
     /// (final empty line included).
     pub fn start(&self, dir: Direction) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.start_into(dir, &mut out);
+        out
+    }
+
+    /// [`start`](Self::start) into a reused buffer.
+    pub fn start_into(&self, dir: Direction, out: &mut Vec<u8>) {
         let line = match dir {
             Direction::ToServer => &self.request_line,
             Direction::ToClient => &self.response_line,
         };
-        let mut out = line.clone();
+        out.clear();
+        out.extend_from_slice(line);
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(self.headers_raw(dir));
-        out
     }
 
     /// `http.host`: the URI's host when absolute, else the Host header's;

@@ -160,6 +160,9 @@ pub struct TlsState {
     pub certs: Vec<Cert>,
     /// Handshake steps seen (`ssl_state`).
     pub state: SslState,
+    /// Handshake steps seen by the latest [`parse`](Self::parse) call
+    /// (Suricata's `current_flags`, which `ssl_state` reads).
+    pub current: SslState,
     /// Versions seen (`ssl_version`).
     pub versions: SslVersions,
     /// Events.
@@ -186,6 +189,19 @@ impl TlsState {
 
     fn event(&mut self, ev: TlsEvent) {
         self.events.set(ev as u32);
+    }
+
+    /// Records parsed so far in direction `dir` (grows as the session
+    /// progresses; detection re-inspects the session when it does).
+    pub fn records(&self, dir: Direction) -> u64 {
+        self.sides[dir.index()].records
+    }
+
+    /// Both sides sent ChangeCipherSpec (or the TLS 1.3 equivalent): what
+    /// follows is encrypted application data, which Suricata's default
+    /// `encryption-handling` leaves out of payload inspection.
+    pub fn encrypted(&self) -> bool {
+        self.sides.iter().all(|s| s.encrypted)
     }
 
     /// `tls.sni`: the first server_name of the ClientHello.
@@ -247,8 +263,14 @@ impl TlsState {
         self.certs.first()
     }
 
+    fn step(&mut self, s: u8) {
+        self.state.0 |= s;
+        self.current.0 |= s;
+    }
+
     /// Parses the next reassembled bytes of one direction.
     pub fn parse(&mut self, dir: Direction, mut data: &[u8]) {
+        self.current = SslState::default();
         let d = dir.index();
         while !data.is_empty() && !self.sides[d].stopped {
             // SSLv2 framing is only possible for the first record.
@@ -333,7 +355,7 @@ impl TlsState {
             match parser::sslv2_client_hello(msg) {
                 Ok((v, _)) => {
                     self.sslv2_client_version = Some(v);
-                    self.state.0 |= SslState::CLIENT_HELLO;
+                    self.step(SslState::CLIENT_HELLO);
                 }
                 Err(_) => self.event(TlsEvent::InvalidSslv2Header),
             }
@@ -393,7 +415,7 @@ impl TlsState {
     fn handshake(&mut self, dir: Direction, kind: u8, body: &[u8]) {
         match (kind, dir) {
             (hs::CLIENT_HELLO, Direction::ToServer) => {
-                self.state.0 |= SslState::CLIENT_HELLO;
+                self.step(SslState::CLIENT_HELLO);
                 match parser::client_hello(body) {
                     Ok(h) => {
                         for (on, ev) in [
@@ -414,7 +436,7 @@ impl TlsState {
                 }
             }
             (hs::SERVER_HELLO, Direction::ToClient) => {
-                self.state.0 |= SslState::SERVER_HELLO;
+                self.step(SslState::SERVER_HELLO);
                 match parser::server_hello(body) {
                     Ok(h) => {
                         self.versions.0 |= SslVersions::bit(h.version);
@@ -452,10 +474,10 @@ impl TlsState {
                     Err(_) => self.event(TlsEvent::InvalidCertificate),
                 }
             }
-            (hs::CLIENT_KEY_EXCHANGE, _) => self.state.0 |= SslState::CLIENT_KEYX,
-            (hs::SERVER_KEY_EXCHANGE, _) => self.state.0 |= SslState::SERVER_KEYX,
+            (hs::CLIENT_KEY_EXCHANGE, _) => self.step(SslState::CLIENT_KEYX),
+            (hs::SERVER_KEY_EXCHANGE, _) => self.step(SslState::SERVER_KEYX),
             (hs::CERTIFICATE | hs::CERTIFICATE_REQUEST | hs::SERVER_HELLO_DONE, _) => {}
-            _ => self.state.0 |= SslState::UNKNOWN,
+            _ => self.step(SslState::UNKNOWN),
         }
     }
 }

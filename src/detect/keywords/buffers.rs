@@ -3,6 +3,7 @@
 //! keywords select where the following content keywords apply.
 
 use super::Builder;
+use super::app::AppBuf;
 use crate::detect::packet::{PacketView, proto};
 
 /// A buffer vxtap produces.
@@ -22,6 +23,8 @@ pub enum BufferKind {
     Icmpv4Hdr,
     /// `icmpv6.hdr`.
     Icmpv6Hdr,
+    /// An application-layer buffer, read from a transaction.
+    App(AppBuf),
 }
 
 impl BufferKind {
@@ -36,9 +39,32 @@ impl BufferKind {
         BufferKind::Icmpv6Hdr,
     ];
 
-    /// Dense index (0..7).
+    /// Kinds before the application-layer ones.
+    pub const PACKET_KINDS: usize = 7;
+
+    /// Every kind's dense index is below this.
+    pub const COUNT: usize = Self::PACKET_KINDS + AppBuf::ALL.len();
+
+    /// Dense index (packet kinds first, then [`AppBuf`] order).
     pub fn index(self) -> usize {
-        self as usize
+        match self {
+            BufferKind::Payload => 0,
+            BufferKind::Ipv4Hdr => 1,
+            BufferKind::Ipv6Hdr => 2,
+            BufferKind::TcpHdr => 3,
+            BufferKind::UdpHdr => 4,
+            BufferKind::Icmpv4Hdr => 5,
+            BufferKind::Icmpv6Hdr => 6,
+            BufferKind::App(a) => Self::PACKET_KINDS + a.index(),
+        }
+    }
+
+    /// The application-layer buffer, if this is one.
+    pub fn app(self) -> Option<AppBuf> {
+        match self {
+            BufferKind::App(a) => Some(a),
+            _ => None,
+        }
     }
 
     /// The sticky-buffer keyword.
@@ -51,18 +77,22 @@ impl BufferKind {
             BufferKind::UdpHdr => "udp.hdr",
             BufferKind::Icmpv4Hdr => "icmpv4.hdr",
             BufferKind::Icmpv6Hdr => "icmpv6.hdr",
+            BufferKind::App(a) => a.keyword(),
         }
     }
 
     fn from_keyword(k: &str) -> Option<BufferKind> {
-        BufferKind::ALL.into_iter().find(|b| b.keyword() == k)
+        BufferKind::ALL
+            .into_iter()
+            .find(|b| b.keyword() == k)
+            .or_else(|| AppBuf::from_keyword(k).map(BufferKind::App))
     }
 
     /// The header buffer of `p` (None when the packet has no such header).
     /// The payload is supplied by the caller (packet or stream).
     pub fn header_of<'a>(self, p: &PacketView<'a>) -> Option<&'a [u8]> {
         match self {
-            BufferKind::Payload => None,
+            BufferKind::Payload | BufferKind::App(_) => None,
             BufferKind::Ipv4Hdr => (p.version == 4).then(|| p.ip_header()),
             BufferKind::Ipv6Hdr => (p.version == 6).then(|| p.ip_header()),
             BufferKind::TcpHdr => {
@@ -94,6 +124,14 @@ pub fn sticky(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String
     let kind = BufferKind::from_keyword(name).ok_or_else(|| format!("not a buffer: {name}"))?;
     b.select(kind);
     Ok(())
+}
+
+/// A legacy content modifier (`http_uri`, …): moves the previous content
+/// to its application-layer buffer.
+pub fn modifier(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String> {
+    no_value(v)?;
+    let buf = AppBuf::from_modifier(name).ok_or_else(|| format!("not a modifier: {name}"))?;
+    b.move_last_to(BufferKind::App(buf), name)
 }
 
 /// An application-layer sticky buffer vxtap does not produce yet.

@@ -200,16 +200,12 @@ fn parse_content(v: Option<&str>) -> Result<Content, String> {
     Ok(Content::new(decode(unquote(rest, true)?)?, negated))
 }
 
-/// A content keyword for an app-layer buffer vxtap does not produce
-/// (`uricontent`): parsed into the scratch list so `nocase`, `depth`, …
-/// after it parse and are checked, never inspected. The current buffer
-/// does not change (a later `content` still goes to the payload).
-pub fn unsupported_content(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+/// `uricontent`: a content in the normalised HTTP URI (the current buffer
+/// does not change).
+pub fn uricontent(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
     let c = parse_content(v)?;
-    let list = b.list_mut(super::DUMMY);
-    list.steps.push(Step::Content(Box::new(c)));
-    let s = list.steps.len() - 1;
-    b.last_pm = Some((super::DUMMY, s));
+    let kind = super::buffers::BufferKind::App(super::app::AppBuf::HttpUri);
+    b.push_step_to(kind, Step::Content(Box::new(c)));
     Ok(())
 }
 

@@ -20,6 +20,8 @@ pub struct FlowInfo {
     /// TCP: bytes the client and the server have sent (sequence space
     /// covered), when tracked.
     pub stream_sizes: Option<(u64, u64)>,
+    /// The application protocol detected (flow and per direction).
+    pub app: super::applayer::FlowApp,
 }
 
 /// A parsed `flow` keyword.

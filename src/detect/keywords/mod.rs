@@ -12,6 +12,8 @@ use std::sync::OnceLock;
 
 use super::signature::{BufferList, Signature, Step, Val};
 
+pub mod app;
+pub mod applayer;
 pub mod bits;
 pub mod buffers;
 pub mod byte;
@@ -66,16 +68,6 @@ const fn no_modifier(name: &'static str) -> Keyword {
         name,
         enforced: false,
         setup: content::unsupported_modifier,
-    }
-}
-
-/// A content keyword of its own for an app-layer buffer (`uricontent`):
-/// parsed like `content` (so its modifiers parse), never inspected.
-const fn no_content(name: &'static str) -> Keyword {
-    Keyword {
-        name,
-        enforced: false,
-        setup: content::unsupported_content,
     }
 }
 
@@ -180,59 +172,23 @@ pub static REGISTRY: &[Keyword] = &[
     yes("stream-event", event::stream_event),
     yes("threshold", threshold::threshold),
     yes("detection_filter", threshold::detection_filter),
+    // Application layer (buffers are in `app.rs`'s table, see `lookup`).
+    yes("uricontent", content::uricontent),
+    yes("urilen", applayer::urilen),
+    yes("app-layer-protocol", applayer::app_layer_protocol),
+    yes("app-layer-event", applayer::app_layer_event),
+    yes("ssl_version", applayer::ssl_version),
+    yes("ssl_state", applayer::ssl_state),
+    yes("tls.version", applayer::tls_version),
+    yes("tls.subject", applayer::cert_field),
+    yes("tls.issuerdn", applayer::cert_field),
+    yes("tls.fingerprint", applayer::fingerprint),
+    yes("tls.cert_chain_len", applayer::chain_len),
+    yes("dns.opcode", applayer::dns_opcode),
     // Not enforced yet: application-layer buffers (sticky).
-    no_buffer("http.uri"),
-    no_buffer("http.uri.raw"),
-    no_buffer("http.method"),
-    no_buffer("http.request_body"),
-    no_buffer("http.response_body"),
-    no_buffer("http.header"),
-    no_buffer("http.header.raw"),
-    no_buffer("http.header_names"),
-    no_buffer("http.host"),
-    no_buffer("http.host.raw"),
-    no_buffer("http.user_agent"),
-    no_buffer("http.cookie"),
-    no_buffer("http.stat_code"),
-    no_buffer("http.stat_msg"),
-    no_buffer("http.content_type"),
-    no_buffer("http.content_len"),
-    no_buffer("http.referer"),
-    no_buffer("http.start"),
-    no_buffer("http.protocol"),
-    no_buffer("http.request_line"),
-    no_buffer("http.response_line"),
-    no_buffer("http.accept"),
-    no_buffer("http.accept_enc"),
-    no_buffer("http.accept_lang"),
-    no_buffer("http.connection"),
-    no_buffer("http.location"),
-    no_buffer("http.server"),
-    no_buffer("http.request_header"),
-    no_buffer("http.response_header"),
     no_buffer("http2.header_name"),
     no_buffer("http2.header"),
-    no_buffer("file.data"),
-    no_buffer("file_data"),
     no_buffer("file.name"),
-    no_buffer("dns.query"),
-    no_buffer("dns_query"),
-    no_buffer("tls.sni"),
-    no_buffer("tls_sni"),
-    no_buffer("tls.certs"),
-    no_buffer("tls.cert_subject"),
-    no_buffer("tls.cert_issuer"),
-    no_buffer("tls.cert_serial"),
-    no_buffer("tls.cert_fingerprint"),
-    no_buffer("tls_cert_subject"),
-    no_buffer("tls_cert_issuer"),
-    no_buffer("tls_cert_serial"),
-    no_buffer("tls_cert_fingerprint"),
-    no_buffer("ja3.hash"),
-    no_buffer("ja3_hash"),
-    no_buffer("ja3.string"),
-    no_buffer("ja3s.hash"),
-    no_buffer("ja3s.string"),
     no_buffer("ssh.proto"),
     no_buffer("ssh_proto"),
     no_buffer("ssh.software"),
@@ -249,58 +205,21 @@ pub static REGISTRY: &[Keyword] = &[
     no_buffer("sip.method"),
     no_buffer("sip.uri"),
     // Not enforced yet: legacy content modifiers for app-layer buffers.
-    no_modifier("http_uri"),
-    no_modifier("http_raw_uri"),
-    no_modifier("http_method"),
-    no_modifier("http_header"),
-    no_modifier("http_raw_header"),
-    no_modifier("http_header_names"),
-    no_modifier("http_cookie"),
     no_modifier("http_raw_cookie"),
-    no_modifier("http_client_body"),
-    no_modifier("http_server_body"),
-    no_modifier("http_stat_code"),
-    no_modifier("http_stat_msg"),
-    no_modifier("http_user_agent"),
-    no_modifier("http_host"),
-    no_modifier("http_raw_host"),
-    no_modifier("http_start"),
-    no_modifier("http_protocol"),
-    no_modifier("http_accept"),
-    no_modifier("http_accept_enc"),
-    no_modifier("http_accept_lang"),
-    no_modifier("http_connection"),
-    no_modifier("http_content_type"),
-    no_modifier("http_content_len"),
-    no_modifier("http_referer"),
-    no_modifier("http_request_line"),
-    no_modifier("http_response_line"),
     // Not enforced yet: other keywords.
-    no_content("uricontent"),
-    no("urilen"),
-    no("app-layer-protocol"),
-    no("app-layer-event"),
     no("xbits"),
     no("tag"),
     no("base64_decode"),
     no("asn1"),
     no("ftpbounce"),
     no("ftpdata_command"),
-    no("ssl_version"),
-    no("ssl_state"),
-    no("tls.version"),
-    no("tls.subject"),
-    no("tls.issuerdn"),
-    no("tls.fingerprint"),
     no("tls.store"),
     no("tls_cert_expired"),
     no("tls_cert_notafter"),
     no("tls_cert_notbefore"),
     no("tls_cert_valid"),
-    no("tls.cert_chain_len"),
     no("dce_iface"),
     no("dce_opnum"),
-    no("dns.opcode"),
     no("krb5.ticket_encryption"),
     no("krb5_err_code"),
     no("krb5_msg_type"),
@@ -332,12 +251,27 @@ pub static REGISTRY: &[Keyword] = &[
     no("ssh.hassh.server"),
 ];
 
-/// The registry entry for `name`.
+/// The registry entry for `name`: [`REGISTRY`], then the application-layer
+/// buffers of [`app::AppBuf`] (sticky names, aliases, legacy modifiers).
 pub fn lookup(name: &str) -> Option<&'static Keyword> {
     static MAP: OnceLock<HashMap<&'static str, &'static Keyword>> = OnceLock::new();
-    MAP.get_or_init(|| REGISTRY.iter().map(|k| (k.name, k)).collect())
-        .get(name)
-        .copied()
+    static STICKY: Keyword = yes("<application-layer buffer>", buffers::sticky);
+    static MODIFIER: Keyword = yes("<application-layer modifier>", buffers::modifier);
+    MAP.get_or_init(|| {
+        let mut m: HashMap<&'static str, &'static Keyword> =
+            REGISTRY.iter().map(|k| (k.name, k)).collect();
+        for &b in app::AppBuf::ALL {
+            for n in std::iter::once(b.keyword()).chain(b.aliases().iter().copied()) {
+                m.insert(n, &STICKY);
+            }
+            if let Some(n) = b.modifier() {
+                m.insert(n, &MODIFIER);
+            }
+        }
+        m
+    })
+    .get(name)
+    .copied()
 }
 
 /// Where following content keywords go.
@@ -451,6 +385,50 @@ impl Builder {
         }
     }
 
+    /// Appends a step to the list of `kind` (not changing the current
+    /// buffer) and makes it the last content/pcre.
+    pub(crate) fn push_step_to(&mut self, kind: BufferKind, step: Step) {
+        let l = self.list_of(kind);
+        self.sig.buffers[l].steps.push(step);
+        self.last_pm = Some((l, self.sig.buffers[l].steps.len() - 1));
+    }
+
+    /// A legacy content modifier: moves the last content from the payload
+    /// to the list of `kind`, keeping an explicit `fast_pattern` on it.
+    pub(crate) fn move_last_to(&mut self, kind: BufferKind, name: &str) -> Result<(), String> {
+        let (l, s) = self
+            .last_pm
+            .ok_or_else(|| format!("`{name}` needs a preceding content"))?;
+        if l == DUMMY {
+            // The content went to a buffer vxtap does not produce.
+            return Ok(());
+        }
+        let from = self.sig.buffers[l].kind;
+        if from == kind {
+            return Ok(());
+        }
+        if from != BufferKind::Payload {
+            return Err(format!(
+                "`{name}` cannot apply to a content of sticky buffer `{}`",
+                from.keyword()
+            ));
+        }
+        if !matches!(self.sig.buffers[l].steps.get(s), Some(Step::Content(_))) {
+            return Err(format!("`{name}` needs a preceding content"));
+        }
+        let step = self.sig.buffers[l].steps.remove(s);
+        let t = self.list_of(kind);
+        self.sig.buffers[t].steps.push(step);
+        let ns = self.sig.buffers[t].steps.len() - 1;
+        self.fast_pattern = match self.fast_pattern {
+            Some((fl, fs)) if fl == l && fs == s => Some((t, ns)),
+            Some((fl, fs)) if fl == l && fs > s => Some((fl, fs - 1)),
+            other => other,
+        };
+        self.last_pm = Some((t, ns));
+        Ok(())
+    }
+
     /// Appends a step to the current list; returns (list, step).
     pub(crate) fn push_step(&mut self, step: Step) -> (usize, usize) {
         let l = self.current();
@@ -512,7 +490,15 @@ mod tests {
             assert!(std::ptr::eq(lookup(k.name).unwrap(), k));
         }
         assert!(lookup("content").unwrap().enforced);
-        assert!(!lookup("http.uri").unwrap().enforced);
+        assert!(lookup("http.uri").unwrap().enforced);
+        assert!(lookup("http_uri").unwrap().enforced);
+        assert!(!lookup("smb.named_pipe").unwrap().enforced);
+        for &b in app::AppBuf::ALL {
+            assert!(
+                !REGISTRY.iter().any(|k| k.name == b.keyword()),
+                "{b:?} twice"
+            );
+        }
         assert!(lookup("no_such_keyword").is_none());
     }
 }

@@ -2,7 +2,8 @@
 //! flags: `i s m x` (PCRE options), `A` (anchored at the inspection start),
 //! `G` (ungreedy), `R` (relative: start after the previous match, where
 //! `^` anchors), `B` and `O` (no effect on packet buffers / match limits).
-//! Buffer flags (`U H P C M D I S Y V W Z Q`) select app-layer buffers and
+//! Buffer flags (`U I M H D C P Q S Y V W Z`) inspect that application-layer
+//! buffer ([`AppBuf::from_pcre_flag`]); `K` (raw cookie) is not produced and
 //! `E` (dollar-end-only) has no pcre2-crate option: rules using them are
 //! reported unsupported as `pcre:<flag>`. Capturing into variables
 //! (`(?P<flow_x>…)`) is likewise unsupported.
@@ -10,6 +11,8 @@
 use std::sync::Arc;
 
 use super::Builder;
+use super::app::AppBuf;
+use super::buffers::BufferKind;
 use crate::detect::rule::lexer::unquote;
 use crate::detect::signature::Step;
 
@@ -69,6 +72,7 @@ pub fn setup(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String>
     let mut builder = pcre2::bytes::RegexBuilder::new();
     builder.jit_if_available(true);
     let (mut relative, mut anchored, mut ungreedy) = (false, false, false);
+    let mut target = None;
     for f in flags.chars() {
         match f {
             'i' => {
@@ -87,7 +91,13 @@ pub fn setup(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String>
             'G' => ungreedy = true,
             'R' => relative = true,
             'B' | 'O' => {}
-            'E' | 'U' | 'H' | 'P' | 'C' | 'M' | 'D' | 'I' | 'S' | 'Y' | 'V' | 'W' | 'Z' | 'Q' => {
+            f if AppBuf::from_pcre_flag(f).is_some() => {
+                if target.is_some() {
+                    return Err("more than one buffer flag".into());
+                }
+                target = AppBuf::from_pcre_flag(f);
+            }
+            'E' | 'K' => {
                 b.mark_unsupported(&format!("{name}:{f}"));
             }
             _ => return Err(format!("unknown flag `{f}`")),
@@ -116,7 +126,14 @@ pub fn setup(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String>
         anchored,
         source: body.to_owned(),
     };
-    let (l, s) = b.push_step(Step::Pcre(Box::new(step)));
-    b.last_pm = Some((l, s));
+    match target {
+        // A buffer flag inspects that buffer, like a sticky buffer for
+        // this one expression (the current buffer does not change).
+        Some(buf) => b.push_step_to(BufferKind::App(buf), Step::Pcre(Box::new(step))),
+        None => {
+            let (l, s) = b.push_step(Step::Pcre(Box::new(step)));
+            b.last_pm = Some((l, s));
+        }
+    }
     Ok(())
 }

@@ -8,7 +8,10 @@ use super::address::IpSet;
 use super::lexer;
 use super::port::PortSet;
 use super::vars::RuleVars;
+use crate::applayer::AppProto;
 use crate::detect::error::{Location, ParseError};
+use crate::detect::keywords::app::AppBuf;
+use crate::detect::keywords::buffers::BufferKind;
 use crate::detect::keywords::{self, Builder};
 use crate::detect::signature::{Action, FastPattern, Proto, Signature, Step};
 
@@ -72,6 +75,7 @@ pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Par
         metadata: Vec::new(),
         target: None,
         noalert: false,
+        alproto: None,
         matches: Vec::new(),
         buffers: Vec::new(),
         post: Vec::new(),
@@ -94,11 +98,16 @@ pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Par
     if !b.has_sid {
         return Err(ParseError::Rule("no `sid`".into()));
     }
-    finish(&mut b)?;
     if let Proto::App(name) = &b.sig.proto {
-        let k = format!("protocol {name}");
-        b.mark_unsupported(&k);
+        match AppProto::from_name(name) {
+            Some(p) => b.sig.alproto = Some(p),
+            None => {
+                let k = format!("protocol {name}");
+                b.mark_unsupported(&k);
+            }
+        }
     }
+    finish(&mut b)?;
     if let Some(r) = b.requires_unmet.take() {
         b.mark_unsupported(&format!("requires {r}"));
     }
@@ -116,6 +125,54 @@ pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Par
 /// Rule-level checks and compilation once every option is in.
 fn finish(b: &mut Builder) -> Result<(), ParseError> {
     b.sig.nvars = b.var_names.len();
+    // Payload lists emptied by legacy modifiers (every content moved to
+    // its application-layer buffer) go.
+    let mut i = 0;
+    while i < b.sig.buffers.len() {
+        let l = &b.sig.buffers[i];
+        if l.kind == BufferKind::Payload && l.steps.is_empty() && l.transforms.is_empty() {
+            b.sig.buffers.remove(i);
+            b.fast_pattern = b.fast_pattern.map(|(fl, fs)| {
+                if fl != keywords::DUMMY && fl > i {
+                    (fl - 1, fs)
+                } else {
+                    (fl, fs)
+                }
+            });
+        } else {
+            i += 1;
+        }
+    }
+    // A transaction rule reads one protocol's transactions.
+    match b.sig.tx_proto() {
+        Err((a, c)) => {
+            return Err(ParseError::Rule(format!(
+                "keywords of two protocols ({} and {})",
+                a.name(),
+                c.name()
+            )));
+        }
+        Ok(Some(p)) => match b.sig.alproto {
+            None => b.sig.alproto = Some(p),
+            // `file.data` is read from several protocols' files.
+            Some(h)
+                if h != p
+                    && !b
+                        .sig
+                        .buffers
+                        .iter()
+                        .all(|l| l.kind.app().is_none_or(|a| a == AppBuf::FileData)) =>
+            {
+                return Err(ParseError::Rule(format!(
+                    "`{}` keywords in a `{}` rule",
+                    p.name(),
+                    h.name()
+                )));
+            }
+            Some(_) => {}
+        },
+        Ok(None) => {}
+    }
     // Drop empty lists (a sticky buffer with nothing after it is an error
     // in Suricata).
     if let Some(l) = b.sig.buffers.iter().find(|l| l.steps.is_empty()) {
@@ -220,13 +277,13 @@ mod tests {
 
     #[test]
     fn unsupported_is_reported_not_weakened() {
-        let Parsed::Unsupported { keywords, .. } =
-            parse(r#"alert http any any -> any any (http.uri; content:"/a"; pcre:"/x/U"; sid:1;)"#)
-                .unwrap()
-        else {
+        let Parsed::Unsupported { keywords, .. } = parse(
+            r#"alert pop3 any any -> any any (smb.share; content:"/a"; pcre:"/x/K"; sid:1;)"#,
+        )
+        .unwrap() else {
             panic!("loaded")
         };
-        assert_eq!(keywords, ["http.uri", "pcre:U", "protocol http"]);
+        assert_eq!(keywords, ["smb.share", "pcre:K", "protocol pop3"]);
     }
 
     #[test]

@@ -1,0 +1,392 @@
+//! Application-layer buffers: every sticky buffer (with Suricata 7's
+//! aliases: `http_protocol`, `http_start`, `http_accept`, … are sticky
+//! buffers there, not content modifiers), legacy content modifier
+//! (`http_uri`, `http_header`, `http_client_body`, …) and pcre buffer flag
+//! that reads a transaction, in ONE table
+//! ([`AppBuf`]'s definitions) plus the function that reads each from a
+//! transaction ([`AppBuf::fetch`]). Adding a buffer is one table row and
+//! one `fetch` arm.
+//!
+//! Readiness follows Suricata's per-buffer progress: request/status line
+//! buffers once the line is parsed, header buffers once the headers are
+//! complete, bodies once their headers are (and again as the body grows).
+//! A buffer that is absent or not ready yet does not match; the caller
+//! re-inspects the transaction when it grows.
+
+use crate::applayer::http::{HttpTx, Progress};
+use crate::applayer::{AppProto, Direction};
+use crate::detect::tx::Tx;
+
+macro_rules! app_buffers {
+    ($( $(#[$doc:meta])* $v:ident => $name:literal, [$($alias:literal),*], $modifier:expr, $pcre:expr, $proto:ident, $dir:expr; )*) => {
+        /// An application-layer buffer.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum AppBuf { $($(#[$doc])* $v,)* }
+
+        impl AppBuf {
+            /// Every buffer, in table order (dense indices).
+            pub const ALL: &'static [AppBuf] = &[$(AppBuf::$v,)*];
+
+            /// The sticky buffer keyword (Suricata 7 name).
+            pub fn keyword(self) -> &'static str {
+                match self { $(AppBuf::$v => $name,)* }
+            }
+
+            /// Other sticky names (Suricata's older spellings).
+            pub fn aliases(self) -> &'static [&'static str] {
+                match self { $(AppBuf::$v => &[$($alias),*],)* }
+            }
+
+            /// The legacy content modifier moving the previous content here.
+            pub fn modifier(self) -> Option<&'static str> {
+                match self { $(AppBuf::$v => $modifier,)* }
+            }
+
+            /// The pcre flag selecting this buffer.
+            pub fn pcre_flag(self) -> Option<char> {
+                match self { $(AppBuf::$v => $pcre,)* }
+            }
+
+            /// The protocol whose transactions hold it (`file.data` is read
+            /// from several; this is the one a rule defaults to).
+            pub fn proto(self) -> AppProto {
+                match self { $(AppBuf::$v => AppProto::$proto,)* }
+            }
+
+            /// The direction it is read in; `None`: both (the request's in
+            /// to-server inspection, the response's in to-client).
+            pub fn dir(self) -> Option<Direction> {
+                match self { $(AppBuf::$v => $dir,)* }
+            }
+        }
+    };
+}
+
+const TS: Option<Direction> = Some(Direction::ToServer);
+const TC: Option<Direction> = Some(Direction::ToClient);
+const BOTH: Option<Direction> = None;
+
+app_buffers! {
+    /// Normalised request URI.
+    HttpUri => "http.uri", [], Some("http_uri"), Some('U'), Http, TS;
+    /// Request URI as sent.
+    HttpUriRaw => "http.uri.raw", [], Some("http_raw_uri"), Some('I'), Http, TS;
+    /// Request method.
+    HttpMethod => "http.method", [], Some("http_method"), Some('M'), Http, TS;
+    /// Protocol of the request or status line.
+    HttpProtocol => "http.protocol", ["http_protocol"], None, None, Http, BOTH;
+    /// Request line.
+    HttpRequestLine => "http.request_line", ["http_request_line"], None, None, Http, TS;
+    /// Start line and raw headers.
+    HttpStart => "http.start", ["http_start"], None, None, Http, BOTH;
+    /// Host (from the URI or header), normalised.
+    HttpHost => "http.host", [], Some("http_host"), Some('W'), Http, TS;
+    /// Host as sent.
+    HttpHostRaw => "http.host.raw", [], Some("http_raw_host"), Some('Z'), Http, TS;
+    /// Headers (`Name: value\r\n`, cookies left out).
+    HttpHeader => "http.header", [], Some("http_header"), Some('H'), Http, BOTH;
+    /// Headers as sent.
+    HttpHeaderRaw => "http.header.raw", [], Some("http_raw_header"), Some('D'), Http, BOTH;
+    /// Header names.
+    HttpHeaderNames => "http.header_names", ["http_header_names"], None, None, Http, BOTH;
+    /// Each request header line (multi-buffer).
+    HttpRequestHeader => "http.request_header", [], None, None, Http, TS;
+    /// Each response header line (multi-buffer).
+    HttpResponseHeader => "http.response_header", [], None, None, Http, TC;
+    /// User-Agent.
+    HttpUserAgent => "http.user_agent", [], Some("http_user_agent"), Some('V'), Http, TS;
+    /// Cookie / Set-Cookie.
+    HttpCookie => "http.cookie", [], Some("http_cookie"), Some('C'), Http, BOTH;
+    /// Accept.
+    HttpAccept => "http.accept", ["http_accept"], None, None, Http, TS;
+    /// Accept-Encoding.
+    HttpAcceptEnc => "http.accept_enc", ["http_accept_enc"], None, None, Http, TS;
+    /// Accept-Language.
+    HttpAcceptLang => "http.accept_lang", ["http_accept_lang"], None, None, Http, TS;
+    /// Referer.
+    HttpReferer => "http.referer", ["http_referer"], None, None, Http, TS;
+    /// Content-Type.
+    HttpContentType => "http.content_type", ["http_content_type"], None, None, Http, BOTH;
+    /// Content-Length.
+    HttpContentLen => "http.content_len", ["http_content_len"], None, None, Http, BOTH;
+    /// Connection.
+    HttpConnection => "http.connection", ["http_connection"], None, None, Http, BOTH;
+    /// Location.
+    HttpLocation => "http.location", [], None, None, Http, TC;
+    /// Server.
+    HttpServer => "http.server", [], None, None, Http, TC;
+    /// Request body (de-chunked).
+    HttpRequestBody => "http.request_body", [], Some("http_client_body"), Some('P'), Http, TS;
+    /// Status code.
+    HttpStatCode => "http.stat_code", [], Some("http_stat_code"), Some('S'), Http, TC;
+    /// Status message.
+    HttpStatMsg => "http.stat_msg", [], Some("http_stat_msg"), Some('Y'), Http, TC;
+    /// Status line.
+    HttpResponseLine => "http.response_line", ["http_response_line"], None, None, Http, TC;
+    /// Response body (de-chunked, decompressed).
+    HttpResponseBody => "http.response_body", [], Some("http_server_body"), Some('Q'), Http, TC;
+    /// File data: HTTP bodies (response to client, request to server).
+    FileData => "file.data", ["file_data"], None, None, Http, BOTH;
+    /// Each question name of a DNS request (multi-buffer).
+    DnsQuery => "dns.query", ["dns_query"], None, None, Dns, TS;
+    /// ClientHello server name.
+    TlsSni => "tls.sni", ["tls_sni"], None, None, Tls, TS;
+    /// Leaf certificate subject.
+    TlsCertSubject => "tls.cert_subject", ["tls_cert_subject"], None, None, Tls, TC;
+    /// Leaf certificate issuer.
+    TlsCertIssuer => "tls.cert_issuer", ["tls_cert_issuer"], None, None, Tls, TC;
+    /// Leaf certificate serial.
+    TlsCertSerial => "tls.cert_serial", ["tls_cert_serial"], None, None, Tls, TC;
+    /// Leaf certificate SHA-1 fingerprint.
+    TlsCertFingerprint => "tls.cert_fingerprint", ["tls_cert_fingerprint"], None, None, Tls, TC;
+    /// Each certificate's DER (multi-buffer).
+    TlsCerts => "tls.certs", [], None, None, Tls, TC;
+    /// JA3 hash.
+    Ja3Hash => "ja3.hash", ["ja3_hash"], None, None, Tls, TS;
+    /// JA3 string.
+    Ja3String => "ja3.string", ["ja3_string"], None, None, Tls, TS;
+    /// JA3S hash.
+    Ja3sHash => "ja3s.hash", [], None, None, Tls, TC;
+    /// JA3S string.
+    Ja3sString => "ja3s.string", [], None, None, Tls, TC;
+}
+
+impl AppBuf {
+    /// Dense index.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The buffer a sticky keyword names.
+    pub fn from_keyword(k: &str) -> Option<AppBuf> {
+        AppBuf::ALL
+            .iter()
+            .copied()
+            .find(|b| b.keyword() == k || b.aliases().contains(&k))
+    }
+
+    /// The buffer a legacy content modifier names.
+    pub fn from_modifier(k: &str) -> Option<AppBuf> {
+        AppBuf::ALL
+            .iter()
+            .copied()
+            .find(|b| b.modifier() == Some(k))
+    }
+
+    /// The buffer a pcre flag names.
+    pub fn from_pcre_flag(f: char) -> Option<AppBuf> {
+        AppBuf::ALL
+            .iter()
+            .copied()
+            .find(|b| b.pcre_flag() == Some(f))
+    }
+
+    /// Whether the buffer can be read in direction `dir`.
+    pub fn in_dir(self, dir: Direction) -> bool {
+        self.dir().is_none_or(|d| d == dir)
+    }
+
+    /// Calls `f` on each instance of this buffer in `tx` for an inspection
+    /// in direction `dir` (one for most, each name/line/certificate for
+    /// multi-buffers) until it returns true; returns whether one did. A
+    /// buffer absent or not ready yet calls nothing. `scratch` holds
+    /// buffers composed from several fields.
+    pub fn fetch(
+        self,
+        tx: Tx<'_>,
+        dir: Direction,
+        scratch: &mut Vec<u8>,
+        f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        if !self.in_dir(dir) {
+            return false;
+        }
+        match tx {
+            Tx::Http(t) => self.http(t, dir, scratch, f),
+            Tx::Dns(t) => match self {
+                AppBuf::DnsQuery => t.queries().any(f),
+                _ => false,
+            },
+            Tx::Tls(t) => {
+                let one = |v: Option<&[u8]>, f: &mut dyn FnMut(&[u8]) -> bool| v.is_some_and(f);
+                let leaf = t.leaf();
+                match self {
+                    AppBuf::TlsSni => one(t.sni(), f),
+                    AppBuf::TlsCertSubject => one(leaf.map(|c| c.subject.as_bytes()), f),
+                    AppBuf::TlsCertIssuer => one(leaf.map(|c| c.issuer.as_bytes()), f),
+                    AppBuf::TlsCertSerial => one(leaf.map(|c| c.serial.as_bytes()), f),
+                    AppBuf::TlsCertFingerprint => one(leaf.map(|c| c.fingerprint.as_bytes()), f),
+                    AppBuf::TlsCerts => t.certs_der.iter().any(|c| f(c)),
+                    AppBuf::Ja3Hash => one(t.ja3_hash().as_deref().map(str::as_bytes), f),
+                    AppBuf::Ja3String => one(t.ja3().as_deref().map(str::as_bytes), f),
+                    AppBuf::Ja3sHash => one(t.ja3s_hash().as_deref().map(str::as_bytes), f),
+                    AppBuf::Ja3sString => one(t.ja3s().as_deref().map(str::as_bytes), f),
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    fn http(
+        self,
+        t: &HttpTx,
+        dir: Direction,
+        scratch: &mut Vec<u8>,
+        f: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        use AppBuf as B;
+        let progress = match dir {
+            Direction::ToServer => t.request_progress,
+            Direction::ToClient => t.response_progress,
+        };
+        let line_ready = progress >= Progress::Headers;
+        let headers_ready = progress >= Progress::Body;
+        let header = |name: &[u8], f: &mut dyn FnMut(&[u8]) -> bool| {
+            headers_ready && t.header(dir, name).is_some_and(f)
+        };
+        let nonempty = |b: &[u8], f: &mut dyn FnMut(&[u8]) -> bool| !b.is_empty() && f(b);
+        match self {
+            B::HttpUri => line_ready && nonempty(&t.uri, f),
+            B::HttpUriRaw => line_ready && nonempty(&t.uri_raw, f),
+            B::HttpMethod => line_ready && nonempty(&t.method, f),
+            B::HttpRequestLine => line_ready && nonempty(&t.request_line, f),
+            B::HttpProtocol => {
+                let p = match dir {
+                    Direction::ToServer => &t.protocol,
+                    Direction::ToClient => &t.response_protocol,
+                };
+                line_ready && nonempty(p, f)
+            }
+            B::HttpStatCode => line_ready && nonempty(&t.status, f),
+            B::HttpStatMsg => line_ready && nonempty(&t.status_msg, f),
+            B::HttpResponseLine => line_ready && nonempty(&t.response_line, f),
+            B::HttpStart => {
+                headers_ready && {
+                    t.start_into(dir, scratch);
+                    f(scratch)
+                }
+            }
+            B::HttpHost => {
+                headers_ready && {
+                    match t.host() {
+                        Some(h) => {
+                            scratch.clear();
+                            scratch.extend_from_slice(&h);
+                            f(scratch)
+                        }
+                        None => false,
+                    }
+                }
+            }
+            B::HttpHostRaw => headers_ready && t.host_raw().is_some_and(f),
+            B::HttpHeader => {
+                headers_ready && {
+                    t.header_buffer_into(dir, scratch);
+                    !scratch.is_empty() && f(scratch)
+                }
+            }
+            B::HttpHeaderRaw => headers_ready && nonempty(t.headers_raw(dir), f),
+            B::HttpHeaderNames => {
+                headers_ready && !t.headers(dir).is_empty() && {
+                    t.header_names_into(dir, scratch);
+                    f(scratch)
+                }
+            }
+            B::HttpRequestHeader | B::HttpResponseHeader => {
+                headers_ready
+                    && t.headers(dir).iter().any(|h| {
+                        scratch.clear();
+                        scratch.extend_from_slice(&h.name);
+                        scratch.extend_from_slice(b": ");
+                        scratch.extend_from_slice(&h.value);
+                        f(scratch)
+                    })
+            }
+            B::HttpUserAgent => header(b"user-agent", f),
+            B::HttpCookie => match dir {
+                Direction::ToServer => header(b"cookie", f),
+                Direction::ToClient => header(b"set-cookie", f),
+            },
+            B::HttpAccept => header(b"accept", f),
+            B::HttpAcceptEnc => header(b"accept-encoding", f),
+            B::HttpAcceptLang => header(b"accept-language", f),
+            B::HttpReferer => header(b"referer", f),
+            B::HttpContentType => header(b"content-type", f),
+            B::HttpContentLen => header(b"content-length", f),
+            B::HttpConnection => header(b"connection", f),
+            B::HttpLocation => header(b"location", f),
+            B::HttpServer => header(b"server", f),
+            B::HttpRequestBody => headers_ready && nonempty(&t.request_body, f),
+            B::HttpResponseBody => headers_ready && nonempty(&t.response_body, f),
+            B::FileData => {
+                let body = match dir {
+                    Direction::ToServer => &t.request_body,
+                    Direction::ToClient => &t.response_body,
+                };
+                headers_ready && nonempty(body, f)
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_unique_and_found() {
+        let mut seen = std::collections::HashSet::new();
+        for &b in AppBuf::ALL {
+            assert!(seen.insert(b.keyword()));
+            for a in b.aliases() {
+                assert!(seen.insert(a));
+            }
+            assert_eq!(AppBuf::from_keyword(b.keyword()), Some(b));
+            assert_eq!(b.index(), AppBuf::ALL.iter().position(|&x| x == b).unwrap());
+        }
+        assert_eq!(AppBuf::from_modifier("http_uri"), Some(AppBuf::HttpUri));
+        assert_eq!(AppBuf::from_pcre_flag('P'), Some(AppBuf::HttpRequestBody));
+        assert_eq!(AppBuf::from_keyword("dns_query"), Some(AppBuf::DnsQuery));
+    }
+
+    #[test]
+    fn http_buffers_wait_for_progress() {
+        let mut t = HttpTx::new(0);
+        t.request_line = b"GET /a HTTP/1.1".to_vec();
+        t.method = b"GET".to_vec();
+        t.uri = b"/a".to_vec();
+        t.uri_raw = b"/a".to_vec();
+        t.request_headers.push(crate::applayer::http::Header {
+            name: b"User-Agent".to_vec(),
+            value: b"curl".to_vec(),
+        });
+        let mut s = Vec::new();
+        let got = |b: AppBuf, t: &HttpTx, s: &mut Vec<u8>| {
+            let mut seen = Vec::new();
+            b.fetch(Tx::Http(t), Direction::ToServer, s, &mut |x| {
+                seen.push(x.to_vec());
+                false
+            });
+            seen
+        };
+        // Nothing before the line is parsed.
+        assert!(got(AppBuf::HttpUri, &t, &mut s).is_empty());
+        t.request_progress = Progress::Headers;
+        assert_eq!(got(AppBuf::HttpUri, &t, &mut s), [b"/a".to_vec()]);
+        // Headers only once complete.
+        assert!(got(AppBuf::HttpUserAgent, &t, &mut s).is_empty());
+        t.request_progress = Progress::Body;
+        assert_eq!(got(AppBuf::HttpUserAgent, &t, &mut s), [b"curl".to_vec()]);
+        assert_eq!(
+            got(AppBuf::HttpHeader, &t, &mut s),
+            [b"User-Agent: curl\r\n".to_vec()]
+        );
+        assert_eq!(
+            got(AppBuf::HttpHeaderNames, &t, &mut s),
+            [b"\r\nUser-Agent\r\n\r\n".to_vec()]
+        );
+        // Response buffers never in to-server inspection.
+        assert!(!AppBuf::HttpStatCode.in_dir(Direction::ToServer));
+    }
+}

@@ -1,0 +1,492 @@
+//! Application-layer keywords that are not buffers: the flow's protocol
+//! (`app-layer-protocol`, read per packet like Suricata's packet match)
+//! and conditions on a transaction (`app-layer-event`, `urilen`,
+//! `dns.opcode`, `ssl_version`, `ssl_state`, `tls.version`,
+//! `tls.subject`, `tls.issuerdn`, `tls.fingerprint`,
+//! `tls.cert_chain_len`, `tls_cert_notbefore`/`notafter`/`expired`/`valid`).
+//! Buffers (`http.uri`, …) are in [`super::app`].
+
+use super::Builder;
+use crate::applayer::dns::DnsEvent;
+use crate::applayer::http::{HttpEvent, Progress};
+use crate::applayer::tls::{SslState, SslVersions, TlsEvent, TlsState};
+use crate::applayer::{AppProto, Direction};
+use crate::detect::rule::lexer::{unescape, unquote};
+use crate::detect::signature::PacketMatch;
+use crate::detect::tx::Tx;
+use crate::detect::uint::Uint;
+
+/// `app-layer-protocol:[!]proto[,mode]`, checked against the packet's
+/// direction (Suricata 7's default `direction` mode), or the flow's
+/// protocol with `final`/`either`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppProtoMatch {
+    /// The protocol named (`failed` included).
+    pub proto: AppProto,
+    /// `!`.
+    pub negated: bool,
+    /// Which protocol is compared.
+    pub mode: ProtoMode,
+}
+
+/// `app-layer-protocol` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtoMode {
+    /// The protocol detected in the packet's direction (default).
+    Direction,
+    /// The flow's protocol.
+    Final,
+    /// Either direction's.
+    Either,
+    /// The to-server direction's.
+    ToServer,
+    /// The to-client direction's.
+    ToClient,
+}
+
+/// What the application layer knows of a flow, per packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlowApp {
+    /// The flow's protocol (the first direction decided).
+    pub flow: AppProto,
+    /// Per direction [to-server, to-client].
+    pub dirs: [AppProto; 2],
+}
+
+fn same(rule: AppProto, seen: AppProto) -> bool {
+    rule == seen
+}
+
+impl AppProtoMatch {
+    /// Whether the flow's protocol satisfies the keyword for a packet
+    /// travelling to the server (`to_server`) or not. An undecided protocol
+    /// matches nothing, negated or not.
+    pub fn matches(&self, app: &FlowApp, to_server: bool) -> bool {
+        let check = |p: AppProto| p != AppProto::Unknown && same(self.proto, p) != self.negated;
+        match self.mode {
+            ProtoMode::Direction => check(app.dirs[if to_server { 0 } else { 1 }]),
+            ProtoMode::Final => check(app.flow),
+            ProtoMode::Either => check(app.dirs[0]) || check(app.dirs[1]),
+            ProtoMode::ToServer => check(app.dirs[0]),
+            ProtoMode::ToClient => check(app.dirs[1]),
+        }
+    }
+}
+
+/// `app-layer-protocol`.
+pub fn app_layer_protocol(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (name, mode) = match s.split_once(',') {
+        Some((n, m)) => (n.trim(), m.trim()),
+        None => (s, "direction"),
+    };
+    let (negated, name) = match name.strip_prefix('!') {
+        Some(n) => (true, n.trim()),
+        None => (false, name),
+    };
+    let proto = AppProto::from_name(name)
+        .filter(|p| *p != AppProto::Unknown)
+        .ok_or_else(|| format!("unknown protocol `{name}`"))?;
+    let mode = match mode {
+        "direction" => ProtoMode::Direction,
+        "final" => ProtoMode::Final,
+        "either" => ProtoMode::Either,
+        "to_server" => ProtoMode::ToServer,
+        "to_client" => ProtoMode::ToClient,
+        m => return Err(format!("unknown mode `{m}`")),
+    };
+    b.sig.matches.push(PacketMatch::AppProto(AppProtoMatch {
+        proto,
+        negated,
+        mode,
+    }));
+    Ok(())
+}
+
+/// A condition on one transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxCond {
+    /// `app-layer-event:<proto>.<name>`: the parser raised this event on
+    /// the transaction (TLS: on the session).
+    Event {
+        /// Protocol.
+        proto: AppProto,
+        /// The event's bit in that protocol's event set.
+        bit: u32,
+    },
+    /// `urilen`: the URI's length (normalised, or `raw`).
+    Urilen {
+        /// Comparison.
+        cmp: Uint,
+        /// `raw`.
+        raw: bool,
+    },
+    /// `dns.opcode:[!]N`.
+    DnsOpcode {
+        /// Opcode.
+        op: u8,
+        /// `!`.
+        negated: bool,
+    },
+    /// `ssl_version`: per version, listed and negated (Suricata's
+    /// matching: the inspected side's version is listed, XOR its `!`).
+    SslVersion {
+        /// Versions listed (`SslVersions` bits).
+        listed: u8,
+        /// Versions listed with `!`.
+        negated: u8,
+    },
+    /// `ssl_state`: any listed handshake step was seen by the latest
+    /// parse of the session (or, with `!`, was not), as Suricata's
+    /// `current_flags`.
+    SslState {
+        /// Steps listed (`SslState` bits).
+        listed: u8,
+        /// Steps listed with `!`.
+        negated: u8,
+    },
+    /// `tls.version`: the negotiated version.
+    TlsVersion(u16),
+    /// `tls.subject`, `tls.issuerdn`: substring of the leaf's subject or
+    /// issuer (`!`: not).
+    CertField {
+        /// Issuer (else subject).
+        issuer: bool,
+        /// Substring.
+        needle: Vec<u8>,
+        /// `!`.
+        negated: bool,
+    },
+    /// `tls.fingerprint`: the leaf's SHA-1, case-insensitively.
+    Fingerprint(String),
+    /// `tls.cert_chain_len`.
+    ChainLen(Uint),
+}
+
+impl TxCond {
+    /// The protocol whose transactions it reads.
+    pub fn proto(&self) -> AppProto {
+        match self {
+            TxCond::Event { proto, .. } => *proto,
+            TxCond::Urilen { .. } => AppProto::Http,
+            TxCond::DnsOpcode { .. } => AppProto::Dns,
+            _ => AppProto::Tls,
+        }
+    }
+
+    /// The direction it is read in (`None`: either).
+    pub fn dir(&self) -> Option<Direction> {
+        match self {
+            TxCond::Urilen { .. } | TxCond::DnsOpcode { .. } => Some(Direction::ToServer),
+            TxCond::CertField { .. } | TxCond::Fingerprint(_) | TxCond::ChainLen(_) => {
+                Some(Direction::ToClient)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether `tx`, inspected in direction `dir`, satisfies it.
+    pub fn matches(&self, tx: Tx<'_>, dir: Direction) -> bool {
+        if self.dir().is_some_and(|d| d != dir) {
+            return false;
+        }
+        match (self, tx) {
+            (TxCond::Event { proto, bit }, tx) if tx.proto() == *proto => match tx {
+                Tx::Http(t) => t.events.has(*bit),
+                Tx::Dns(t) => t.events.has(*bit),
+                Tx::Tls(t) => t.events.has(*bit),
+            },
+            (TxCond::Urilen { cmp, raw }, Tx::Http(t)) => {
+                t.request_progress >= Progress::Headers
+                    && !t.uri_raw.is_empty()
+                    && cmp.matches(if *raw { t.uri_raw.len() } else { t.uri.len() } as u64)
+            }
+            (TxCond::DnsOpcode { op, negated }, Tx::Dns(t)) => {
+                t.dir == dir && t.opcode().is_some_and(|o| (o == *op) != *negated)
+            }
+            (TxCond::SslVersion { listed, negated }, Tx::Tls(t)) => {
+                let bit = side_version(t, dir).map_or(0, ssl_version_bit);
+                bit != 0 && ((listed & bit != 0) != (negated & bit != 0))
+            }
+            (TxCond::SslState { listed, negated }, Tx::Tls(t)) => {
+                let seen = t.current.0;
+                let plain = listed & !negated;
+                (plain != 0 && seen & plain != 0) || (negated & !seen) != 0
+            }
+            (TxCond::TlsVersion(v), Tx::Tls(t)) => side_version(t, dir) == Some(*v),
+            (
+                TxCond::CertField {
+                    issuer,
+                    needle,
+                    negated,
+                },
+                Tx::Tls(t),
+            ) => t.leaf().is_some_and(|c| {
+                let hay = if *issuer { &c.issuer } else { &c.subject };
+                memchr::memmem::find(hay.as_bytes(), needle).is_some() != *negated
+            }),
+            (TxCond::Fingerprint(fp), Tx::Tls(t)) => t
+                .leaf()
+                .is_some_and(|c| c.fingerprint.eq_ignore_ascii_case(fp)),
+            (TxCond::ChainLen(u), Tx::Tls(t)) => {
+                !t.certs_der.is_empty() && u.matches(t.certs_der.len() as u64)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The version one side of a TLS session speaks, as Suricata reads it for
+/// `ssl_version` and `tls.version`: the client's hello version (SSLv2 for
+/// an SSLv2 hello), the server's negotiated version.
+fn side_version(t: &TlsState, dir: Direction) -> Option<u16> {
+    match dir {
+        Direction::ToServer => t
+            .sslv2_client_version
+            .map(|_| 0x0002)
+            .or(t.client_hello.as_ref().map(|h| h.version)),
+        Direction::ToClient => t.version(),
+    }
+}
+
+/// The `SslVersions` bit of a protocol version number.
+pub fn ssl_version_bit(v: u16) -> u8 {
+    match v {
+        0x0002 => SslVersions::SSLV2,
+        0x0300 => SslVersions::SSLV3,
+        0x0301 => SslVersions::TLS10,
+        0x0302 => SslVersions::TLS11,
+        0x0303 => SslVersions::TLS12,
+        0x0304 => SslVersions::TLS13,
+        _ => 0,
+    }
+}
+
+fn push(b: &mut Builder, c: TxCond) {
+    b.sig.matches.push(PacketMatch::Tx(c));
+}
+
+/// `app-layer-event:<proto>.<name>`.
+pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    // `applayer_*` detection events and events vxtap's parsers do not
+    // raise (yet) are valid Suricata: reported unsupported, never failed.
+    let Some((proto, ev)) = s.split_once('.') else {
+        b.mark_unsupported(&format!("{name}:{s}"));
+        return Ok(());
+    };
+    let found = match proto {
+        "http" | "http1" => HttpEvent::from_name(ev).map(|e| (AppProto::Http, e as u32)),
+        "dns" => DnsEvent::from_name(ev).map(|e| (AppProto::Dns, e as u32)),
+        "tls" => TlsEvent::from_name(ev).map(|e| (AppProto::Tls, e as u32)),
+        _ => None,
+    };
+    let Some((proto, bit)) = found else {
+        b.mark_unsupported(&format!("{name}:{s}"));
+        return Ok(());
+    };
+    push(b, TxCond::Event { proto, bit });
+    Ok(())
+}
+
+/// `urilen:<uint>[,norm|raw]`.
+pub fn urilen(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (n, raw) = match s.split_once(',') {
+        Some((n, "raw")) => (n, true),
+        Some((n, "norm")) => (n, false),
+        Some((_, o)) => return Err(format!("unknown option `{o}`")),
+        None => (s, false),
+    };
+    let cmp = Uint::parse(n.trim(), u16::MAX as u64)?;
+    push(b, TxCond::Urilen { cmp, raw });
+    Ok(())
+}
+
+/// `dns.opcode:[!]N`.
+pub fn dns_opcode(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (negated, n) = match s.strip_prefix('!') {
+        Some(n) => (true, n.trim()),
+        None => (false, s),
+    };
+    let op: u8 = n
+        .parse()
+        .ok()
+        .filter(|o| *o <= 15)
+        .ok_or_else(|| format!("`{n}` is not an opcode (0-15)"))?;
+    push(b, TxCond::DnsOpcode { op, negated });
+    Ok(())
+}
+
+/// Parses a `,` or `|` separated list of `[!]word` into (listed, negated)
+/// bit masks.
+fn word_list(s: &str, sep: char, bit: impl Fn(&str) -> Option<u8>) -> Result<(u8, u8), String> {
+    let (mut listed, mut negated) = (0u8, 0u8);
+    for w in s.split(sep).map(str::trim) {
+        let (neg, w) = match w.strip_prefix('!') {
+            Some(w) => (true, w.trim()),
+            None => (false, w),
+        };
+        let x = bit(w).ok_or_else(|| format!("unknown value `{w}`"))?;
+        listed |= x;
+        if neg {
+            negated |= x;
+        }
+    }
+    Ok((listed, negated))
+}
+
+/// `ssl_version:v[,v…]` (`sslv2 sslv3 tls1.0 tls1.1 tls1.2 tls1.3`, `!`).
+pub fn ssl_version(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (listed, negated) = word_list(s, ',', |w| {
+        Some(match w.to_ascii_lowercase().as_str() {
+            "sslv2" => SslVersions::SSLV2,
+            "sslv3" => SslVersions::SSLV3,
+            "tls1.0" => SslVersions::TLS10,
+            "tls1.1" => SslVersions::TLS11,
+            "tls1.2" => SslVersions::TLS12,
+            "tls1.3" => SslVersions::TLS13,
+            _ => return None,
+        })
+    })?;
+    push(b, TxCond::SslVersion { listed, negated });
+    Ok(())
+}
+
+/// `ssl_state:s[|s…]` (`client_hello server_hello client_keyx
+/// server_keyx unknown`, `!`).
+pub fn ssl_state(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (listed, negated) = word_list(s, '|', |w| {
+        Some(match w {
+            "client_hello" => SslState::CLIENT_HELLO,
+            "server_hello" => SslState::SERVER_HELLO,
+            "client_keyx" => SslState::CLIENT_KEYX,
+            "server_keyx" => SslState::SERVER_KEYX,
+            "unknown" => SslState::UNKNOWN,
+            _ => return None,
+        })
+    })?;
+    push(b, TxCond::SslState { listed, negated });
+    Ok(())
+}
+
+/// `tls.version:1.2` (or `1.0 1.1 1.3 ssl3`, or a hex number).
+pub fn tls_version(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let ver = match s {
+        "1.0" => 0x0301,
+        "1.1" => 0x0302,
+        "1.2" => 0x0303,
+        "1.3" => 0x0304,
+        "ssl3" | "3.0" => 0x0300,
+        h => h
+            .strip_prefix("0x")
+            .and_then(|x| u16::from_str_radix(x, 16).ok())
+            .ok_or_else(|| format!("unknown version `{h}`"))?,
+    };
+    push(b, TxCond::TlsVersion(ver));
+    Ok(())
+}
+
+/// `tls.subject` / `tls.issuerdn:[!]"text"`.
+pub fn cert_field(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    let (negated, s) = match s.strip_prefix('!') {
+        Some(r) => (true, r.trim_start()),
+        None => (false, s),
+    };
+    let needle = unescape(unquote(s, false)?).into_bytes();
+    push(
+        b,
+        TxCond::CertField {
+            issuer: name == "tls.issuerdn",
+            needle,
+            negated,
+        },
+    );
+    Ok(())
+}
+
+/// `tls.fingerprint:"aa:bb:…"`.
+pub fn fingerprint(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    push(b, TxCond::Fingerprint(unescape(unquote(s, false)?)));
+    Ok(())
+}
+
+/// `tls.cert_chain_len:<uint>`.
+pub fn chain_len(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let u = Uint::parse(v.ok_or("needs a value")?.trim(), u32::MAX as u64)?;
+    push(b, TxCond::ChainLen(u));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn app_proto_per_direction() {
+        let app = FlowApp {
+            flow: AppProto::Http,
+            dirs: [AppProto::Http, AppProto::Unknown],
+        };
+        let m = |proto, negated, mode| AppProtoMatch {
+            proto,
+            negated,
+            mode,
+        };
+        assert!(m(AppProto::Http, false, ProtoMode::Direction).matches(&app, true));
+        // Undecided in this direction: nothing matches, negated or not.
+        assert!(!m(AppProto::Http, false, ProtoMode::Direction).matches(&app, false));
+        assert!(!m(AppProto::Dns, true, ProtoMode::Direction).matches(&app, false));
+        assert!(m(AppProto::Dns, true, ProtoMode::Direction).matches(&app, true));
+        assert!(m(AppProto::Http, false, ProtoMode::Final).matches(&app, false));
+    }
+
+    #[test]
+    fn ssl_state_any_listed() {
+        let mut t = TlsState::new();
+        t.current = SslState(SslState::CLIENT_HELLO);
+        let c = |listed, negated| TxCond::SslState { listed, negated };
+        let tx = Tx::Tls(&t);
+        assert!(
+            c(SslState::CLIENT_HELLO | SslState::SERVER_HELLO, 0).matches(tx, Direction::ToServer)
+        );
+        assert!(!c(SslState::SERVER_HELLO, 0).matches(tx, Direction::ToServer));
+        assert!(c(SslState::SERVER_HELLO, SslState::SERVER_HELLO).matches(tx, Direction::ToServer));
+        assert!(
+            !c(SslState::CLIENT_HELLO, SslState::CLIENT_HELLO).matches(tx, Direction::ToServer)
+        );
+    }
+}

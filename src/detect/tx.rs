@@ -1,0 +1,65 @@
+//! What detection reads from the application layer: one transaction of a
+//! flow's parser at a time ([`Tx`]), inspected in the direction of the
+//! packet that carries the inspection, as Suricata's `DetectRunTx` does.
+//!
+//! A rule whose conditions read a transaction (an application-layer buffer
+//! such as `http.uri`, or a condition such as `urilen`, `ssl_state`,
+//! `app-layer-event`) is a *transaction rule*: it is evaluated only on
+//! transactions, never on a packet or stream chunk, and alerts at most once
+//! per transaction (the caller keeps which rules matched which
+//! transaction, and re-inspects a transaction when [`Tx::stamp`] grows).
+
+use crate::applayer::dns::DnsTx;
+use crate::applayer::http::HttpTx;
+use crate::applayer::http::Progress;
+use crate::applayer::tls::TlsState;
+pub use crate::applayer::{AppProto, Direction};
+
+/// One transaction of a flow's application-layer state.
+#[derive(Debug, Clone, Copy)]
+pub enum Tx<'a> {
+    /// An HTTP/1.x request and its response.
+    Http(&'a HttpTx),
+    /// One DNS message.
+    Dns(&'a DnsTx),
+    /// The TLS session (one per flow, as in Suricata).
+    Tls(&'a TlsState),
+}
+
+impl Tx<'_> {
+    /// The protocol of the parser that made it.
+    pub fn proto(&self) -> AppProto {
+        match self {
+            Tx::Http(_) => AppProto::Http,
+            Tx::Dns(_) => AppProto::Dns,
+            Tx::Tls(_) => AppProto::Tls,
+        }
+    }
+
+    /// A value that grows whenever what direction `dir` holds in this
+    /// transaction grows (progress, body bytes, records): an unchanged
+    /// stamp needs no new inspection.
+    pub fn stamp(&self, dir: Direction) -> u64 {
+        match self {
+            Tx::Http(t) => {
+                let (p, body) = match dir {
+                    Direction::ToServer => (t.request_progress, t.request_body.len()),
+                    Direction::ToClient => (t.response_progress, t.response_body.len()),
+                };
+                ((p as u64) << 40) | body as u64
+            }
+            // A message is whole when parsed.
+            Tx::Dns(t) => u64::from(t.dir == dir),
+            Tx::Tls(t) => t.records(dir),
+        }
+    }
+
+    /// How far an HTTP side got (`Complete` for other protocols).
+    pub fn http_progress(&self, dir: Direction) -> Progress {
+        match (self, dir) {
+            (Tx::Http(t), Direction::ToServer) => t.request_progress,
+            (Tx::Http(t), Direction::ToClient) => t.response_progress,
+            _ => Progress::Complete,
+        }
+    }
+}

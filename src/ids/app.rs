@@ -1,0 +1,332 @@
+//! The application layer of one detection flow: protocol detection, the
+//! parser the detected protocol names, and which transactions were
+//! inspected how far (so each is inspected again only when it grew, and
+//! each rule matches a transaction once).
+//!
+//! Timing follows Suricata 7 in IDS mode: a TCP direction's bytes reach
+//! the parser once the other side acknowledged them (on that side's
+//! packet), and a packet inspects the transactions of its own direction;
+//! so a request is parsed when the server acknowledges it and inspected on
+//! the client's next packet. UDP datagrams are parsed and inspected on
+//! their own packet. At flow end everything left is parsed and inspected.
+
+use crate::applayer::dns::{DnsState, DnsTx};
+use crate::applayer::http::{HttpConfig, HttpState};
+use crate::applayer::tls::TlsState;
+use crate::applayer::{AppProto, Direction, Prober, Transport};
+use crate::detect::{FlowApp, Tx};
+
+/// DNS messages waiting for a packet of their direction, per flow.
+const MAX_PENDING_DNS: usize = 256;
+
+/// The parser of a flow.
+#[derive(Debug, Default)]
+enum Parser {
+    /// None (yet, or none for this protocol).
+    #[default]
+    None,
+    Http(Box<HttpState>),
+    Dns(Box<DnsState>),
+    Tls(Box<TlsState>),
+}
+
+/// Inspection progress of one transaction.
+#[derive(Debug)]
+struct Mark {
+    id: u64,
+    /// [`Tx::stamp`] at the last inspection, per direction.
+    stamp: [Option<u64>; 2],
+    /// Rules that matched it, per direction (as Suricata's per-direction
+    /// detect state, a rule that reads both sides, e.g. `http.header` or
+    /// `ssl_version`, matches once in each).
+    matched: [Vec<u32>; 2],
+}
+
+/// Counters of the application layer (per worker).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AppStats {
+    /// Transactions inspected (each time one grew).
+    pub tx_inspections: u64,
+    /// DNS messages dropped unseen because too many were waiting.
+    pub dns_dropped: u64,
+}
+
+/// One flow's application layer.
+#[derive(Debug)]
+pub struct FlowAppLayer {
+    transport: Transport,
+    prober: Prober,
+    parser: Parser,
+    /// Bytes of each direction (to-server, to-client) given to the parser.
+    fed: [usize; 2],
+    marks: Vec<Mark>,
+    dns: Vec<DnsTx>,
+}
+
+impl FlowAppLayer {
+    /// The application layer of a flow whose server listens on
+    /// `server_port`.
+    pub fn new(transport: Transport, server_port: u16, client_port: u16) -> Self {
+        FlowAppLayer {
+            transport,
+            prober: Prober::new(transport, server_port, client_port),
+            parser: Parser::None,
+            fed: [0; 2],
+            marks: Vec::new(),
+            dns: Vec::new(),
+        }
+    }
+
+    /// The protocol detected, for rules and EVE.
+    pub fn info(&self) -> FlowApp {
+        FlowApp {
+            flow: self.prober.proto(),
+            dirs: [
+                self.prober.proto_of(Direction::ToServer),
+                self.prober.proto_of(Direction::ToClient),
+            ],
+        }
+    }
+
+    /// The flow's protocol.
+    pub fn proto(&self) -> AppProto {
+        self.prober.proto()
+    }
+
+    /// Whether the session is encrypted from here on (TLS after both
+    /// sides' ChangeCipherSpec): payload inspection stops, as with
+    /// Suricata's default `encryption-handling`.
+    pub fn encrypted(&self) -> bool {
+        matches!(&self.parser, Parser::Tls(t) if t.encrypted())
+    }
+
+    /// TCP: `data` is direction `dir`'s reassembled stream from its start,
+    /// of which the first `upto` bytes may be parsed now.
+    pub fn stream(&mut self, dir: Direction, data: &[u8], upto: usize, stats: &mut AppStats) {
+        let upto = upto.min(data.len());
+        if !self.prober.decided() || self.prober.proto_of(dir) == AppProto::Unknown {
+            self.prober.feed(dir, &data[..upto]);
+        }
+        self.start_parser();
+        let d = dir.index();
+        if matches!(self.parser, Parser::None) || upto <= self.fed[d] {
+            return;
+        }
+        let piece = &data[self.fed[d]..upto];
+        self.fed[d] = upto;
+        self.parse(dir, piece, stats);
+    }
+
+    /// UDP: one datagram's payload in direction `dir`.
+    pub fn datagram(&mut self, dir: Direction, payload: &[u8], stats: &mut AppStats) {
+        if payload.is_empty() {
+            return;
+        }
+        if !self.prober.decided() {
+            self.prober.feed(dir, payload);
+        }
+        self.start_parser();
+        self.parse(dir, payload, stats);
+    }
+
+    /// The flow ends: bodies framed by the connection close complete.
+    pub fn close(&mut self) {
+        if let Parser::Http(h) = &mut self.parser {
+            h.close();
+        }
+    }
+
+    fn start_parser(&mut self) {
+        if !matches!(self.parser, Parser::None) {
+            return;
+        }
+        self.parser = match self.prober.proto() {
+            AppProto::Http => Parser::Http(Box::new(HttpState::new(HttpConfig::default()))),
+            AppProto::Dns => Parser::Dns(Box::new(DnsState::new(self.transport))),
+            AppProto::Tls => Parser::Tls(Box::default()),
+            _ => Parser::None,
+        };
+    }
+
+    fn parse(&mut self, dir: Direction, bytes: &[u8], stats: &mut AppStats) {
+        match &mut self.parser {
+            Parser::None => {}
+            Parser::Http(h) => h.parse(dir, bytes),
+            Parser::Tls(t) => t.parse(dir, bytes),
+            Parser::Dns(d) => {
+                d.parse(dir, bytes);
+                for tx in d.take_txs() {
+                    if self.dns.len() >= MAX_PENDING_DNS {
+                        self.dns.remove(0);
+                        stats.dns_dropped += 1;
+                    }
+                    self.dns.push(tx);
+                }
+            }
+        }
+    }
+
+    /// Calls `inspect` on each transaction whose direction-`dir` side grew
+    /// since it was last inspected, with the rules that already matched it
+    /// (to be extended with those that match now). Transactions done in
+    /// both directions are then released.
+    pub fn inspect(
+        &mut self,
+        dir: Direction,
+        stats: &mut AppStats,
+        mut inspect: impl FnMut(Tx<'_>, &mut Vec<u32>),
+    ) {
+        let d = dir.index();
+        let FlowAppLayer {
+            parser, marks, dns, ..
+        } = self;
+        match parser {
+            Parser::None => {}
+            Parser::Dns(_) => {
+                let mut matched = Vec::new();
+                dns.retain(|tx| {
+                    if tx.dir != dir {
+                        return true;
+                    }
+                    matched.clear();
+                    stats.tx_inspections += 1;
+                    inspect(Tx::Dns(tx), &mut matched);
+                    false
+                });
+            }
+            Parser::Tls(t) => {
+                let tx = Tx::Tls(t);
+                visit(marks, 0, tx, d, dir, stats, &mut inspect);
+            }
+            Parser::Http(h) => {
+                for t in h.txs() {
+                    visit(marks, t.id, Tx::Http(t), d, dir, stats, &mut inspect);
+                }
+                let done = |t: &crate::applayer::http::HttpTx| {
+                    marks.iter().any(|m| {
+                        m.id == t.id
+                            && [Direction::ToServer, Direction::ToClient]
+                                .iter()
+                                .all(|&x| m.stamp[x.index()] == Some(Tx::Http(t).stamp(x)))
+                    })
+                };
+                let gone = h.take_complete_if(done);
+                if !gone.is_empty() {
+                    marks.retain(|m| !gone.iter().any(|t| t.id == m.id));
+                }
+            }
+        }
+    }
+}
+
+/// Inspects transaction `tx` (id `id`) in direction `dir` when its stamp
+/// changed.
+fn visit(
+    marks: &mut Vec<Mark>,
+    id: u64,
+    tx: Tx<'_>,
+    d: usize,
+    dir: Direction,
+    stats: &mut AppStats,
+    inspect: &mut impl FnMut(Tx<'_>, &mut Vec<u32>),
+) {
+    let stamp = tx.stamp(dir);
+    let i = match marks.iter().position(|m| m.id == id) {
+        Some(i) => i,
+        None => {
+            marks.push(Mark {
+                id,
+                stamp: [None; 2],
+                matched: [Vec::new(), Vec::new()],
+            });
+            marks.len() - 1
+        }
+    };
+    let m = &mut marks[i];
+    if m.stamp[d] == Some(stamp) {
+        return;
+    }
+    m.stamp[d] = Some(stamp);
+    stats.tx_inspections += 1;
+    inspect(tx, &mut m.matched[d]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_request_parsed_and_inspected_once_per_growth() {
+        let mut a = FlowAppLayer::new(Transport::Tcp, 80, 40000);
+        let mut st = AppStats::default();
+        let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        assert_eq!(a.proto(), AppProto::Http);
+        let mut seen = Vec::new();
+        a.inspect(Direction::ToServer, &mut st, |tx, m| {
+            if let Tx::Http(t) = tx {
+                seen.push(t.uri.clone());
+            }
+            m.push(7);
+        });
+        assert_eq!(seen, [b"/x".to_vec()]);
+        // Nothing grew: not inspected again.
+        a.inspect(Direction::ToServer, &mut st, |_, _| {
+            panic!("inspected twice")
+        });
+        // The response completes the transaction; inspected to client,
+        // then released with its mark.
+        let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        let mut n = 0;
+        a.inspect(Direction::ToClient, &mut st, |_, m| {
+            assert!(m.is_empty(), "matched per direction");
+            n += 1;
+        });
+        assert_eq!(n, 1);
+        assert!(a.marks.is_empty());
+    }
+
+    #[test]
+    fn bytes_wait_for_the_parser_and_are_fed_once() {
+        let mut a = FlowAppLayer::new(Transport::Tcp, 8080, 40000);
+        let mut st = AppStats::default();
+        let req = b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
+        // Half acknowledged, then all.
+        a.stream(Direction::ToServer, req, 10, &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        let mut uris = Vec::new();
+        a.inspect(Direction::ToServer, &mut st, |tx, _| {
+            if let Tx::Http(t) = tx {
+                uris.push(t.uri.clone());
+            }
+        });
+        assert_eq!(uris, [b"/a".to_vec(), b"/b".to_vec()]);
+    }
+
+    #[test]
+    fn dns_messages_inspected_in_their_direction() {
+        let mut a = FlowAppLayer::new(Transport::Udp, 53, 5353);
+        let mut st = AppStats::default();
+        // Standard query for "a.b" type A.
+        let q = [
+            0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 1, b'b', 0, 0, 1, 0, 1,
+        ];
+        a.datagram(Direction::ToServer, &q, &mut st);
+        assert_eq!(a.proto(), AppProto::Dns);
+        a.inspect(Direction::ToClient, &mut st, |_, _| {
+            panic!("wrong direction")
+        });
+        let mut names = Vec::new();
+        a.inspect(Direction::ToServer, &mut st, |tx, _| {
+            if let Tx::Dns(t) = tx {
+                names.extend(t.queries().map(<[u8]>::to_vec));
+            }
+        });
+        assert_eq!(names, [b"a.b".to_vec()]);
+        a.inspect(Direction::ToServer, &mut st, |_, _| {
+            panic!("inspected twice")
+        });
+    }
+}
