@@ -914,7 +914,7 @@ mod tests {
         let pkt = tcp4(0x10, b"");
         let p = PacketView::from_ip(&pkt).unwrap();
         let mut matched = Vec::new();
-        let mut run = |r: &mut Run, tx: &HttpTx, f: FlowInfo, m: &mut Vec<u32>| {
+        let run = |r: &mut Run, tx: &HttpTx, f: FlowInfo, m: &mut Vec<u32>| {
             let input = Input {
                 packet: &p,
                 flow: f,
