@@ -7,7 +7,7 @@
 
 mod applayer_common;
 
-use applayer_common::{chunks, expected, run_parser, shared};
+use applayer_common::{assert_same_lines, captures_of, chunks, expected, run_parser, shared};
 use vxtap::applayer::AppProto;
 use vxtap::applayer::tls::TlsState;
 
@@ -126,40 +126,15 @@ const NOT_TSHARK: &[(&str, i64, &str)] = &[
 #[test]
 fn tls_handshakes_equal_tshark_and_openssl() {
     let want = expected("tls.tsv");
-    let mut caps: Vec<String> = want
-        .iter()
-        .map(|l| l.split('\t').next().unwrap().to_owned())
-        .collect();
-    caps.dedup();
+    let caps = captures_of(&want);
     assert!(caps.len() >= 10);
     for bytewise in [false, true] {
-        let mut got: Vec<String> = caps.iter().flat_map(|c| lines(c, bytewise)).collect();
-        let mut w = want.clone();
-        w.sort();
-        got.sort();
-        let count = |v: &[String], l: &String| v.iter().filter(|x| *x == l).count() as i64;
-        let mut differ: Vec<String> = w
-            .iter()
-            .chain(got.iter())
-            .filter(|l| count(&got, l) != count(&w, l))
-            .map(|l| format!("{} ours, {} oracle: {l}", count(&got, l), count(&w, l)))
-            .collect();
-        differ.dedup();
-        // Each known divergence must account for exactly its lines.
-        for (prefix, n, why) in NOT_TSHARK {
-            let d: i64 = got.iter().filter(|l| l.starts_with(prefix)).count() as i64
-                - w.iter().filter(|l| l.starts_with(prefix)).count() as i64;
-            assert_eq!(d, *n, "known divergence changed ({why}): {prefix}");
-            differ.retain(|l| {
-                !l.split(" oracle: ")
-                    .nth(1)
-                    .is_some_and(|x| x.starts_with(prefix))
-            });
-        }
-        assert!(
-            differ.is_empty(),
-            "bytewise={bytewise}\n{}",
-            differ.join("\n")
+        let got: Vec<String> = caps.iter().flat_map(|c| lines(c, bytewise)).collect();
+        assert_same_lines(
+            &format!("bytewise={bytewise}"),
+            want.clone(),
+            got,
+            NOT_TSHARK,
         );
     }
 }

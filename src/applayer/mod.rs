@@ -16,10 +16,39 @@
 //!
 //! What the pipeline calls and in which order is in `docs/applayer.md`.
 
+/// Defines a protocol's event enum (bit order = declaration order) with
+/// `ALL`, `name()` (the part after `<proto>.` in `app-layer-event:`) and
+/// `from_name()`, so every parser names its events the same way. Defined
+/// before the parser modules so they see it without an import.
+macro_rules! app_events {
+    ($(#[$edoc:meta])* $enum:ident { $($(#[$doc:meta])* $v:ident => $name:literal,)* }) => {
+        $(#[$edoc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[repr(u32)]
+        pub enum $enum { $($(#[$doc])* $v,)* }
+
+        impl $enum {
+            /// Every event, in bit order.
+            pub const ALL: &'static [$enum] = &[$($enum::$v,)*];
+
+            /// The name after `<proto>.` in `app-layer-event:`.
+            pub fn name(self) -> &'static str {
+                match self { $($enum::$v => $name,)* }
+            }
+
+            /// The event a rule names.
+            pub fn from_name(name: &str) -> Option<$enum> {
+                match name { $($name => Some($enum::$v),)* _ => None }
+            }
+        }
+    };
+}
+
 pub mod dcerpc;
 pub mod dns;
 pub mod http;
 pub mod probe;
+pub mod ssh;
 pub mod tls;
 
 pub use probe::{AppProto, Prober, Transport};
@@ -81,6 +110,17 @@ impl EventSet {
     pub fn bits(&self) -> impl Iterator<Item = u32> + '_ {
         (0..64).filter(move |b| self.has(*b))
     }
+}
+
+/// Lower-case hex of the MD5 of `data` (JA3, HASSH).
+pub(crate) fn md5_hex(data: &[u8]) -> String {
+    use md5::{Digest, Md5};
+    let mut out = String::with_capacity(32);
+    for b in Md5::digest(data) {
+        out.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
+        out.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    }
+    out
 }
 
 /// Hex text (whitespace ignored) to bytes, for the parsers' test vectors.

@@ -236,3 +236,49 @@ pub fn run_parser<S>(
     }
     states
 }
+
+/// Compares the lines a parser gave (`got`) with the oracle's (`want`) as
+/// multisets. `known` lists where the oracle is not right: the start of
+/// the lines, how many more lines we give (negative: fewer), and why; each
+/// must account for exactly its difference, so a fixed oracle or parser
+/// shows up. Panics with every other differing line.
+pub fn assert_same_lines(
+    label: &str,
+    mut want: Vec<String>,
+    mut got: Vec<String>,
+    known: &[(&str, i64, &str)],
+) {
+    want.sort();
+    got.sort();
+    let count = |v: &[String], l: &String| v.iter().filter(|x| *x == l).count() as i64;
+    let mut differ: Vec<String> = want
+        .iter()
+        .chain(got.iter())
+        .filter(|l| count(&got, l) != count(&want, l))
+        .map(|l| format!("{} ours, {} oracle: {l}", count(&got, l), count(&want, l)))
+        .collect();
+    differ.sort();
+    differ.dedup();
+    for (prefix, n, why) in known {
+        let d: i64 = got.iter().filter(|l| l.starts_with(prefix)).count() as i64
+            - want.iter().filter(|l| l.starts_with(prefix)).count() as i64;
+        assert_eq!(d, *n, "{label}: known divergence changed ({why}): {prefix}");
+        differ.retain(|l| {
+            !l.split(" oracle: ")
+                .nth(1)
+                .is_some_and(|x| x.starts_with(prefix))
+        });
+    }
+    assert!(differ.is_empty(), "{label}\n{}", differ.join("\n"));
+}
+
+/// The distinct captures (first column) of an oracle file's lines.
+pub fn captures_of(lines: &[String]) -> Vec<String> {
+    let mut caps: Vec<String> = lines
+        .iter()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_owned())
+        .collect();
+    caps.sort();
+    caps.dedup();
+    caps
+}

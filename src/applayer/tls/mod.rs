@@ -23,59 +23,40 @@ pub const MAX_HANDSHAKE: usize = 256 * 1024;
 /// Certificates kept from the server's chain.
 pub const MAX_CERTS: usize = 16;
 
-macro_rules! tls_events {
-    ($($(#[$doc:meta])* $v:ident => $name:literal,)*) => {
-        /// A TLS anomaly, named as Suricata's `tls-events.rules`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[repr(u32)]
-        pub enum TlsEvent { $($(#[$doc])* $v,)* }
-
-        impl TlsEvent {
-            /// Every event, in bit order.
-            pub const ALL: &'static [TlsEvent] = &[$(TlsEvent::$v,)*];
-            /// The name after `tls.` in `app-layer-event:`.
-            pub fn name(self) -> &'static str {
-                match self { $(TlsEvent::$v => $name,)* }
-            }
-            /// The event a rule names.
-            pub fn from_name(n: &str) -> Option<TlsEvent> {
-                match n { $($name => Some(TlsEvent::$v),)* _ => None }
-            }
-        }
-    };
-}
-
-tls_events! {
-    /// A record header that is not TLS (type or version).
-    InvalidTlsHeader => "invalid_tls_header",
-    /// A record type outside 20..=24.
-    InvalidRecordType => "invalid_record_type",
-    /// A record version other than 3.x.
-    InvalidRecordVersion => "invalid_record_version",
-    /// A record longer than allowed.
-    InvalidRecordLength => "invalid_record_length",
-    /// A handshake message that does not parse.
-    InvalidHandshakeMessage => "invalid_handshake_message",
-    /// A handshake message longer than the cap.
-    HandshakeInvalidLength => "handshake_invalid_length",
-    /// A malformed SSLv2 header.
-    InvalidSslv2Header => "invalid_sslv2_header",
-    /// A certificate that is not valid DER.
-    CertificateInvalidDer => "certificate_invalid_der",
-    /// A certificate over the size cap.
-    CertificateInvalidLength => "certificate_invalid_length",
-    /// A certificate list that does not parse.
-    InvalidCertificate => "invalid_certificate",
-    /// An SNI entry of another name type.
-    InvalidSniType => "invalid_sni_type",
-    /// An SNI length that does not fit.
-    InvalidSniLength => "invalid_sni_length",
-    /// Several server_name extensions.
-    MultipleSniExtensions => "multiple_sni_extensions",
-    /// An alert record was seen.
-    ErrorMessageEncountered => "error_message_encountered",
-    /// A heartbeat record was seen.
-    HeartbeatMessage => "heartbeat_message",
+app_events! {
+    /// A TLS anomaly, named as Suricata's `tls-events.rules`.
+    TlsEvent {
+        /// A record header that is not TLS (type or version).
+        InvalidTlsHeader => "invalid_tls_header",
+        /// A record type outside 20..=24.
+        InvalidRecordType => "invalid_record_type",
+        /// A record version other than 3.x.
+        InvalidRecordVersion => "invalid_record_version",
+        /// A record longer than allowed.
+        InvalidRecordLength => "invalid_record_length",
+        /// A handshake message that does not parse.
+        InvalidHandshakeMessage => "invalid_handshake_message",
+        /// A handshake message longer than the cap.
+        HandshakeInvalidLength => "handshake_invalid_length",
+        /// A malformed SSLv2 header.
+        InvalidSslv2Header => "invalid_sslv2_header",
+        /// A certificate that is not valid DER.
+        CertificateInvalidDer => "certificate_invalid_der",
+        /// A certificate over the size cap.
+        CertificateInvalidLength => "certificate_invalid_length",
+        /// A certificate list that does not parse.
+        InvalidCertificate => "invalid_certificate",
+        /// An SNI entry of another name type.
+        InvalidSniType => "invalid_sni_type",
+        /// An SNI length that does not fit.
+        InvalidSniLength => "invalid_sni_length",
+        /// Several server_name extensions.
+        MultipleSniExtensions => "multiple_sni_extensions",
+        /// An alert record was seen.
+        ErrorMessageEncountered => "error_message_encountered",
+        /// A heartbeat record was seen.
+        HeartbeatMessage => "heartbeat_message",
+    }
 }
 
 /// Handshake steps seen (Suricata's `ssl_state` values).
