@@ -4,6 +4,11 @@
 //!
 //! Memory grows with the number of distinct addresses, ports and interfaces
 //! (not with the number of records).
+//!
+//! The per-address and per-port tables outgrow the caches (one miss per
+//! lookup): records are counted in them by batches of [`BATCH`], whose
+//! slots are all loaded first so that their misses overlap. Every reader of
+//! the tables ([`Stats::merge`], [`Stats::summary`]) sees the batch counted.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -67,6 +72,23 @@ pub struct Stats {
     ports: Counters<u32>,
     /// Per interface id (its bytes).
     interfaces: FxHashMap<Box<[u8]>, Talker>,
+    /// Records not yet counted in `sources`, `destinations` and `ports`.
+    pending: Vec<Pending>,
+}
+
+/// Records counted per address and port together (see the module doc).
+const BATCH: usize = 32;
+
+/// What one record adds to the per-address and per-port tables.
+#[derive(Clone, Copy, Debug)]
+struct Pending {
+    src: Option<IpAddr>,
+    dst: Option<IpAddr>,
+    /// `protocol << 16 | dstport`.
+    port: Option<u32>,
+    bytes: u64,
+    packets: u64,
+    reject: bool,
 }
 
 /// Counters per address, IPv4 and IPv6 apart (integer keys).
@@ -82,6 +104,14 @@ impl Addresses {
         match a {
             IpAddr::V4(a) => self.v4.add(u32::from(a), bytes, packets, reject),
             IpAddr::V6(a) => self.v6.add(u128::from(a), bytes, packets, reject),
+        }
+    }
+
+    #[inline]
+    fn touch(&self, a: IpAddr) -> u64 {
+        match a {
+            IpAddr::V4(a) => self.v4.touch(u32::from(a)),
+            IpAddr::V6(a) => self.v6.touch(u128::from(a)),
         }
     }
 
@@ -148,15 +178,19 @@ impl Stats {
             self.last_end = Some(self.last_end.map_or(e, |l| l.max(e)));
         }
         self.by_action_status[action_index(action)][status_index(r.log_status())] += 1;
-        if let Some(a) = r.srcaddr() {
-            self.sources.add(a, bytes, packets, reject);
-        }
-        if let Some(a) = r.dstaddr() {
-            self.destinations.add(a, bytes, packets, reject);
-        }
-        if let (Some(p), Some(port)) = (r.protocol(), r.dstport()) {
-            let key = u32::from(p) << 16 | u32::from(port);
-            self.ports.add(key, bytes, packets, reject);
+        self.pending.push(Pending {
+            src: r.srcaddr(),
+            dst: r.dstaddr(),
+            port: match (r.protocol(), r.dstport()) {
+                (Some(p), Some(port)) => Some(u32::from(p) << 16 | u32::from(port)),
+                _ => None,
+            },
+            bytes,
+            packets,
+            reject,
+        });
+        if self.pending.len() >= BATCH {
+            self.count_pending();
         }
         if let Some(eni) = r.interface_bytes() {
             match self.interfaces.get_mut(eni) {
@@ -170,8 +204,40 @@ impl Stats {
         }
     }
 
+    /// Counts the pending records in the per-address and per-port tables:
+    /// first a load of each one's slots (misses in flight together), then
+    /// the counting itself.
+    fn count_pending(&mut self) {
+        let mut touched = 0u64;
+        for p in &self.pending {
+            if let Some(a) = p.src {
+                touched ^= self.sources.touch(a);
+            }
+            if let Some(a) = p.dst {
+                touched ^= self.destinations.touch(a);
+            }
+            if let Some(k) = p.port {
+                touched ^= self.ports.touch(k);
+            }
+        }
+        std::hint::black_box(touched);
+        for p in self.pending.drain(..) {
+            if let Some(a) = p.src {
+                self.sources.add(a, p.bytes, p.packets, p.reject);
+            }
+            if let Some(a) = p.dst {
+                self.destinations.add(a, p.bytes, p.packets, p.reject);
+            }
+            if let Some(k) = p.port {
+                self.ports.add(k, p.bytes, p.packets, p.reject);
+            }
+        }
+    }
+
     /// Adds `other` into `self`.
-    pub fn merge(&mut self, other: Stats) {
+    pub fn merge(&mut self, mut other: Stats) {
+        self.count_pending();
+        other.count_pending();
         self.records += other.records;
         self.tgw_records += other.tgw_records;
         self.total.merge(&other.total);
@@ -208,6 +274,12 @@ impl Stats {
 
     /// The summary with the `top` largest entries of each ranking.
     pub fn summary(&self, top: usize) -> Summary {
+        if !self.pending.is_empty() {
+            // Not merged since its last records: count them in a copy.
+            let mut counted = self.clone();
+            counted.count_pending();
+            return counted.summary(top);
+        }
         let action = |a: Option<Action>| match a {
             Some(Action::Accept) => "ACCEPT",
             Some(Action::Reject) => "REJECT",
@@ -402,6 +474,7 @@ pub struct Summary {
 mod tests {
     use super::*;
     use crate::flowlogs::text::{ReadOptions, TextReader};
+    use std::collections::HashMap;
     use std::path::PathBuf;
     use std::sync::Arc;
 
@@ -448,6 +521,60 @@ mod tests {
             log_status: "NODATA",
             records: 1
         }));
+    }
+
+    /// Counting by batches (any number of records, summary before or after
+    /// a merge) gives the per-address and per-port sums a plain map gives.
+    #[test]
+    fn batched_counting_agrees_with_a_map() {
+        let mut text = String::new();
+        let mut want_src: HashMap<String, (u64, u64)> = HashMap::new();
+        let mut want_port: HashMap<String, u64> = HashMap::new();
+        let n = 5 * BATCH + 7;
+        for i in 0..n {
+            let src = if i % 4 == 0 {
+                format!("2001:db8::{:x}", i % 11)
+            } else {
+                format!("10.0.{}.{}", i % 3, i % 13)
+            };
+            let port = i % 5;
+            let bytes = 100 + i;
+            let action = if i % 3 == 0 { "REJECT" } else { "ACCEPT" };
+            text += &format!(
+                "2 1 eni-{} {src} 10.1.0.{} 1 {port} 6 1 {bytes} 10 20 {action} OK\n",
+                i % 2,
+                i % 7
+            );
+            // Keyed by the address's canonical text, as the summary is.
+            let key = src.parse::<IpAddr>().map(|a| a.to_string());
+            let e = want_src.entry(key.unwrap_or(src)).or_default();
+            e.0 += bytes as u64;
+            e.1 += u64::from(action == "REJECT");
+            *want_port.entry(format!("{port}/tcp")).or_default() += bytes as u64;
+        }
+        let all = stats_of(&text).summary(1000);
+        let mut merged = Stats::default();
+        merged.merge(stats_of(&text));
+        assert_eq!(merged.summary(1000), all);
+        let got: HashMap<String, (u64, u64)> = all
+            .top_sources_by_bytes
+            .iter()
+            .map(|r| (r.key.clone(), (r.talker.bytes, r.talker.rejects)))
+            .collect();
+        assert_eq!(got, want_src);
+        let got: HashMap<String, u64> = all
+            .top_ports_by_bytes
+            .iter()
+            .map(|r| (r.key.clone(), r.talker.bytes))
+            .collect();
+        assert_eq!(got, want_port);
+        assert_eq!(all.records, n as u64);
+        let dst_records: u64 = all
+            .top_destinations_by_bytes
+            .iter()
+            .map(|r| r.talker.records)
+            .sum();
+        assert_eq!(dst_records, n as u64);
     }
 
     /// Selecting the top entries gives what sorting all of them gives,
