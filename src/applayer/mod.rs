@@ -48,6 +48,7 @@ pub mod dcerpc;
 pub mod dns;
 pub mod http;
 pub mod probe;
+pub mod smb;
 pub mod ssh;
 pub mod tls;
 
