@@ -199,7 +199,7 @@ fn compounded_messages_are_all_parsed() {
     let a = hex(SMB2_TREE_REQ)[4..].to_vec();
     let b = hex(SMB2_CREATE_REQ)[4..].to_vec();
     let mut first = a.clone();
-    while first.len() % 8 != 0 {
+    while !first.len().is_multiple_of(8) {
         first.push(0);
     }
     let next = first.len() as u32;
