@@ -9,50 +9,9 @@
 
 mod applayer_common;
 
-use applayer_common::{chunks, expected, run_parser, shared};
+use applayer_common::{chunks, dcerpc_line as line, expected, run_parser, shared};
 use vxtap::applayer::dcerpc::{Carrier, DcerpcState, DcerpcTx, parser};
 use vxtap::applayer::{AppProto, Direction};
-
-fn dash(v: Option<impl ToString>) -> String {
-    v.map_or("-".to_owned(), |v| v.to_string())
-}
-
-/// The line `dcerpc.py` writes for a transaction.
-pub fn line(cap: &str, carrier: &str, endpoints: &[String; 2], tx: &DcerpcTx) -> String {
-    let is_req = tx.req_cmd == parser::ptype::REQUEST;
-    let req_stub = is_req.then(|| tx.stub_data(Direction::ToServer).map_or(0, <[u8]>::len));
-    let res_stub = (tx.resp_cmd == parser::ptype::RESPONSE && tx.frag_cnt[1] > 0)
-        .then(|| tx.stub_data(Direction::ToClient).map_or(0, <[u8]>::len));
-    let ifaces: Vec<String> = tx
-        .interfaces
-        .iter()
-        .map(|i| {
-            format!(
-                "{}/{}.{}/{}",
-                parser::uuid_string(&i.uuid),
-                i.version,
-                i.version_minor,
-                dash(i.ack_result)
-            )
-        })
-        .collect();
-    format!(
-        "{cap}\t{carrier}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-        endpoints[0],
-        endpoints[1],
-        tx.request_name(),
-        tx.response_name(),
-        tx.call_id,
-        dash(tx.opnum().filter(|_| is_req)),
-        dash(req_stub),
-        dash(res_stub),
-        if ifaces.is_empty() {
-            "-".to_owned()
-        } else {
-            ifaces.join(",")
-        }
-    )
-}
 
 #[test]
 fn dcerpc_transactions_equal_suricata() {

@@ -282,3 +282,57 @@ pub fn captures_of(lines: &[String]) -> Vec<String> {
     caps.dedup();
     caps
 }
+
+use vxtap::applayer::dcerpc::parser as dce;
+
+fn dcerpc_dash(v: Option<impl ToString>) -> String {
+    v.map_or("-".to_owned(), |v| v.to_string())
+}
+
+/// The line `dcerpc.py` writes for a DCE/RPC transaction (`carrier`:
+/// `tcp` or `smb`).
+pub fn dcerpc_line(
+    cap: &str,
+    carrier: &str,
+    endpoints: &[String; 2],
+    tx: &vxtap::applayer::dcerpc::DcerpcTx,
+) -> String {
+    let is_req = tx.req_cmd == dce::ptype::REQUEST;
+    let req_stub = is_req.then(|| {
+        tx.stub_data(vxtap::applayer::Direction::ToServer)
+            .map_or(0, <[u8]>::len)
+    });
+    let res_stub = (tx.resp_cmd == dce::ptype::RESPONSE && tx.frag_cnt[1] > 0).then(|| {
+        tx.stub_data(vxtap::applayer::Direction::ToClient)
+            .map_or(0, <[u8]>::len)
+    });
+    let ifaces: Vec<String> = tx
+        .interfaces
+        .iter()
+        .map(|i| {
+            format!(
+                "{}/{}.{}/{}",
+                dce::uuid_string(&i.uuid),
+                i.version,
+                i.version_minor,
+                dcerpc_dash(i.ack_result)
+            )
+        })
+        .collect();
+    format!(
+        "{cap}\t{carrier}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        endpoints[0],
+        endpoints[1],
+        tx.request_name(),
+        tx.response_name(),
+        tx.call_id,
+        dcerpc_dash(tx.opnum().filter(|_| is_req)),
+        dcerpc_dash(req_stub),
+        dcerpc_dash(res_stub),
+        if ifaces.is_empty() {
+            "-".to_owned()
+        } else {
+            ifaces.join(",")
+        }
+    )
+}

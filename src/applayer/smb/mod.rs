@@ -49,29 +49,9 @@ pub const MAX_CHAIN: usize = 32;
 /// NT status of an interim response.
 pub const STATUS_PENDING: u32 = 0x0000_0103;
 
-macro_rules! smb_events {
-    ($($(#[$doc:meta])* $v:ident => $name:literal,)*) => {
-        /// An SMB anomaly, named as Suricata 7's `smb-events.rules`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        #[repr(u32)]
-        pub enum SmbEvent { $($(#[$doc])* $v,)* }
-
-        impl SmbEvent {
-            /// Every event, in bit order.
-            pub const ALL: &'static [SmbEvent] = &[$(SmbEvent::$v,)*];
-            /// The name after `smb.` in `app-layer-event:`.
-            pub fn name(self) -> &'static str {
-                match self { $(SmbEvent::$v => $name,)* }
-            }
-            /// The event a rule names.
-            pub fn from_name(n: &str) -> Option<SmbEvent> {
-                match n { $($name => Some(SmbEvent::$v),)* _ => None }
-            }
-        }
-    };
-}
-
-smb_events! {
+app_events! {
+    /// An SMB anomaly, named as Suricata 7's `smb-events.rules`.
+    SmbEvent {
     /// Not raised (Suricata's internal parser errors).
     InternalError => "internal_error",
     /// A record or message that does not parse.
@@ -112,6 +92,7 @@ smb_events! {
     ReadQueueCntExceeded => "read_queue_cnt_exceeded",
     /// More untaken transactions than kept.
     TooManyTransactions => "too_many_transactions",
+    }
 }
 
 /// A command of either dialect.
