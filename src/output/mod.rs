@@ -4,6 +4,7 @@
 
 pub mod delivery;
 pub mod eve;
+pub mod eve_app;
 pub mod fields;
 pub mod format;
 pub mod parquet;

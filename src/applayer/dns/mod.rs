@@ -10,7 +10,7 @@
 pub mod parser;
 
 use super::{Direction, EventSet, Transport};
-pub use parser::{Header, Message, NameFlags, ParseError, Query, Record};
+pub use parser::{Header, Message, NameFlags, ParseError, Query, Record, Soa};
 
 /// Transactions kept until the caller takes them; past this the oldest
 /// is dropped and counted (a flood of tiny messages cannot grow memory).

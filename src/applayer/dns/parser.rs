@@ -212,8 +212,20 @@ pub struct Record {
     /// Raw RDATA bytes.
     pub rdata: Vec<u8>,
     /// RDATA decoded as a name, for types whose data is a name (CNAME, NS,
-    /// PTR, MX's exchange, SOA's mname).
+    /// PTR, MX's exchange, SOA's mname, SRV's target).
     pub rdata_name: Option<Vec<u8>>,
+    /// SOA: the second name and the five counters after it (EVE logs them).
+    pub soa: Option<Soa>,
+}
+
+/// The part of an SOA record after its first name (`mname` is
+/// [`Record::rdata_name`]).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Soa {
+    /// The responsible mailbox, decoded against the message.
+    pub rname: Vec<u8>,
+    /// serial, refresh, retry, expire, minimum.
+    pub numbers: [u32; 5],
 }
 
 /// A parsed message.
@@ -238,6 +250,7 @@ fn rdata_name_offset(rrtype: u16) -> Option<usize> {
     match rrtype {
         2 | 5 | 12 | 6 | 39 => Some(0), // NS, CNAME, PTR, SOA mname, DNAME
         15 => Some(2),                  // MX: preference, exchange
+        33 => Some(6),                  // SRV: priority, weight, port, target
         _ => None,
     }
 }
@@ -314,12 +327,30 @@ fn parse_record(
         let mut name = Vec::new();
         let mut nf = NameFlags::default();
         // The name may point anywhere in the message: decode against it.
-        if parse_name(msg, start + skip, &mut name, &mut nf).is_ok() {
+        if let Ok(next) = parse_name(msg, start + skip, &mut name, &mut nf) {
             flags.merge(nf);
             rec.rdata_name = Some(name);
+            if rec.rrtype == 6 {
+                rec.soa = parse_soa_rest(msg, next, start + rdlen, flags);
+            }
         }
     }
     Ok((start + rdlen, rec))
+}
+
+/// SOA after `mname`: `rname`, then five 32-bit counters, all before
+/// `end` (the end of the RDATA); `None` when they do not fit.
+fn parse_soa_rest(msg: &[u8], off: usize, end: usize, flags: &mut NameFlags) -> Option<Soa> {
+    let mut rname = Vec::new();
+    let mut nf = NameFlags::default();
+    let off = parse_name(msg, off, &mut rname, &mut nf).ok()?;
+    let n = msg.get(off..off + 20).filter(|_| off + 20 <= end)?;
+    flags.merge(nf);
+    let w = |i: usize| u32::from_be_bytes([n[i], n[i + 1], n[i + 2], n[i + 3]]);
+    Some(Soa {
+        rname,
+        numbers: [w(0), w(4), w(8), w(12), w(16)],
+    })
 }
 
 #[cfg(test)]
@@ -374,6 +405,46 @@ mod tests {
             p.answers[0].rdata_name.as_deref(),
             Some(&b"x.google.com"[..])
         );
+    }
+
+    /// The authority SOA of the NXDOMAIN answer (id 0xcc4c) in
+    /// ../shared/acceptance/bug-2158/input.pcap, frame 10: `mname` and
+    /// `rname` both end in pointers into the message.
+    #[test]
+    fn soa_names_and_counters() {
+        let m = hex(
+            "cc4c 8183 0001 0000 0001 0000 0b736f667475706461746573 04696e666f 00 0001 0001 \
+             c018 0006 0001 00000383 0030 026130 04696e666f 0b6166696c6961732d6e7374 c018 \
+             036e6f63 c036 77dde56c 00000e10 00000708 00093a80 00000e10",
+        );
+        let p = parse_message(&m).unwrap();
+        let a = &p.authorities[0];
+        assert_eq!(a.name, b"info");
+        assert_eq!(
+            a.rdata_name.as_deref(),
+            Some(&b"a0.info.afilias-nst.info"[..])
+        );
+        let soa = a.soa.as_ref().unwrap();
+        assert_eq!(soa.rname, b"noc.afilias-nst.info");
+        assert_eq!(soa.numbers, [2011030892, 3600, 1800, 604800, 3600]);
+        // Counters cut short: no SOA part, the record itself still parses.
+        let mut cut = m.clone();
+        // RDLENGTH's low byte: header 12, question 18 + 4, owner 2, type,
+        // class 2 + 2, TTL 4.
+        cut[45] -= 4;
+        cut.truncate(cut.len() - 4);
+        let p = parse_message(&cut).unwrap();
+        assert_eq!(p.authorities[0].soa, None);
+    }
+
+    #[test]
+    fn srv_target_is_decoded() {
+        // _sip._udp.x SRV 10 60 5060 a.x (target via a pointer to "x").
+        let mut m = hex("0001 8180 0001 0001 0000 0000 045f736970045f75647001780000210001");
+        m.extend(hex("c00c 0021 0001 0000003c 000a 000a 003c 13c4 0161 c016"));
+        let p = parse_message(&m).unwrap();
+        assert_eq!(p.answers[0].rdata_name.as_deref(), Some(&b"a.x"[..]));
+        assert_eq!(&p.answers[0].rdata[..6], &hex("000a 003c 13c4")[..]);
     }
 
     #[test]

@@ -347,9 +347,13 @@ impl HttpState {
                 Direction::ToClient => self.status_line(line, raw),
             },
             Phase::Headers => self.header_line(dir, line, raw),
-            Phase::Body(Framing::ChunkSize) => self.chunk_size(dir, line),
+            Phase::Body(Framing::ChunkSize) => {
+                self.count_framing(dir, raw);
+                self.chunk_size(dir, line)
+            }
             Phase::Body(Framing::ChunkEnd) => {
                 // The CRLF after chunk data; anything else is tolerated.
+                self.count_framing(dir, raw);
                 self.sides[d].phase = Phase::Body(Framing::ChunkSize);
             }
             Phase::Body(Framing::Trailers) => {
@@ -684,6 +688,17 @@ impl HttpState {
                 None => Phase::Body(Framing::UntilClose),
             }
         };
+    }
+
+    /// Chunk-size lines and the line ends after chunk data of a response:
+    /// libhtp counts them in `response_message_len` (EVE `http.length`).
+    fn count_framing(&mut self, dir: Direction, raw: &[u8]) {
+        if dir == Direction::ToClient
+            && let Some(id) = self.sides[dir.index()].tx
+            && let Some(t) = self.tx_mut(id)
+        {
+            t.response_framing_len += raw.len() as u64;
+        }
     }
 
     fn chunk_size(&mut self, dir: Direction, line: &[u8]) {

@@ -77,6 +77,9 @@ pub struct HttpTx {
     pub response_body: Vec<u8>,
     /// Response body bytes seen on the wire (de-chunked, compressed).
     pub response_body_len: u64,
+    /// Chunked framing of the response: its chunk-size lines and the line
+    /// ends after each chunk's data (trailers not included).
+    pub response_framing_len: u64,
     /// Request side progress.
     pub request_progress: Progress,
     /// Response side progress.
@@ -97,6 +100,13 @@ impl HttpTx {
             id,
             ..Self::default()
         }
+    }
+
+    /// libhtp's `response_message_len` (EVE `http.length`): the response
+    /// body's bytes as they travelled, chunked framing included (its
+    /// trailers not), before decompression.
+    pub fn response_message_len(&self) -> u64 {
+        self.response_body_len + self.response_framing_len
     }
 
     /// Whether `ev` was raised.

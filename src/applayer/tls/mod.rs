@@ -139,6 +139,10 @@ pub struct TlsState {
     /// The decoded certificates (same order; a failed one is absent and
     /// raises an event).
     pub certs: Vec<Cert>,
+    /// The version field of the last record header the server sent before
+    /// its ServerHello was parsed (what Suricata reports as the version
+    /// until the ServerHello is complete).
+    pub server_record_version: Option<u16>,
     /// Handshake steps seen (`ssl_state`).
     pub state: SslState,
     /// Handshake steps seen by the latest [`parse`](Self::parse) call
@@ -278,6 +282,9 @@ impl TlsState {
                 let Some(h) = parser::record_header(&side.record) else {
                     continue;
                 };
+                if dir == Direction::ToClient && self.server_hello.is_none() {
+                    self.server_record_version = Some(h.version);
+                }
                 if let Some(ev) = Self::check_header(h) {
                     self.event(ev);
                     self.sides[d].stopped = true;
