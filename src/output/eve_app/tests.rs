@@ -60,3 +60,99 @@ fn ports_libhtp_accepts() {
     assert_eq!(port_number(b"8x"), None);
     assert_eq!(port_number(b""), None);
 }
+
+use crate::applayer::Transport;
+use crate::applayer::dns::DnsState;
+use crate::applayer::http::{HttpConfig, HttpState};
+use crate::applayer::test_hex as hex;
+
+/// The NXDOMAIN answer (id 52300) of ../shared/acceptance/bug-2158, frame
+/// 10, UDP payload.
+fn nxdomain() -> Vec<u8> {
+    hex(
+        "cc4c 8183 0001 0000 0001 0000 0b736f667475706461746573 04696e666f 00 0001 0001 \
+         c018 0006 0001 00000383 0030 026130 04696e666f 0b6166696c6961732d6e7374 c018 \
+         036e6f63 c036 77dde56c 00000e10 00000708 00093a80 00000e10",
+    )
+}
+
+/// Suricata 7.0.10's objects for that message (tests/data/eve_app/suricata.jsonl).
+const NXDOMAIN_EVENT: &str = r#"{"version":2,"type":"answer","id":52300,"flags":"8183","qr":true,"rd":true,"ra":true,"opcode":0,"rrname":"softupdates.info","rrtype":"A","rcode":"NXDOMAIN","authorities":[{"rrname":"info","rrtype":"SOA","ttl":899,"soa":{"mname":"a0.info.afilias-nst.info","rname":"noc.afilias-nst.info","serial":2011030892,"refresh":3600,"retry":1800,"expire":604800,"minimum":3600}}]}"#;
+
+#[test]
+fn dns_answer_event_and_alert_forms() {
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToClient, &nxdomain());
+    let tx = &s.txs()[0];
+    assert!(dns_logged(tx));
+    let ev = dns_answer_event(tx, DnsFormats::ALL).unwrap();
+    assert_eq!(serde_json::to_string(&ev).unwrap(), NXDOMAIN_EVENT);
+    let alert = EveDnsAlert::from_tx(tx, 1).unwrap();
+    assert_eq!(
+        serde_json::to_string(&alert).unwrap(),
+        format!(r#"{{"version":2,"answer":{NXDOMAIN_EVENT}}}"#)
+    );
+    assert!(dns_query_events(tx, 1).is_empty());
+    // Every truncation: never a panic, and nothing logged for a message
+    // that does not parse.
+    let m = nxdomain();
+    for n in 0..m.len() {
+        let mut s = DnsState::new(Transport::Udp);
+        s.parse(Direction::ToClient, &m[..n]);
+        for tx in s.txs() {
+            if tx.message.is_none() {
+                assert!(!dns_logged(tx) && dns_answer_event(tx, DnsFormats::ALL).is_none());
+            }
+            let _ = EveDnsAlert::from_tx(tx, 0).map(|a| serde_json::to_string(&a));
+        }
+    }
+}
+
+#[test]
+fn dns_response_suricata_rejects_is_not_logged() {
+    // As the prerequisite of ../shared/pcaps/plain/zeek-dns_dynamic-update.pcap
+    // frame 2: a CNAME record with no data (Suricata's record parser needs a
+    // name there and drops the message; tshark shows it, Suricata logs
+    // nothing for it).
+    let m = hex("0001 8180 0001 0001 0000 0000 0161 00 0001 0001 c00c 0005 00fe 00000000 0000");
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToClient, &m);
+    let tx = &s.txs()[0];
+    assert!(tx.message.is_some());
+    assert!(!dns_logged(tx));
+    assert_eq!(dns_answer_event(tx, DnsFormats::ALL), None);
+    // A request sent to the client is not a transaction either.
+    let q = hex("0001 0100 0001 0000 0000 0000 0161 00 0001 0001");
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToClient, &q);
+    assert!(!dns_logged(&s.txs()[0]));
+}
+
+#[test]
+fn http_length_counts_chunk_framing_and_empty_values_are_left_out() {
+    let mut s = HttpState::new(HttpConfig::default());
+    s.parse(
+        Direction::ToServer,
+        b"GET http://Ex.COM:8080/a HTTP/1.1\r\nHost: other\r\nUser-Agent:\r\nReferer: r\r\n\r\n",
+    );
+    // Body as sent: "3\r\nabc\r\n" (8) + "2;x\r\nde\r\n" (9) + "0\r\n" (3) = 20
+    // bytes; the trailer and the final empty line are not counted.
+    s.parse(
+        Direction::ToClient,
+        b"HTTP/1.1 302 Found\r\nLocation: /x\r\nContent-Type: text/html; charset=x\r\n\
+          Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2;x\r\nde\r\n0\r\nX-T: 1\r\n\r\n",
+    );
+    let tx = s.txs().next().unwrap();
+    assert_eq!(
+        serde_json::to_string(&EveHttp::from_tx(tx)).unwrap(),
+        r#"{"hostname":"ex.com","http_port":8080,"url":"http://Ex.COM:8080/a","http_content_type":"text/html","http_refer":"r","http_method":"GET","protocol":"HTTP/1.1","status":302,"redirect":"/x","length":20}"#
+    );
+    // Before the response: no status, no redirect, length 0.
+    let mut s = HttpState::new(HttpConfig::default());
+    s.parse(Direction::ToServer, b"GET / HTTP/1.0\r\nHost: h:99\r\n\r\n");
+    let tx = s.txs().next().unwrap();
+    assert_eq!(
+        serde_json::to_string(&AppObject::Http(EveHttp::from_tx(tx))).unwrap(),
+        r#"{"hostname":"h","http_port":99,"url":"/","http_method":"GET","protocol":"HTTP/1.0","length":0}"#
+    );
+}
