@@ -26,9 +26,10 @@ use vxtap::applayer::AppProto;
 use vxtap::applayer::dns::{DnsState, DnsTx};
 use vxtap::applayer::http::{HttpConfig, HttpState};
 use vxtap::applayer::tls::TlsState;
+use vxtap::output::eve::PktSrc;
 use vxtap::output::eve_app::{
-    DnsFormats, EveDnsAlert, EveHttp, EveTls, dns_answer_event, dns_logged, dns_query_events,
-    tls_event_due,
+    DnsFormats, EveDnsAlert, EveHttp, EveTls, TxBody, TxEvent, dns_answer_event, dns_logged,
+    dns_query_events, tls_event_due,
 };
 
 /// One object Suricata wrote.
@@ -234,6 +235,27 @@ fn events(f: &Flows, flow: usize, key: &str) -> Vec<(Option<u64>, String)> {
     }
 }
 
+/// Our transaction events of one flow, as [`TxEvent`] bodies.
+fn tx_bodies(f: &Flows, flow: usize) -> Vec<TxBody> {
+    let mut out = Vec::new();
+    if let Some(s) = f.http.get(&flow) {
+        out.extend(s.txs().map(|t| TxBody::Http {
+            tx_id: t.id,
+            http: EveHttp::from_tx(t),
+        }));
+    }
+    if let Some(s) = f.dns.get(&flow) {
+        for (id, tx) in dns_txs(s) {
+            out.extend(dns_query_events(tx, id).into_iter().map(TxBody::DnsQuery));
+            out.extend(dns_answer_event(tx, DnsFormats::ALL).map(TxBody::DnsAnswer));
+        }
+    }
+    if let Some(s) = f.tls.get(&flow).filter(|s| tls_event_due(s)) {
+        out.push(TxBody::Tls(EveTls::from_state(s, true)));
+    }
+    out
+}
+
 /// Our alert object of one flow's transaction `tx_id`.
 fn alert_object(f: &Flows, flow: usize, key: &str, tx_id: u64) -> Option<String> {
     match key {
@@ -349,8 +371,8 @@ fn objects_equal_suricatas() {
     );
 }
 
-/// Every object vxtap writes for the captures, put in a minimal event of
-/// its type (and in an alert), validates against Suricata 7.0.10's schema
+/// Every object vxtap writes for the captures, in its transaction event
+/// ([`TxEvent`]) and in a minimal alert, validates against Suricata 7.0.10's schema
 /// (`../shared/eve/schema-7.0.10.json`, Python's `jsonschema` as
 /// `tests/eve_schema.rs` runs it), with the keys Suricata 7.0.10's own
 /// output needs added: `dns.tc`, and `aa`, `tc`, `z`, `authorities` in an
@@ -367,16 +389,30 @@ fn objects_validate_against_suricatas_schema() {
     for cap in caps {
         let f = parse(&chunks(&shared().join(cap)), true);
         for flow in f.endpoints.keys() {
+            for body in tx_bodies(&f, *flow) {
+                lines.push(json(&TxEvent {
+                    ts_ns: 1_647_393_893_000_000_000,
+                    flow_id: 1,
+                    pcap_cnt: Some(7),
+                    client: "10.0.0.1".parse::<std::net::IpAddr>().unwrap().into(),
+                    client_port: 40000,
+                    server: "2001:db8::2".parse::<std::net::IpAddr>().unwrap().into(),
+                    server_port: 443,
+                    protocol: 6,
+                    pkt_src: PktSrc::Wire,
+                    community_id: Some("1:LQU9qZlK+B5F3KDmev6m5PMibrg=".into()),
+                    body,
+                    mirror: None,
+                }));
+            }
             for key in ["http", "dns", "tls"] {
                 for (_, obj) in events(&f, *flow, key) {
-                    for et in [key, "alert"] {
-                        lines.push(format!(
-                            "{{\"timestamp\":\"2022-03-16T01:24:53.000000+0000\",\"flow_id\":1,\
-                             \"event_type\":\"{et}\",\"src_ip\":\"10.0.0.1\",\"src_port\":1,\
-                             \"dest_ip\":\"10.0.0.2\",\"dest_port\":2,\"proto\":\"TCP\",\
-                             \"{key}\":{obj}}}"
-                        ));
-                    }
+                    lines.push(format!(
+                        "{{\"timestamp\":\"2022-03-16T01:24:53.000000+0000\",\"flow_id\":1,\
+                         \"event_type\":\"alert\",\"src_ip\":\"10.0.0.1\",\"src_port\":1,\
+                         \"dest_ip\":\"10.0.0.2\",\"dest_port\":2,\"proto\":\"TCP\",\
+                         \"{key}\":{obj}}}"
+                    ));
                 }
                 if key == "dns"
                     && let Some(s) = f.dns.get(flow)

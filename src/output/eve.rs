@@ -110,7 +110,7 @@ pub enum PktSrc {
 }
 
 impl PktSrc {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             PktSrc::Wire => "wire/pcap",
             PktSrc::Vxlan => "vxlan encapsulation",
@@ -208,7 +208,7 @@ pub fn proto_name(p: u8) -> std::borrow::Cow<'static, str> {
     std::borrow::Cow::Borrowed(name)
 }
 
-struct Ip(Addr);
+pub(crate) struct Ip(pub(crate) Addr);
 
 impl Serialize for Ip {
     /// IPv4 dotted; IPv6 as Suricata writes it: eight groups of four hex

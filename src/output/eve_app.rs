@@ -27,6 +27,8 @@ use crate::applayer::Direction;
 use crate::applayer::dns::{DnsTx, Header as DnsHeader, Record};
 use crate::applayer::http::{HttpTx, Progress, uri};
 use crate::applayer::tls::TlsState;
+use crate::output::eve::{Ip, MirrorContext, PktSrc, eve_timestamp, proto_name};
+use crate::wire::Addr;
 
 /// Bytes as Suricata's `set_string_from_bytes` writes them: UTF-8 when they
 /// are, else ASCII kept and every byte ≥ 0x80 spelled `\xNN` (lower-case).
@@ -1093,6 +1095,101 @@ impl Serialize for EveTls {
         }
         if let Some(j) = &self.ja3s {
             m.serialize_entry("ja3s", &Ja3(j))?;
+        }
+        m.end()
+    }
+}
+
+// ---------------------------------------------------------------- events
+
+/// What an `event_type` http/dns/tls event carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TxBody {
+    /// `event_type: "http"`, with the transaction id (written at the top
+    /// level, before `http`).
+    Http {
+        /// Suricata's `tx_id`.
+        tx_id: u64,
+        /// The object.
+        http: EveHttp,
+    },
+    /// `event_type: "dns"`, one question of a request.
+    DnsQuery(EveDnsQuery),
+    /// `event_type: "dns"`, a response.
+    DnsAnswer(EveDnsAnswer),
+    /// `event_type: "tls"`.
+    Tls(EveTls),
+}
+
+/// One transaction event line, in Suricata 7.0.10's key order: timestamp,
+/// flow_id, pcap_cnt, event_type, src_ip, src_port, dest_ip, dest_port,
+/// proto, pkt_src, community_id, tx_id (http), the object; then vxtap's
+/// `vxtap` object as in alerts. Addresses are the flow's (client as
+/// `src`), whichever packet completed the transaction (Suricata's
+/// `LOG_DIR_FLOW`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TxEvent {
+    /// Packet time, ns since the epoch.
+    pub ts_ns: u64,
+    /// The flow's id (the same as its alerts').
+    pub flow_id: u64,
+    /// Frame number of a packet without a tunnel (replay); `None` for
+    /// decapsulated packets and at flow end, as Suricata writes it.
+    pub pcap_cnt: Option<u64>,
+    /// The client.
+    pub client: Addr,
+    /// Client port.
+    pub client_port: u16,
+    /// The server.
+    pub server: Addr,
+    /// Server port.
+    pub server_port: u16,
+    /// IP protocol number.
+    pub protocol: u8,
+    /// Where the packet came from (`stream (flow timeout)` at flow end).
+    pub pkt_src: PktSrc,
+    /// Community ID v1 of the flow.
+    pub community_id: Option<String>,
+    /// The event.
+    pub body: TxBody,
+    /// vxtap's mirror context.
+    pub mirror: Option<MirrorContext>,
+}
+
+impl Serialize for TxEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let key = match self.body {
+            TxBody::Http { .. } => "http",
+            TxBody::DnsQuery(_) | TxBody::DnsAnswer(_) => "dns",
+            TxBody::Tls(_) => "tls",
+        };
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("timestamp", &eve_timestamp(self.ts_ns))?;
+        m.serialize_entry("flow_id", &self.flow_id)?;
+        if let Some(n) = self.pcap_cnt {
+            m.serialize_entry("pcap_cnt", &n)?;
+        }
+        m.serialize_entry("event_type", key)?;
+        m.serialize_entry("src_ip", &Ip(self.client))?;
+        m.serialize_entry("src_port", &self.client_port)?;
+        m.serialize_entry("dest_ip", &Ip(self.server))?;
+        m.serialize_entry("dest_port", &self.server_port)?;
+        m.serialize_entry("proto", &proto_name(self.protocol))?;
+        m.serialize_entry("pkt_src", self.pkt_src.label())?;
+        if let Some(c) = &self.community_id {
+            m.serialize_entry("community_id", c)?;
+        }
+        match &self.body {
+            TxBody::Http { tx_id, http } => {
+                m.serialize_entry("tx_id", tx_id)?;
+                m.serialize_entry("http", http)?;
+            }
+            TxBody::DnsQuery(q) => m.serialize_entry("dns", q)?,
+            TxBody::DnsAnswer(a) => m.serialize_entry("dns", a)?,
+            TxBody::Tls(t) => m.serialize_entry("tls", t)?,
+        }
+        if let Some(v) = &self.mirror {
+            m.serialize_entry("vxtap", v)?;
         }
         m.end()
     }

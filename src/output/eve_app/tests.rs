@@ -156,3 +156,38 @@ fn http_length_counts_chunk_framing_and_empty_values_are_left_out() {
         r#"{"hostname":"h","http_port":99,"url":"/","http_method":"GET","protocol":"HTTP/1.0","length":0}"#
     );
 }
+
+#[test]
+fn dns_query_event_line_equals_suricatas() {
+    // ../shared/acceptance/derived-vxlan-aws-mirror/input.pcap frame 22: the
+    // inner UDP payload of a PTR query, decapsulated from VXLAN.
+    let q = hex("3a2e01000001000000000000033232340331343503313936023138\
+         07696e2d61646472046172706100000c0001");
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToServer, &q);
+    let tx = &s.txs()[0];
+    let [query] = &dns_query_events(tx, 0)[..] else {
+        panic!("one question")
+    };
+    let a = |s: &str| -> crate::wire::Addr { s.parse::<std::net::IpAddr>().unwrap().into() };
+    let ev = TxEvent {
+        ts_ns: 1_561_644_079_993_541_000,
+        flow_id: 2015428545754088,
+        pcap_cnt: None,
+        client: a("172.31.0.238"),
+        client_port: 47227,
+        server: a("172.31.0.2"),
+        server_port: 53,
+        protocol: 17,
+        pkt_src: PktSrc::Vxlan,
+        community_id: None,
+        body: TxBody::DnsQuery(query.clone()),
+        mirror: None,
+    };
+    // The line Suricata 7.0.10 wrote for it (stock yaml, `-k none
+    // --runmode single`); its flow_id is Suricata's own, given above.
+    assert_eq!(
+        serde_json::to_string(&ev).unwrap(),
+        r#"{"timestamp":"2019-06-27T14:01:19.993541+0000","flow_id":2015428545754088,"event_type":"dns","src_ip":"172.31.0.238","src_port":47227,"dest_ip":"172.31.0.2","dest_port":53,"proto":"UDP","pkt_src":"vxlan encapsulation","dns":{"version":2,"type":"query","id":14894,"rrname":"224.145.196.18.in-addr.arpa","rrtype":"PTR","tx_id":0,"opcode":0}}"#
+    );
+}
