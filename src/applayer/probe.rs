@@ -539,6 +539,29 @@ impl Prober {
         }
     }
 
+    /// The protocol detection settled for one direction, as Suricata's
+    /// `alproto_ts`/`alproto_tc`: `Unknown` while that direction is still
+    /// being probed; once done, what its bytes named, else the flow's
+    /// (`Failed` when nothing matched anywhere). UDP decides both
+    /// directions at once.
+    pub fn detected(&self, dir: Direction) -> AppProto {
+        let d = self.dirs[dir.index()];
+        match self.transport {
+            Transport::Udp => self.flow,
+            Transport::Tcp if d.proto != AppProto::Unknown => d.proto,
+            Transport::Tcp if d.done => match self.flow {
+                AppProto::Unknown => AppProto::Failed,
+                f => f,
+            },
+            Transport::Tcp => AppProto::Unknown,
+        }
+    }
+
+    /// Whether detection is over for direction `dir`.
+    pub fn dir_done(&self, dir: Direction) -> bool {
+        self.detected(dir) != AppProto::Unknown
+    }
+
     /// Whether the two directions named different protocols.
     pub fn mismatch(&self) -> bool {
         self.mismatch

@@ -141,6 +141,8 @@ pub struct RuleSet {
     needs_payload: Vec<bool>,
     /// [`Signature::is_tx`] per rule.
     tx_rule: Vec<bool>,
+    /// [`Signature::is_pd_only`] per rule.
+    pd_only: Vec<bool>,
     /// [`Signature::tx_dir`] per rule.
     tx_dir: Vec<Option<Direction>>,
     prefilter: Prefilter,
@@ -235,6 +237,7 @@ impl RuleSet {
         let ip_only: Vec<bool> = sigs.iter().map(Signature::is_ip_only).collect();
         let needs_payload = sigs.iter().map(Signature::requires_payload).collect();
         let tx_rule = sigs.iter().map(Signature::is_tx).collect();
+        let pd_only = sigs.iter().map(Signature::is_pd_only).collect();
         let tx_dir = sigs.iter().map(Signature::tx_dir).collect();
         let max_vars = sigs.iter().map(|s| s.nvars).max().unwrap_or(0);
         let prefilter = Prefilter::build(&sigs, &ip_only);
@@ -243,6 +246,7 @@ impl RuleSet {
             ip_only,
             needs_payload,
             tx_rule,
+            pd_only,
             tx_dir,
             prefilter,
             bit_ids,
@@ -307,6 +311,9 @@ impl RuleSet {
                 continue;
             }
             if s.alproto.is_some_and(|a| a != flow_info.app.flow) {
+                continue;
+            }
+            if self.pd_only[ri as usize] && (stream || !flow_info.app.detected_now) {
                 continue;
             }
             if flow.no_payload_inspection && self.needs_payload[ri as usize] {
@@ -609,13 +616,16 @@ impl RuleSet {
                     };
                     let Some(rhs) = rhs else { continue };
                     let cur = flow.int(o.var.1);
-                    // Adding to or subtracting from an unset variable
-                    // leaves it unset (suricata-verify flowint-isnotset).
+                    // As Suricata 7.0.10 (measured: `flowint:v,notset;
+                    // flowint:v,+,5` alerts once per flow and `v,==,5`
+                    // holds after it; with `-` it alerts on every packet
+                    // and `v,isset` never holds): adding to an unset
+                    // variable sets it, subtracting leaves it unset.
                     let new = match (o.op, cur) {
-                        (IntOp::Set, _) => Some(rhs),
+                        (IntOp::Set, _) | (IntOp::Add, None) => Some(rhs),
                         (IntOp::Add, Some(c)) => Some(c.wrapping_add(rhs)),
                         (IntOp::Sub, Some(c)) => Some(c.wrapping_sub(rhs)),
-                        (_, None) => None,
+                        (IntOp::Sub, None) => None,
                     };
                     if let Some(v) = new {
                         flow.set_int(o.var.1, v);
@@ -814,20 +824,25 @@ mod tests {
     }
 
     #[test]
-    fn flowint_add_on_unset_leaves_it_unset() {
-        // suricata-verify flowint-isnotset: `notset` stays true.
+    fn flowint_add_on_unset_sets_it_subtract_does_not() {
+        // As Suricata 7.0.10 (see `post`): `+` on an unset variable sets
+        // it, so `notset` holds once; `-` on an unset one leaves it unset.
         let mut r = Run::new(
             "alert tcp any any -> any any (flowint:c,notset; flowint:c,+,1; sid:2;)\n\
+             alert tcp any any -> any any (flowint:e,notset; flowint:e,-,1; sid:5;)\n\
              alert tcp any any -> any any (content:\"x\"; flowint:d,=,5; noalert; sid:3;)\n\
              alert tcp any any -> any any (flowint:d,>,4; flowint:d,-,1; sid:4;)\n",
         );
         let p = tcp4(0x18, b"x");
         // sid 3 (writer) sets d = 5 before sid 4 reads it on the same packet.
-        assert_eq!(r.sids(&p, ts(), Inspection::Packet, 0), [2, 4]);
+        let mut got = r.sids(&p, ts(), Inspection::Packet, 0);
+        got.sort_unstable();
+        assert_eq!(got, [2, 4, 5]);
         assert_eq!(r.flow.int(*r.set.int_ids.get("d").unwrap()), Some(4));
+        assert_eq!(r.flow.int(*r.set.int_ids.get("c").unwrap()), Some(1));
         let q = tcp4(0x18, b"y");
         // d = 4 is not > 4: sid 4 stays silent and d is unchanged.
-        assert_eq!(r.sids(&q, ts(), Inspection::Packet, 0), [2]);
+        assert_eq!(r.sids(&q, ts(), Inspection::Packet, 0), [5]);
         assert_eq!(r.flow.int(*r.set.int_ids.get("d").unwrap()), Some(4));
     }
 

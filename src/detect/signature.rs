@@ -430,6 +430,27 @@ impl Signature {
             })
     }
 
+    /// Suricata's protocol-detection-only class: `app-layer-protocol` and
+    /// nothing else but the header (and flowbits it sets), without a
+    /// protocol in the header. Evaluated only on the packet where a
+    /// direction's protocol detection finished.
+    pub fn is_pd_only(&self) -> bool {
+        self.alproto.is_none()
+            && self.buffers.is_empty()
+            && self
+                .matches
+                .iter()
+                .any(|m| matches!(m, PacketMatch::AppProto(_)))
+            && self
+                .matches
+                .iter()
+                .all(|m| matches!(m, PacketMatch::AppProto(_)))
+            && self
+                .post
+                .iter()
+                .all(|p| matches!(p, PostMatch::Flowbits(_)))
+    }
+
     /// Whether the rule reads a transaction (an application-layer buffer or
     /// condition): it is evaluated on transactions only.
     pub fn is_tx(&self) -> bool {

@@ -61,6 +61,11 @@ pub struct FlowAppLayer {
     fed: [usize; 2],
     marks: Vec<Mark>,
     dns: Vec<DnsTx>,
+    /// Detection finished for a direction during the current packet
+    /// (Suricata's `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
+    detected_now: bool,
+    /// UDP: datagrams per direction that carried the detection mark.
+    udp_marked: [u8; 2],
 }
 
 impl FlowAppLayer {
@@ -74,6 +79,8 @@ impl FlowAppLayer {
             fed: [0; 2],
             marks: Vec::new(),
             dns: Vec::new(),
+            detected_now: false,
+            udp_marked: [0; 2],
         }
     }
 
@@ -82,9 +89,10 @@ impl FlowAppLayer {
         FlowApp {
             flow: self.prober.proto(),
             dirs: [
-                self.prober.proto_of(Direction::ToServer),
-                self.prober.proto_of(Direction::ToClient),
+                self.prober.detected(Direction::ToServer),
+                self.prober.detected(Direction::ToClient),
             ],
+            detected_now: self.detected_now,
         }
     }
 
@@ -104,8 +112,9 @@ impl FlowAppLayer {
     /// of which the first `upto` bytes may be parsed now.
     pub fn stream(&mut self, dir: Direction, data: &[u8], upto: usize, stats: &mut AppStats) {
         let upto = upto.min(data.len());
-        if !self.prober.decided() || self.prober.proto_of(dir) == AppProto::Unknown {
+        if !self.prober.dir_done(dir) {
             self.prober.feed(dir, &data[..upto]);
+            self.detected_now |= self.prober.dir_done(dir);
         }
         self.start_parser();
         let d = dir.index();
@@ -125,8 +134,28 @@ impl FlowAppLayer {
         if !self.prober.decided() {
             self.prober.feed(dir, payload);
         }
+        // UDP settles both directions at once. As Suricata 7.0.10 does
+        // (measured on the acceptance case derived-app-layer-protocol-b),
+        // each direction's first datagram carries the "detection done"
+        // mark, and when detection failed its second one too (Suricata
+        // tries that direction once more).
+        let marks = if self.prober.proto() == AppProto::Failed {
+            2
+        } else {
+            1
+        };
+        let m = &mut self.udp_marked[dir.index()];
+        if self.prober.decided() && *m < marks {
+            *m += 1;
+            self.detected_now = true;
+        }
         self.start_parser();
         self.parse(dir, payload, stats);
+    }
+
+    /// A new packet: nothing detected on it yet.
+    pub fn packet_start(&mut self) {
+        self.detected_now = false;
     }
 
     /// The flow ends: bodies framed by the connection close complete.

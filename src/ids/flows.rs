@@ -279,6 +279,9 @@ impl DetectFlow {
         } else {
             (v.sport, v.dport)
         };
+        if let Some(a) = self.app.as_mut() {
+            a.packet_start();
+        }
         let (tcp, app) = (&self.tcp, &mut self.app);
         match self.protocol {
             proto::TCP => {

@@ -49,8 +49,12 @@ pub enum ProtoMode {
 pub struct FlowApp {
     /// The flow's protocol (the first direction decided).
     pub flow: AppProto,
-    /// Per direction [to-server, to-client].
+    /// Per direction [to-server, to-client] (`Unknown` while that
+    /// direction is still being probed).
     pub dirs: [AppProto; 2],
+    /// Detection finished for a direction on this packet: the packet
+    /// protocol-detection-only rules are evaluated on.
+    pub detected_now: bool,
 }
 
 fn same(rule: AppProto, seen: AppProto) -> bool {
@@ -460,6 +464,7 @@ mod tests {
         let app = FlowApp {
             flow: AppProto::Http,
             dirs: [AppProto::Http, AppProto::Unknown],
+            detected_now: false,
         };
         let m = |proto, negated, mode| AppProtoMatch {
             proto,
