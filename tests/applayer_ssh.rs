@@ -6,7 +6,7 @@
 
 mod applayer_common;
 
-use applayer_common::{assert_same_lines, captures_of, chunks, expected, run_parser, shared};
+use applayer_common::{check_oracle, chunks, run_parser, shared};
 use vxtap::applayer::ssh::SshState;
 use vxtap::applayer::{AppProto, Direction};
 
@@ -58,16 +58,5 @@ const NOT_TSHARK: &[(&str, i64, &str)] = &[];
 
 #[test]
 fn ssh_banners_and_hassh_equal_tshark() {
-    let want = expected("ssh.tsv");
-    let caps = captures_of(&want);
-    assert!(caps.len() >= 10);
-    for bytewise in [false, true] {
-        let got: Vec<String> = caps.iter().flat_map(|c| lines(c, bytewise)).collect();
-        assert_same_lines(
-            &format!("bytewise={bytewise}"),
-            want.clone(),
-            got,
-            NOT_TSHARK,
-        );
-    }
+    check_oracle("ssh.tsv", 10, lines, NOT_TSHARK);
 }

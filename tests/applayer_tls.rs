@@ -7,7 +7,7 @@
 
 mod applayer_common;
 
-use applayer_common::{assert_same_lines, captures_of, chunks, expected, run_parser, shared};
+use applayer_common::{check_oracle, chunks, run_parser, shared};
 use vxtap::applayer::AppProto;
 use vxtap::applayer::tls::TlsState;
 
@@ -125,16 +125,5 @@ const NOT_TSHARK: &[(&str, i64, &str)] = &[
 
 #[test]
 fn tls_handshakes_equal_tshark_and_openssl() {
-    let want = expected("tls.tsv");
-    let caps = captures_of(&want);
-    assert!(caps.len() >= 10);
-    for bytewise in [false, true] {
-        let got: Vec<String> = caps.iter().flat_map(|c| lines(c, bytewise)).collect();
-        assert_same_lines(
-            &format!("bytewise={bytewise}"),
-            want.clone(),
-            got,
-            NOT_TSHARK,
-        );
-    }
+    check_oracle("tls.tsv", 10, lines, NOT_TSHARK);
 }

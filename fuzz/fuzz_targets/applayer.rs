@@ -1,5 +1,5 @@
 //! Fuzzes the application layer: the first byte picks the parser (probe,
-//! DNS over UDP/TCP, HTTP, TLS, SSH) and the second a split point; the rest is
+//! DNS over UDP/TCP, HTTP, TLS, SSH, FTP) and the second a split point; the rest is
 //! fed as both directions' bytes, whole and split in two pieces. Nothing
 //! may panic, and a split must give what the whole gives (DNS over TCP and
 //! the probe; HTTP and TLS are checked the same way in their unit tests).
@@ -10,6 +10,7 @@
 use libfuzzer_sys::fuzz_target;
 use vxtap::applayer::dns::DnsState;
 use vxtap::applayer::http::{HttpConfig, HttpState};
+use vxtap::applayer::ftp::FtpState;
 use vxtap::applayer::ssh::SshState;
 use vxtap::applayer::tls::TlsState;
 use vxtap::applayer::{Direction, Prober, Transport};
@@ -21,7 +22,7 @@ fuzz_target!(|data: &[u8]| {
     let (which, cut, body) = (data[0], data[1] as usize, &data[2..]);
     let cut = cut.min(body.len());
     let (a, b) = body.split_at(cut);
-    match which % 5 {
+    match which % 6 {
         0 => {
             for t in [Transport::Tcp, Transport::Udp] {
                 let mut p = Prober::new(t, u16::from(which) * 7, 40000);
@@ -57,6 +58,16 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(whole.hassh(), split.hassh());
             assert_eq!(whole.events, split.events);
             split.parse(Direction::ToClient, body);
+        }
+        4 => {
+            let mut whole = FtpState::new();
+            whole.parse(Direction::ToServer, body);
+            let mut split = FtpState::new();
+            split.parse(Direction::ToServer, a);
+            split.parse(Direction::ToServer, b);
+            assert_eq!(whole.txs(), split.txs());
+            split.parse(Direction::ToClient, body);
+            let _ = (split.take_expectations().count(), split.take_done().len());
         }
         _ => {
             let mut s = TlsState::new();

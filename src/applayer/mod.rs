@@ -46,6 +46,7 @@ macro_rules! app_events {
 
 pub mod dcerpc;
 pub mod dns;
+pub mod ftp;
 pub mod http;
 pub mod probe;
 pub mod smb;

@@ -336,3 +336,30 @@ pub fn dcerpc_line(
         }
     )
 }
+
+/// Runs `lines(capture, bytewise)` on every capture of the oracle file
+/// `name` (at least `min_captures` of them), fed whole and byte by byte,
+/// and compares with the oracle's lines ([`assert_same_lines`]).
+pub fn check_oracle(
+    name: &str,
+    min_captures: usize,
+    lines: impl Fn(&str, bool) -> Vec<String>,
+    known: &[(&str, i64, &str)],
+) {
+    let want = expected(name);
+    let caps = captures_of(&want);
+    assert!(
+        caps.len() >= min_captures,
+        "{name}: {} captures",
+        caps.len()
+    );
+    for bytewise in [false, true] {
+        let got: Vec<String> = caps.iter().flat_map(|c| lines(c, bytewise)).collect();
+        assert_same_lines(
+            &format!("{name}, bytewise={bytewise}"),
+            want.clone(),
+            got,
+            known,
+        );
+    }
+}

@@ -21,6 +21,8 @@ from `tshark -r <capture> -Y "tls.handshake && tcp.stream in {S}" -T json`
 import json
 import subprocess
 
+from tshark_tree import Multi, pairs, walk
+
 CAPTURES = [
     "acceptance/bug-5758/input.pcap",
     "acceptance/derived-tls-keywords/input.pcap",
@@ -34,40 +36,6 @@ CAPTURES = [
     "pcaps/plain/sv-tls_tls-subjectaltname.pcap",
     "pcaps/plain/sv-tls_tls-random-6989.pcap",
 ]
-
-
-class Multi(list):
-    """Every value of a key repeated in one JSON object."""
-
-
-def pairs(items):
-    out = {}
-    for k, v in items:
-        if k in out:
-            if not isinstance(out[k], Multi):
-                out[k] = Multi([out[k]])
-            out[k].append(v)
-        else:
-            out[k] = v
-    return out
-
-
-def walk(d, key, acc):
-    """Every value of `key` in a nested tshark tree, in document order."""
-    if isinstance(d, Multi):
-        for x in d:
-            walk(x, key, acc)
-    elif isinstance(d, list):
-        for x in d:
-            walk(x, key, acc)
-    elif isinstance(d, dict):
-        for k, v in d.items():
-            if k == key:
-                for x in (v if isinstance(v, Multi) else [v]):
-                    acc.append(x)
-            else:
-                walk(v, key, acc)
-    return acc
 
 
 def cert_line(hexder):
