@@ -1,5 +1,5 @@
 //! Fuzzes the application layer: the first byte picks the parser (probe,
-//! DNS over UDP/TCP, HTTP, TLS, SSH, FTP) and the second a split point; the rest is
+//! DNS over UDP/TCP, HTTP, TLS, SSH, FTP, Kerberos) and the second a split point; the rest is
 //! fed as both directions' bytes, whole and split in two pieces. Nothing
 //! may panic, and a split must give what the whole gives (DNS over TCP and
 //! the probe; HTTP and TLS are checked the same way in their unit tests).
@@ -11,6 +11,7 @@ use libfuzzer_sys::fuzz_target;
 use vxtap::applayer::dns::DnsState;
 use vxtap::applayer::http::{HttpConfig, HttpState};
 use vxtap::applayer::ftp::FtpState;
+use vxtap::applayer::krb5::Krb5State;
 use vxtap::applayer::ssh::SshState;
 use vxtap::applayer::tls::TlsState;
 use vxtap::applayer::{Direction, Prober, Transport};
@@ -22,7 +23,7 @@ fuzz_target!(|data: &[u8]| {
     let (which, cut, body) = (data[0], data[1] as usize, &data[2..]);
     let cut = cut.min(body.len());
     let (a, b) = body.split_at(cut);
-    match which % 6 {
+    match which % 7 {
         0 => {
             for t in [Transport::Tcp, Transport::Udp] {
                 let mut p = Prober::new(t, u16::from(which) * 7, 40000);
@@ -68,6 +69,16 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(whole.txs(), split.txs());
             split.parse(Direction::ToClient, body);
             let _ = (split.take_expectations().count(), split.take_done().len());
+        }
+        5 => {
+            let mut whole = Krb5State::new(Transport::Tcp);
+            whole.parse(Direction::ToClient, body);
+            let mut split = Krb5State::new(Transport::Tcp);
+            split.parse(Direction::ToClient, a);
+            split.parse(Direction::ToClient, b);
+            assert_eq!(whole.txs(), split.txs());
+            let mut udp = Krb5State::new(Transport::Udp);
+            udp.parse(Direction::ToServer, body);
         }
         _ => {
             let mut s = TlsState::new();

@@ -48,6 +48,7 @@ pub mod dcerpc;
 pub mod dns;
 pub mod ftp;
 pub mod http;
+pub mod krb5;
 pub mod probe;
 pub mod smb;
 pub mod ssh;
