@@ -42,6 +42,8 @@ fn events() -> Vec<AlertEvent> {
             )]),
         },
         app_proto: Some("tls"),
+        app: None,
+        tx_id: None,
         direction: Some(Direction::ToClient),
         pkt_src: PktSrc::Wire,
         flow: Some(FlowSummary {
@@ -85,6 +87,8 @@ fn events() -> Vec<AlertEvent> {
         protocol: 58,
         icmp: Some((128, 0)),
         app_proto: None,
+        app: None,
+        tx_id: None,
         direction: None,
         flow: None,
         community_id: None,

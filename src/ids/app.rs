@@ -60,7 +60,10 @@ pub struct FlowAppLayer {
     /// Bytes of each direction (to-server, to-client) given to the parser.
     fed: [usize; 2],
     marks: Vec<Mark>,
-    dns: Vec<DnsTx>,
+    /// DNS messages with their transaction id (Suricata counts one per
+    /// message in the flow).
+    dns: Vec<(u64, DnsTx)>,
+    dns_ids: u64,
     /// Detection finished for a direction during the current packet
     /// (Suricata's `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
     detected_now: bool,
@@ -79,6 +82,7 @@ impl FlowAppLayer {
             fed: [0; 2],
             marks: Vec::new(),
             dns: Vec::new(),
+            dns_ids: 0,
             detected_now: false,
             udp_marked: [0; 2],
         }
@@ -189,13 +193,14 @@ impl FlowAppLayer {
                         self.dns.remove(0);
                         stats.dns_dropped += 1;
                     }
-                    self.dns.push(tx);
+                    self.dns.push((self.dns_ids, tx));
+                    self.dns_ids += 1;
                 }
             }
         }
     }
 
-    /// Calls `inspect` on each transaction whose direction-`dir` side grew
+    /// Calls `inspect` (with Suricata's transaction id) on each transaction whose direction-`dir` side grew
     /// since it was last inspected, with the rules that already matched it
     /// (to be extended with those that match now). Transactions done in
     /// both directions are then released.
@@ -203,7 +208,7 @@ impl FlowAppLayer {
         &mut self,
         dir: Direction,
         stats: &mut AppStats,
-        mut inspect: impl FnMut(Tx<'_>, &mut Vec<u32>),
+        mut inspect: impl FnMut(u64, Tx<'_>, &mut Vec<u32>),
     ) {
         let d = dir.index();
         let FlowAppLayer {
@@ -213,13 +218,13 @@ impl FlowAppLayer {
             Parser::None => {}
             Parser::Dns(_) => {
                 let mut matched = Vec::new();
-                dns.retain(|tx| {
+                dns.retain(|(id, tx)| {
                     if tx.dir != dir {
                         return true;
                     }
                     matched.clear();
                     stats.tx_inspections += 1;
-                    inspect(Tx::Dns(tx), &mut matched);
+                    inspect(*id, Tx::Dns(tx), &mut matched);
                     false
                 });
             }
@@ -257,7 +262,7 @@ fn visit(
     d: usize,
     dir: Direction,
     stats: &mut AppStats,
-    inspect: &mut impl FnMut(Tx<'_>, &mut Vec<u32>),
+    inspect: &mut impl FnMut(u64, Tx<'_>, &mut Vec<u32>),
 ) {
     let stamp = tx.stamp(dir);
     let i = match marks.iter().position(|m| m.id == id) {
@@ -277,7 +282,7 @@ fn visit(
     }
     m.stamp[d] = Some(stamp);
     stats.tx_inspections += 1;
-    inspect(tx, &mut m.matched[d]);
+    inspect(id, tx, &mut m.matched[d]);
 }
 
 #[cfg(test)]
@@ -292,7 +297,7 @@ mod tests {
         a.stream(Direction::ToServer, req, req.len(), &mut st);
         assert_eq!(a.proto(), AppProto::Http);
         let mut seen = Vec::new();
-        a.inspect(Direction::ToServer, &mut st, |tx, m| {
+        a.inspect(Direction::ToServer, &mut st, |_, tx, m| {
             if let Tx::Http(t) = tx {
                 seen.push(t.uri.clone());
             }
@@ -300,7 +305,7 @@ mod tests {
         });
         assert_eq!(seen, [b"/x".to_vec()]);
         // Nothing grew: not inspected again.
-        a.inspect(Direction::ToServer, &mut st, |_, _| {
+        a.inspect(Direction::ToServer, &mut st, |_, _, _| {
             panic!("inspected twice")
         });
         // The response completes the transaction; inspected to client,
@@ -308,7 +313,7 @@ mod tests {
         let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
         a.stream(Direction::ToClient, resp, resp.len(), &mut st);
         let mut n = 0;
-        a.inspect(Direction::ToClient, &mut st, |_, m| {
+        a.inspect(Direction::ToClient, &mut st, |_, _, m| {
             assert!(m.is_empty(), "matched per direction");
             n += 1;
         });
@@ -326,7 +331,7 @@ mod tests {
         a.stream(Direction::ToServer, req, req.len(), &mut st);
         a.stream(Direction::ToServer, req, req.len(), &mut st);
         let mut uris = Vec::new();
-        a.inspect(Direction::ToServer, &mut st, |tx, _| {
+        a.inspect(Direction::ToServer, &mut st, |_, tx, _| {
             if let Tx::Http(t) = tx {
                 uris.push(t.uri.clone());
             }
@@ -344,17 +349,17 @@ mod tests {
         ];
         a.datagram(Direction::ToServer, &q, &mut st);
         assert_eq!(a.proto(), AppProto::Dns);
-        a.inspect(Direction::ToClient, &mut st, |_, _| {
+        a.inspect(Direction::ToClient, &mut st, |_, _, _| {
             panic!("wrong direction")
         });
         let mut names = Vec::new();
-        a.inspect(Direction::ToServer, &mut st, |tx, _| {
+        a.inspect(Direction::ToServer, &mut st, |_, tx, _| {
             if let Tx::Dns(t) = tx {
                 names.extend(t.queries().map(<[u8]>::to_vec));
             }
         });
         assert_eq!(names, [b"a.b".to_vec()]);
-        a.inspect(Direction::ToServer, &mut st, |_, _| {
+        a.inspect(Direction::ToServer, &mut st, |_, _, _| {
             panic!("inspected twice")
         });
     }

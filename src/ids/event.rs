@@ -4,11 +4,12 @@
 
 use super::{IdsStats, LoadedRules};
 use crate::decap::Tunnel;
-use crate::detect::{Alert, PacketView};
+use crate::detect::{Alert, PacketView, Tx};
 use crate::dispatch::Carried;
 use crate::flow::{Endpoint, FlowKey, PacketMeta, community_id};
 use crate::ids::flows::DetectFlow;
 use crate::output::eve::{AlertEvent, Direction, FlowSummary, MirrorContext, PktSrc, TunnelInfo};
+use crate::output::eve_app::{AppObject, EveDnsAlert, EveHttp, EveTls};
 use crate::wire::Addr;
 use crate::wire::geneve::GwlbOptions;
 use crate::wire::transport::proto;
@@ -79,6 +80,7 @@ impl EventContext {
 pub fn push_events(
     rules: &LoadedRules,
     alerts: &mut Vec<Alert>,
+    objects: &mut Vec<(usize, u64, Option<AppObject>)>,
     v: &PacketView<'_>,
     ctx: &EventContext,
     flow: Option<(FlowKey, &DetectFlow, usize)>,
@@ -87,6 +89,7 @@ pub fn push_events(
     stats: &mut IdsStats,
 ) {
     if alerts.is_empty() {
+        objects.clear();
         return;
     }
     let icmp = matches!(v.proto, proto::ICMP | proto::ICMPV6)
@@ -130,7 +133,12 @@ pub fn push_events(
         mirror_src: ctx.mirror_src,
         gwlb: ctx.gwlb,
     });
-    for a in alerts.drain(..) {
+    let mut objects = objects.drain(..).peekable();
+    for (i, a) in alerts.drain(..).enumerate() {
+        let (tx_id, app) = match objects.next_if(|(at, _, _)| *at == i) {
+            Some((_, id, o)) => (Some(id), o),
+            None => (None, None),
+        };
         let Some(info) = rules.infos.get(a.rule as usize) else {
             continue;
         };
@@ -148,6 +156,8 @@ pub fn push_events(
             icmp,
             alert: info.clone(),
             app_proto,
+            tx_id,
+            app,
             direction,
             pkt_src,
             flow: summary,
@@ -156,6 +166,18 @@ pub fn push_events(
             mirror: mirror.clone(),
         });
     }
+}
+
+/// The EVE object of a transaction an alert matched (Suricata's
+/// `metadata: yes` default: `http`, `dns`, `tls`).
+pub fn app_object(tx: Tx<'_>, tx_id: u64) -> Option<AppObject> {
+    Some(match tx {
+        Tx::Http(t) => AppObject::Http(EveHttp::from_tx(t)),
+        Tx::Dns(t) => AppObject::Dns(EveDnsAlert::from_tx(t, tx_id)?),
+        // JA3 is computed only when a rule uses it (Suricata's `auto`);
+        // the alert leaves it out, as with the stock configuration.
+        Tx::Tls(t) => AppObject::Tls(EveTls::from_state(t, false)),
+    })
 }
 
 /// A minimal IP + TCP header from `src` to `dst` (ACK set, no payload):

@@ -41,6 +41,7 @@ use crate::dispatch::{Carried, Role};
 use crate::flow::PacketMeta;
 use crate::metrics::Metrics;
 use crate::output::eve::{AlertEvent, PktSrc};
+use crate::output::eve_app::AppObject;
 use crate::stream::{Budget, StreamConfig};
 use crate::wire::transport::proto;
 
@@ -118,6 +119,9 @@ pub struct Ids {
     flows: DetectFlows,
     budget: Budget,
     alerts: Vec<Alert>,
+    /// Transaction id and EVE object of the transactions `alerts` matched
+    /// (by alert index).
+    tx_objects: Vec<(usize, u64, Option<AppObject>)>,
     events: Vec<AlertEvent>,
     out: Sender<Vec<AlertEvent>>,
     /// State for packets inspected outside a flow (fragments).
@@ -149,6 +153,7 @@ impl Ids {
             cfg,
             ctx,
             alerts: Vec::new(),
+            tx_objects: Vec::new(),
             events: Vec::new(),
             out,
             flowless: FlowDetectState::default(),
@@ -238,6 +243,7 @@ impl Ids {
                 set,
                 &mut self.ctx,
                 &mut self.alerts,
+                &mut self.tx_objects,
                 &mut self.stats,
             );
         }
@@ -246,11 +252,14 @@ impl Ids {
         let Ids {
             current,
             alerts,
+            tx_objects,
             events,
             stats,
             ..
         } = self;
-        event::push_events(current, alerts, &view, &ctx, summary, src, events, stats);
+        event::push_events(
+            current, alerts, tx_objects, &view, &ctx, summary, src, events, stats,
+        );
     }
 
     /// End of a batch: sends the alerts raised, expires idle flows at the
@@ -321,6 +330,7 @@ impl Ids {
                     set,
                     &mut self.ctx,
                     &mut self.alerts,
+                    &mut self.tx_objects,
                     &mut self.stats,
                 );
             }
@@ -328,6 +338,7 @@ impl Ids {
             let Ids {
                 current,
                 alerts,
+                tx_objects,
                 events,
                 stats,
                 ..
@@ -335,6 +346,7 @@ impl Ids {
             event::push_events(
                 current,
                 alerts,
+                tx_objects,
                 &view,
                 &ctx,
                 Some((*key, &*flow, dir)),
@@ -366,11 +378,14 @@ impl Ids {
         let Ids {
             current,
             alerts,
+            tx_objects,
             events,
             stats,
             ..
         } = self;
-        event::push_events(current, alerts, view, ctx, None, src, events, stats);
+        event::push_events(
+            current, alerts, tx_objects, view, ctx, None, src, events, stats,
+        );
     }
 
     fn send(&mut self) {
@@ -430,6 +445,7 @@ impl Ids {
 
 /// Inspects the transactions of `flow` in key direction `dir` that grew,
 /// with `input`'s packet.
+#[allow(clippy::too_many_arguments)]
 fn inspect_txs(
     flow: &mut DetectFlow,
     dir: usize,
@@ -437,6 +453,7 @@ fn inspect_txs(
     set: &crate::detect::RuleSet,
     ctx: &mut DetectCtx,
     alerts: &mut Vec<Alert>,
+    objects: &mut Vec<(usize, u64, Option<AppObject>)>,
     stats: &mut IdsStats,
 ) {
     let adir = flow.app_dir(dir);
@@ -456,8 +473,13 @@ fn inspect_txs(
         None => *input,
     };
     if let Some(app) = app.as_mut() {
-        app.inspect(adir, &mut stats.app, |tx, matched| {
+        app.inspect(adir, &mut stats.app, |tx_id, tx, matched| {
+            let before = alerts.len();
             set.inspect_tx(&input, tx, matched, state, ctx, alerts);
+            // The transaction's EVE object, for each alert it raised.
+            for i in before..alerts.len() {
+                objects.push((i, tx_id, event::app_object(tx, tx_id)));
+            }
         });
     }
 }

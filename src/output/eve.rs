@@ -52,6 +52,12 @@ pub struct AlertEvent {
     pub alert: AlertInfo,
     /// Application protocol of the flow, once known.
     pub app_proto: Option<&'static str>,
+    /// The application-layer object (`http`, `dns`, `tls`) of the
+    /// transaction an alert matched (alerts on transactions only, as
+    /// Suricata).
+    pub app: Option<super::eve_app::AppObject>,
+    /// The id of the transaction an alert matched.
+    pub tx_id: Option<u64>,
     /// Direction of the packet in its flow.
     pub direction: Option<Direction>,
     /// Where the inspected bytes came from.
@@ -281,9 +287,15 @@ impl Serialize for AlertEvent {
             m.serialize_entry("community_id", cid)?;
         }
         m.serialize_entry("pkt_src", self.pkt_src.label())?;
+        if let Some(id) = self.tx_id {
+            m.serialize_entry("tx_id", &id)?;
+        }
         m.serialize_entry("alert", &self.alert)?;
         if let Some(t) = &self.tunnel {
             m.serialize_entry("tunnel", t)?;
+        }
+        if let Some(o) = &self.app {
+            m.serialize_entry(o.key(), o)?;
         }
         if let Some(ap) = self.app_proto {
             m.serialize_entry("app_proto", ap)?;

@@ -36,6 +36,8 @@ fn inner_event() -> AlertEvent {
         icmp: None,
         alert: info(9, "inner: NTPv4 client request"),
         app_proto: Some("ntp"),
+        app: None,
+        tx_id: None,
         direction: Some(Direction::ToServer),
         pkt_src: PktSrc::Vxlan,
         flow: Some(FlowSummary {
@@ -76,6 +78,8 @@ fn same_json_as_suricata_key_order_included() {
         dst_port: 4789,
         alert: info(1, "outer: VXLAN UDP datagram to the mirror target"),
         app_proto: Some("failed"),
+        app: None,
+        tx_id: None,
         pkt_src: PktSrc::Wire,
         flow: Some(FlowSummary {
             pkts_toserver: 1,

@@ -1,0 +1,79 @@
+//! Alerts on application-layer transactions, end to end, against Suricata
+//! 7.0.10's own alerts for the same captures and rules (the acceptance
+//! cases of `../shared/acceptance`; oracle files and the command that made
+//! them in `tests/data/ids/applayer/`): the same alerts on the same packets
+//! (`pcap_cnt`), with the same addresses, direction, `tx_id`, `app_proto`
+//! and `http`/`dns`/`tls` objects.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+const CASES: &[&str] = &[
+    "tls-subject",
+    "http-request-header",
+    "dns-detect-query-01",
+    "http-evader-088",
+    "bug-5758",
+];
+
+/// What must be equal between Suricata's alert and vxtap's.
+const KEYS: &[&str] = &[
+    "pcap_cnt",
+    "src_ip",
+    "src_port",
+    "dest_ip",
+    "dest_port",
+    "proto",
+    "tx_id",
+    "app_proto",
+    "direction",
+    "http",
+    "dns",
+    "tls",
+];
+
+fn alerts(text: &str) -> Vec<Value> {
+    let mut v: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["event_type"] == "alert")
+        .collect();
+    v.sort_by_key(|e| (e["alert"]["signature_id"].as_u64(), e["pcap_cnt"].as_u64()));
+    v
+}
+
+#[test]
+fn transaction_alerts_equal_suricatas() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for case in CASES {
+        let dir = root.join("../shared/acceptance").join(case);
+        let out = tempfile::tempdir().unwrap();
+        let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+            .arg("replay")
+            .arg(dir.join("input.pcap"))
+            .arg("--rules")
+            .arg(dir.join("test.rules"))
+            .arg("--out")
+            .arg(out.path())
+            .args(["--workers", "1", "--quiet"])
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{case}: {run:?}");
+        let got = alerts(&std::fs::read_to_string(out.path().join("eve.json")).unwrap());
+        let oracle = root.join(format!(
+            "tests/data/ids/applayer/{case}.suricata-7.0.10.alerts.jsonl"
+        ));
+        let want = alerts(&std::fs::read_to_string(oracle).unwrap());
+        assert!(!want.is_empty(), "{case}: the oracle has alerts");
+        assert_eq!(got.len(), want.len(), "{case}: alert count");
+        for (g, w) in got.iter().zip(&want) {
+            let sid = &w["alert"]["signature_id"];
+            assert_eq!(&g["alert"]["signature_id"], sid, "{case}");
+            for k in KEYS {
+                assert_eq!(g[k], w[k], "{case} sid {sid}: `{k}`");
+            }
+        }
+    }
+}
