@@ -228,11 +228,23 @@ impl SmbFile {
         let have = self.data.len() as u64;
         let mut overlap = false;
         if offset > have {
-            if self.pending.len() >= MAX_FILE_CHUNKS || offset >= MAX_FILE_DATA as u64 {
+            if offset >= MAX_FILE_DATA as u64 {
+                self.truncated = true;
+                return Ok(false);
+            }
+            let keep = bytes.len().min(MAX_FILE_DATA - offset as usize);
+            // A chunk right after the last one held extends it (a large
+            // write streamed in pieces is one chunk, whatever the pieces).
+            if let Some((o, b)) = self.pending.last_mut()
+                && *o + b.len() as u64 == offset
+            {
+                b.extend_from_slice(&bytes[..keep]);
+                return Ok(false);
+            }
+            if self.pending.len() >= MAX_FILE_CHUNKS {
                 self.truncated = true;
                 return Err(());
             }
-            let keep = bytes.len().min(MAX_FILE_DATA - offset as usize);
             self.pending.push((offset, bytes[..keep].to_vec()));
             return Ok(false);
         }
@@ -710,13 +722,13 @@ impl SmbState {
 
     /// Bytes of a file or pipe read or written.
     fn file_data(&mut self, dir: Direction, fid: Fid, offset: u64, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
         let Some(open) = self.opens.get(&fid) else {
-            // An open not seen (capture started later): a file without a
-            // name, unless it is DCE/RPC.
-            if bytes.first() == Some(&5) {
-                self.dcerpc.parse(dir, bytes);
-                return;
-            }
+            // An open not seen (the capture started later): decided once,
+            // by its first bytes, a pipe (DCE/RPC version 5) or a file
+            // without a name.
             if self.opens.len() >= MAX_TABLE {
                 self.stats.table_full += 1;
                 return;
@@ -725,7 +737,7 @@ impl SmbState {
                 fid,
                 Open {
                     name: Vec::new(),
-                    pipe: false,
+                    pipe: bytes[0] == 5,
                     share: Vec::new(),
                     file: [None, None],
                 },

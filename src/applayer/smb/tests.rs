@@ -296,3 +296,97 @@ proptest::proptest! {
         s.parse(Direction::ToClient, &rec);
     }
 }
+
+/// An NBSS record with one SMB1 message: the header of SMB1_TREE_REQ
+/// (ASCII, tid 2049 once connected) with `cmd`, reply flag, status, then
+/// `words` and `bytes`.
+fn smb1(cmd: u8, reply: bool, mid: u16, words: &[u8], bytes: &[u8]) -> Vec<u8> {
+    let mut m = hex(SMB1_TREE_REQ)[4..36].to_vec();
+    m[4] = cmd;
+    m[9] = if reply { 0x98 } else { 0x18 };
+    m[24..26].copy_from_slice(&2049u16.to_le_bytes());
+    m[30..32].copy_from_slice(&mid.to_le_bytes());
+    m.push((words.len() / 2) as u8);
+    m.extend(words);
+    m.extend((bytes.len() as u16).to_le_bytes());
+    m.extend(bytes);
+    let mut r = vec![0, 0, (m.len() >> 8) as u8, m.len() as u8];
+    r.extend(m);
+    r
+}
+
+/// SMB1 TREE_CONNECT to `\\127.0.0.1\IPC$` (or a disk share) and an
+/// NT_CREATE_ANDX of `name` answered with fid 0x4005.
+fn smb1_open(ipc: bool, name: &[u8]) -> Vec<(Direction, Vec<u8>)> {
+    let mut tree_resp = hex(SMB1_TREE_RESP);
+    if !ipc {
+        // Service "A:" instead of "IPC".
+        let at = tree_resp.len() - 5;
+        tree_resp[at..at + 4].copy_from_slice(b"A:\0\0");
+    }
+    let mut words = vec![0xff, 0, 0, 0, 0];
+    words.extend((name.len() as u16).to_le_bytes());
+    words.resize(48, 0);
+    let mut resp_words = vec![0xff, 0, 0, 0, 0];
+    resp_words.extend(0x4005u16.to_le_bytes());
+    resp_words.resize(68, 0);
+    vec![
+        (Direction::ToServer, hex(SMB1_TREE_REQ)),
+        (Direction::ToClient, tree_resp),
+        (Direction::ToServer, smb1(0xa2, false, 7, &words, name)),
+        (Direction::ToClient, smb1(0xa2, true, 7, &resp_words, &[])),
+    ]
+}
+
+#[test]
+fn smb1_trans_on_a_pipe_carries_dcerpc() {
+    let mut s = SmbState::new();
+    feed(&mut s, &smb1_open(true, b"\\srvsvc\0"));
+    assert_eq!(s.txs()[1].filename(), Some(&b"\\srvsvc"[..]));
+    let dce = hex(DCE_BIND);
+    // TransactNmPipe: data after the words (32 bytes), byte count and
+    // the 8 bytes "\PIPE\" + padding: at 32 + 1 + 32 + 2 + 8 = 75.
+    let mut w = vec![0u8; 32];
+    w[2..4].copy_from_slice(&(dce.len() as u16).to_le_bytes());
+    w[22..24].copy_from_slice(&(dce.len() as u16).to_le_bytes());
+    w[24..26].copy_from_slice(&75u16.to_le_bytes());
+    w[26] = 2;
+    w[28..30].copy_from_slice(&0x26u16.to_le_bytes());
+    w[30..32].copy_from_slice(&0x4005u16.to_le_bytes());
+    let mut bytes = b"\\PIPE\\\0\0".to_vec();
+    bytes.extend(&dce);
+    let rec = smb1(0x25, false, 8, &w, &bytes);
+    for b in &rec {
+        s.parse(Direction::ToServer, std::slice::from_ref(b));
+    }
+    assert_eq!(s.dcerpc().txs().len(), 1);
+    assert_eq!(s.dcerpc().interfaces().len(), 2);
+    assert!(s.files().is_empty());
+}
+
+#[test]
+fn smb1_read_andx_of_a_file_is_file_data() {
+    let mut s = SmbState::new();
+    feed(&mut s, &smb1_open(false, b"\\eicar\0"));
+    assert_eq!(s.txs()[0].share(), Some(&br"\127.0.0.1\IPC$"[..]));
+    for (mid, off, data) in [(9u16, 5u32, &b"world"[..]), (10, 0, &b"hello"[..])] {
+        // READ_ANDX request: fid, offset.
+        let mut w = vec![0xff, 0, 0, 0];
+        w.extend(0x4005u16.to_le_bytes());
+        w.extend(off.to_le_bytes());
+        w.resize(24, 0);
+        s.parse(Direction::ToServer, &smb1(0x2e, false, mid, &w, &[]));
+        // Response: data length at words 10, offset at 12 (32 + 1 + 24 + 2 = 59).
+        let mut rw = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        rw.extend((data.len() as u16).to_le_bytes());
+        rw.extend(59u16.to_le_bytes());
+        rw.resize(24, 0);
+        s.parse(Direction::ToClient, &smb1(0x2e, true, mid, &rw, data));
+    }
+    let f = &s.files()[0];
+    assert_eq!(f.data(), b"helloworld");
+    assert_eq!(f.name, b"\\eicar");
+    assert_eq!(f.dir, Direction::ToClient);
+    // READ makes no transaction of its own: tree, create, the file.
+    assert_eq!(s.txs().len(), 3);
+}
