@@ -375,9 +375,10 @@ fn objects_equal_suricatas() {
 /// ([`TxEvent`]) and in a minimal alert, validates against Suricata 7.0.10's schema
 /// (`../shared/eve/schema-7.0.10.json`, Python's `jsonschema` as
 /// `tests/eve_schema.rs` runs it), with the keys Suricata 7.0.10's own
-/// output needs added: `dns.tc`, and `aa`, `tc`, `z`, `authorities` in an
-/// alert's `dns.answer` (Suricata writes them, its schema does not list
-/// them). The same script validates Suricata's objects of
+/// output needs added: `dns.tc`; `aa`, `tc`, `z`, `authorities` in an
+/// alert's `dns.answer`; `soa` in `answers` and `NS`/`SOA` in `grouped` (a
+/// zone transfer's answer). Suricata writes them, its schema does not list
+/// them. The same script validates Suricata's objects of
 /// `suricata.jsonl` first, so the additions are no more than Suricata
 /// itself needs.
 #[test]
@@ -468,6 +469,11 @@ a = d["answer"]["properties"]
 for k in ("aa", "tc", "z"):
     a[k] = {"type": "boolean"}
 a["authorities"] = d["authorities"]
+soa = d["authorities"]["items"]["properties"]["soa"]
+d["answers"]["items"]["properties"]["soa"] = soa
+g = d["grouped"]["properties"]
+g["NS"] = g["CNAME"]
+g["SOA"] = {"type": "array", "minItems": 1, "items": soa}
 v = jsonschema.validators.validator_for(s)(s)
 n = 0
 for l in open(sys.argv[2]):

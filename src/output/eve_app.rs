@@ -887,29 +887,56 @@ impl Serialize for EveDnsAnswer {
     }
 }
 
+/// The record types Suricata 7's alert logger knows
+/// (`dns_log_rrtype_enabled` with every type bit set but not the "all"
+/// value the eve `dns` logger uses): questions of other types are left out
+/// of an alert's `query`, and a response whose questions are all of other
+/// types gets no `answer`.
+fn alert_type_known(t: u16) -> bool {
+    matches!(t, 1..=30 | 33..=39 | 41..=52 | 55 | 59 | 60 | 99 | 249 | 250 | 254..=256)
+}
+
 /// The `dns` object of an alert on a DNS transaction (Suricata 7's form):
 /// `{"version": 2, "query": [...]}` for a request, `{"version": 2,
 /// "answer": {...}}` for a response (the answer object without `answers`
-/// and `grouped`).
+/// and `grouped`), `{"version": 2}` when no question is of a type the alert
+/// logger knows ([`alert_type_known`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EveDnsAlert {
     /// A request's questions.
     Query(Vec<EveDnsQuery>),
     /// A response.
     Answer(EveDnsAnswer),
+    /// Nothing beyond the version.
+    Empty,
 }
 
 impl EveDnsAlert {
     /// The object for the transaction `tx` (Suricata's id `tx_id`), or
-    /// `None` when Suricata would write none.
+    /// `None` when Suricata keeps no transaction for the message.
     pub fn from_tx(tx: &DnsTx, tx_id: u64) -> Option<Self> {
-        match tx.dir {
-            Direction::ToServer => {
-                let q = dns_queries(tx, tx_id, false);
-                (!q.is_empty()).then_some(EveDnsAlert::Query(q))
-            }
-            Direction::ToClient => dns_answer_event(tx, DnsFormats::NONE).map(EveDnsAlert::Answer),
+        if !dns_logged(tx) {
+            return None;
         }
+        let known = tx
+            .message
+            .as_ref()
+            .is_some_and(|m| m.queries.iter().any(|q| alert_type_known(q.rrtype)));
+        Some(match tx.dir {
+            Direction::ToServer => {
+                let mut q = dns_queries(tx, tx_id, false);
+                q.retain(|q| alert_type_known(q.rrtype));
+                if q.is_empty() {
+                    EveDnsAlert::Empty
+                } else {
+                    EveDnsAlert::Query(q)
+                }
+            }
+            Direction::ToClient => match dns_answer_event(tx, DnsFormats::NONE) {
+                Some(a) if known => EveDnsAlert::Answer(a),
+                _ => EveDnsAlert::Empty,
+            },
+        })
     }
 }
 
@@ -920,6 +947,7 @@ impl Serialize for EveDnsAlert {
         match self {
             EveDnsAlert::Query(q) => m.serialize_entry("query", q)?,
             EveDnsAlert::Answer(a) => m.serialize_entry("answer", a)?,
+            EveDnsAlert::Empty => {}
         }
         m.end()
     }
@@ -936,8 +964,9 @@ pub fn tls_version_string(v: u16) -> Cow<'static, str> {
         0x0302 => "TLS 1.1",
         0x0303 => "TLS 1.2",
         0x0304 => "TLS 1.3",
-        0x7e01 => "TLS 1.3 draft-fb",
-        0x7f00..=0x7fff => return Cow::Owned(format!("TLS 1.3 draft-{}", v & 0xff)),
+        // Drafts: 16 and later by number, earlier ones together.
+        0x7f10..=0x7fff => return Cow::Owned(format!("TLS 1.3 draft-{}", v & 0xff)),
+        0x7f01..=0x7f0f => "TLS 1.3 draft-<16",
         _ => "UNDETERMINED",
     };
     Cow::Borrowed(s)

@@ -47,6 +47,9 @@ fn names_of_types_codes_and_versions() {
     assert_eq!(dns_rcode(0x000c), "12");
     assert_eq!(tls_version_string(0x0301), "TLSv1");
     assert_eq!(tls_version_string(0x7f12), "TLS 1.3 draft-18");
+    // ../shared/pcaps/plain/sv-tls_tls13-draft14_tls13_draft14.pcap, as
+    // Suricata 7.0.10 names it.
+    assert_eq!(tls_version_string(0x7f0e), "TLS 1.3 draft-<16");
     assert_eq!(tls_version_string(0), "UNDETERMINED");
     assert_eq!(iso_seconds(1_423_764_447), "2015-02-12T18:07:27");
 }
@@ -93,6 +96,18 @@ fn dns_answer_event_and_alert_forms() {
         format!(r#"{{"version":2,"answer":{NXDOMAIN_EVENT}}}"#)
     );
     assert!(dns_query_events(tx, 1).is_empty());
+    // A question of a type Suricata's alert logger does not know (CAA, 257,
+    // as in ../shared/pcaps/plain/zeek-dns-caa.pcap): Suricata 7.0.10 writes
+    // only the version there.
+    let mut caa = nxdomain();
+    caa[12 + 18] = 0x01;
+    caa[12 + 19] = 0x01;
+    let mut s = DnsState::new(Transport::Udp);
+    s.parse(Direction::ToClient, &caa);
+    assert_eq!(
+        serde_json::to_string(&EveDnsAlert::from_tx(&s.txs()[0], 1).unwrap()).unwrap(),
+        r#"{"version":2}"#
+    );
     // Every truncation: never a panic, and nothing logged for a message
     // that does not parse.
     let m = nxdomain();
