@@ -12,6 +12,7 @@
 use crate::applayer::dns::DnsTx;
 use crate::applayer::http::HttpTx;
 use crate::applayer::http::Progress;
+use crate::applayer::ssh::SshState;
 use crate::applayer::tls::TlsState;
 pub use crate::applayer::{AppProto, Direction};
 
@@ -24,6 +25,8 @@ pub enum Tx<'a> {
     Dns(&'a DnsTx),
     /// The TLS session (one per flow, as in Suricata).
     Tls(&'a TlsState),
+    /// The SSH session (one per flow).
+    Ssh(&'a SshState),
 }
 
 impl Tx<'_> {
@@ -33,6 +36,7 @@ impl Tx<'_> {
             Tx::Http(_) => AppProto::Http,
             Tx::Dns(_) => AppProto::Dns,
             Tx::Tls(_) => AppProto::Tls,
+            Tx::Ssh(_) => AppProto::Ssh,
         }
     }
 
@@ -51,6 +55,12 @@ impl Tx<'_> {
             // A message is whole when parsed.
             Tx::Dns(t) => u64::from(t.dir == dir),
             Tx::Tls(t) => t.records(dir),
+            // Banners are not records: count them too, for both sides (a
+            // session's banners and key exchanges grow independently).
+            Tx::Ssh(t) => [Direction::ToServer, Direction::ToClient]
+                .iter()
+                .map(|&d| 2 * t.records(d) + u64::from(t.proto(d).is_some()))
+                .sum::<u64>(),
         }
     }
 

@@ -12,6 +12,7 @@
 
 use crate::applayer::dns::{DnsState, DnsTx};
 use crate::applayer::http::{HttpConfig, HttpState};
+use crate::applayer::ssh::SshState;
 use crate::applayer::tls::TlsState;
 use crate::applayer::{AppProto, Direction, Prober, Transport};
 use crate::detect::{FlowApp, Tx};
@@ -28,6 +29,7 @@ enum Parser {
     Http(Box<HttpState>),
     Dns(Box<DnsState>),
     Tls(Box<TlsState>),
+    Ssh(Box<SshState>),
 }
 
 /// Inspection progress of one transaction.
@@ -177,6 +179,7 @@ impl FlowAppLayer {
             AppProto::Http => Parser::Http(Box::new(HttpState::new(HttpConfig::default()))),
             AppProto::Dns => Parser::Dns(Box::new(DnsState::new(self.transport))),
             AppProto::Tls => Parser::Tls(Box::default()),
+            AppProto::Ssh => Parser::Ssh(Box::default()),
             _ => Parser::None,
         };
     }
@@ -186,6 +189,7 @@ impl FlowAppLayer {
             Parser::None => {}
             Parser::Http(h) => h.parse(dir, bytes),
             Parser::Tls(t) => t.parse(dir, bytes),
+            Parser::Ssh(t) => t.parse(dir, bytes),
             Parser::Dns(d) => {
                 d.parse(dir, bytes);
                 for tx in d.take_txs() {
@@ -230,6 +234,10 @@ impl FlowAppLayer {
             }
             Parser::Tls(t) => {
                 let tx = Tx::Tls(t);
+                visit(marks, 0, tx, d, dir, stats, &mut inspect);
+            }
+            Parser::Ssh(t) => {
+                let tx = Tx::Ssh(t);
                 visit(marks, 0, tx, d, dir, stats, &mut inspect);
             }
             Parser::Http(h) => {

@@ -177,6 +177,8 @@ pub fn app_object(tx: Tx<'_>, tx_id: u64) -> Option<AppObject> {
         // JA3 is computed only when a rule uses it (Suricata's `auto`);
         // the alert leaves it out, as with the stock configuration.
         Tx::Tls(t) => AppObject::Tls(EveTls::from_state(t, false)),
+        // The `ssh` object is not built yet.
+        Tx::Ssh(_) => return None,
     })
 }
 

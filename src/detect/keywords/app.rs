@@ -149,6 +149,18 @@ app_buffers! {
     Ja3sHash => "ja3s.hash", [], None, None, Tls, TC;
     /// JA3S string.
     Ja3sString => "ja3s.string", [], None, None, Tls, TC;
+    /// SSH protocol version of the banner.
+    SshProto => "ssh.proto", ["ssh_proto"], None, None, Ssh, BOTH;
+    /// SSH software version of the banner.
+    SshSoftware => "ssh.software", ["ssh_software"], None, None, Ssh, BOTH;
+    /// HASSH of the client.
+    SshHassh => "ssh.hassh", [], None, None, Ssh, TS;
+    /// HASSH string of the client.
+    SshHasshString => "ssh.hassh.string", [], None, None, Ssh, TS;
+    /// HASSH of the server.
+    SshHasshServer => "ssh.hassh.server", [], None, None, Ssh, TC;
+    /// HASSH string of the server.
+    SshHasshServerString => "ssh.hassh.server.string", [], None, None, Ssh, TC;
 }
 
 impl AppBuf {
@@ -224,6 +236,15 @@ impl AppBuf {
                     _ => false,
                 }
             }
+            Tx::Ssh(t) => match self {
+                AppBuf::SshProto => t.proto(dir).is_some_and(f),
+                AppBuf::SshSoftware => t.software(dir).is_some_and(f),
+                AppBuf::SshHassh => t.hassh().is_some_and(f),
+                AppBuf::SshHasshString => t.hassh_string().is_some_and(f),
+                AppBuf::SshHasshServer => t.hassh_server().is_some_and(f),
+                AppBuf::SshHasshServerString => t.hassh_server_string().is_some_and(f),
+                _ => false,
+            },
         }
     }
 

@@ -9,6 +9,7 @@
 use super::Builder;
 use crate::applayer::dns::DnsEvent;
 use crate::applayer::http::{HttpEvent, Progress};
+use crate::applayer::ssh::SshEvent;
 use crate::applayer::tls::{SslState, SslVersions, TlsEvent, TlsState};
 use crate::applayer::{AppProto, Direction};
 use crate::detect::rule::lexer::{unescape, unquote};
@@ -202,6 +203,7 @@ impl TxCond {
                 Tx::Http(t) => t.events.has(*bit),
                 Tx::Dns(t) => t.events.has(*bit),
                 Tx::Tls(t) => t.events.has(*bit),
+                Tx::Ssh(t) => t.events.has(*bit),
             },
             (TxCond::Urilen { cmp, raw }, Tx::Http(t)) => {
                 t.request_progress >= Progress::Headers
@@ -289,6 +291,7 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         "http" | "http1" => HttpEvent::from_name(ev).map(|e| (AppProto::Http, e as u32)),
         "dns" => DnsEvent::from_name(ev).map(|e| (AppProto::Dns, e as u32)),
         "tls" => TlsEvent::from_name(ev).map(|e| (AppProto::Tls, e as u32)),
+        "ssh" => SshEvent::from_name(ev).map(|e| (AppProto::Ssh, e as u32)),
         _ => None,
     };
     let Some((proto, bit)) = found else {

@@ -189,10 +189,6 @@ pub static REGISTRY: &[Keyword] = &[
     no_buffer("http2.header_name"),
     no_buffer("http2.header"),
     no_buffer("file.name"),
-    no_buffer("ssh.proto"),
-    no_buffer("ssh_proto"),
-    no_buffer("ssh.software"),
-    no_buffer("ssh_software"),
     no_buffer("smb.named_pipe"),
     no_buffer("smb_named_pipe"),
     no_buffer("smb.share"),
@@ -247,8 +243,6 @@ pub static REGISTRY: &[Keyword] = &[
     no("dnp3_data"),
     no("enip_command"),
     no("cip_service"),
-    no("ssh.hassh"),
-    no("ssh.hassh.server"),
 ];
 
 /// The registry entry for `name`: [`REGISTRY`], then the application-layer
