@@ -197,8 +197,13 @@ impl FlowAppLayer {
                         self.dns.remove(0);
                         stats.dns_dropped += 1;
                     }
-                    self.dns.push((self.dns_ids, tx));
-                    self.dns_ids += 1;
+                    // Suricata numbers only the messages it keeps as
+                    // transactions.
+                    let id = self.dns_ids;
+                    if crate::output::eve_app::dns_logged(&tx) {
+                        self.dns_ids += 1;
+                    }
+                    self.dns.push((id, tx));
                 }
             }
         }
