@@ -42,7 +42,7 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     // Application layer wired, counts still differ (being worked on).
     (
         "derived-app-layer-protocol-b",
-        "sids 6, 7 (app-layer-protocol with a depth-anchored content): Suricata alerts on some data packets and again on the stream, vxtap once; sid 10: one alert on the last packet",
+        "sid 10 (alert http, no content): Suricata alerts once more, on the last packet of one flow",
     ),
     ("decode-chdlc-01", "HTTP inside CHDLC: no alert"),
     (
@@ -51,16 +51,11 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     ),
     (
         "derived-tls-keywords",
-        "sid 16: tls_cert_notafter not enforced yet; sid 20 (depth-anchored raw ClientHello): Suricata alerts on the packet and again on the stream, vxtap once",
+        "sid 16: tls_cert_notafter not enforced yet",
     ),
     (
         "derived-vxlan-aws-mirror",
-        "sid 12 (app-layer-protocol:ssh to client) 26 vs 30, one per flow fewer (when the server speaks first); sid 4: depth-anchored payload rule alerts on the packet and again on the stream in Suricata, once in vxtap (src/ids packet-vs-stream split)",
-    ),
-    // Cases the engine's rules load for, that fail on the pipeline.
-    (
-        "derived-content-modifiers-b",
-        "sid 17 (depth-anchored negated content): Suricata alerts on the data packet (pcap_cnt 4) and again on the stream (7), vxtap on the stream only: the packet-vs-stream split of src/ids",
+        "sid 12 (app-layer-protocol:ssh to client) 26 vs 30, one per flow fewer (when the server speaks first)",
     ),
 ];
 

@@ -26,8 +26,8 @@ use super::keywords::bits::{BitsCmd, HostDir, IntCmp, IntOp, IntVal};
 use super::keywords::buffers::BufferKind;
 use super::keywords::flow::{FlowInfo, stream_size_matches};
 use super::packet::PacketView;
-use super::prefilter::{PayloadRules, Prefilter, Scratch};
-use super::signature::{Action, PacketMatch, PostMatch, Proto, Signature};
+use super::prefilter::{Prefilter, Scratch};
+use super::signature::{Action, PacketMatch, PayloadOn, PostMatch, Proto, Signature};
 use super::state::{FlowDetectState, HostTable, ThresholdTable};
 use super::tx::Tx;
 use crate::applayer::Direction;
@@ -39,11 +39,13 @@ use crate::applayer::Direction;
 pub enum Inspection<'a> {
     /// The packet.
     Packet,
-    /// A TCP packet whose payload went into its stream: as Suricata does,
-    /// payload rules that do not require the packet (`dsize`,
-    /// `flow:no_stream`, `tcp-pkt`) leave its payload to the stream
-    /// inspection, so each byte is matched once; header rules still run.
-    PacketInStream,
+    /// A TCP packet whose payload went into its stream, with the chunk of
+    /// that direction's stream inspected on this packet, if any. As in
+    /// Suricata, stream rules ([`PayloadOn::Stream`]) match the chunk
+    /// only, packet rules the packet, and [`PayloadOn::Both`] rules the
+    /// chunk, else the packet; header rules run once. One evaluation per
+    /// rule, so at most one alert per rule and packet.
+    PacketInStream(Option<&'a [u8]>),
     /// Reassembled stream bytes.
     Stream(&'a [u8]),
 }
@@ -273,16 +275,21 @@ impl RuleSet {
         if flow.passed || (flow.no_payload_inspection && matches!(what, Inspection::Stream(_))) {
             return;
         }
-        let (payload, stream) = match what {
-            Inspection::Packet | Inspection::PacketInStream => (p.payload(), false),
-            Inspection::Stream(b) => (b, true),
+        // The chunk inspected with a packet of a stream; none once payload
+        // inspection stopped (encrypted TLS).
+        let what = match what {
+            Inspection::PacketInStream(Some(_)) if flow.no_payload_inspection => {
+                Inspection::PacketInStream(None)
+            }
+            w => w,
+        };
+        // Bytes the packet-side and the stream-side payload automata scan.
+        let (packet_bytes, stream_bytes, stream) = match what {
+            Inspection::Packet => (p.payload(), p.payload(), false),
+            Inspection::PacketInStream(chunk) => (p.payload(), chunk.unwrap_or_default(), false),
+            Inspection::Stream(b) => (&[][..], b, true),
         };
         let mut scratch = std::mem::take(&mut ctx.scratch);
-        let which = match what {
-            Inspection::Packet => PayloadRules::All,
-            Inspection::PacketInStream => PayloadRules::PacketOnly,
-            Inspection::Stream(_) => PayloadRules::StreamOnly,
-        };
         let dir = if flow_info.to_server { 0 } else { 1 };
         // IP-only rules: once per flow direction, or on every packet
         // Suricata keeps no flow for.
@@ -290,8 +297,8 @@ impl RuleSet {
         let ip_only_open = !stream && (!tracked || !flow.ip_only_done[dir]);
         self.prefilter.candidates(
             p,
-            payload,
-            which,
+            packet_bytes,
+            stream_bytes,
             ip_only_open,
             &mut scratch,
             self.sigs.len(),
@@ -307,7 +314,7 @@ impl RuleSet {
             if self.ip_only[ri as usize] && !ip_only_open {
                 continue;
             }
-            if !self.applies(s, p, stream) {
+            if !self.applies(s, p, what) {
                 continue;
             }
             if s.alproto.is_some_and(|a| a != flow_info.app.flow) {
@@ -319,19 +326,36 @@ impl RuleSet {
             if flow.no_payload_inspection && self.needs_payload[ri as usize] {
                 continue;
             }
-            if matches!(what, Inspection::PacketInStream) && s.has_payload() && !s.requires_packet()
-            {
-                continue;
-            }
-            let what = Eval {
-                p,
-                f: flow_info,
-                stream,
-                payload,
-                tx: None,
-                now: now_ns,
+            // What the payload steps read: (stream chunk, packet) to try
+            // in that order.
+            let (first, then) = match what {
+                Inspection::Packet => (None, Some(p.payload())),
+                Inspection::Stream(b) => (Some(b), None),
+                Inspection::PacketInStream(_) if !s.has_payload() => (None, Some(p.payload())),
+                Inspection::PacketInStream(chunk) => match s.payload_on {
+                    PayloadOn::Packet => (None, Some(p.payload())),
+                    PayloadOn::Stream if chunk.is_none() => continue,
+                    PayloadOn::Stream => (chunk, None),
+                    PayloadOn::Both => (chunk, Some(p.payload())),
+                },
             };
-            if self.eval(ri, &what, flow, ctx, out) == Outcome::Pass {
+            let mut outcome = Outcome::NoMatch;
+            for (payload, on_stream) in [(first, true), (then, false)] {
+                let Some(payload) = payload else { continue };
+                let e = Eval {
+                    p,
+                    f: flow_info,
+                    stream: on_stream,
+                    payload,
+                    tx: None,
+                    now: now_ns,
+                };
+                outcome = self.eval(ri, &e, flow, ctx, out);
+                if outcome != Outcome::NoMatch {
+                    break;
+                }
+            }
+            if outcome == Outcome::Pass {
                 break;
             }
         }
@@ -391,7 +415,7 @@ impl RuleSet {
                 || matched.contains(&ri)
                 || s.alproto.is_some_and(|a| a != tx.proto())
                 || self.tx_dir[ri as usize].is_some_and(|d| d != dir)
-                || !self.applies(s, p, false)
+                || !self.applies(s, p, Inspection::Packet)
             {
                 continue;
             }
@@ -451,15 +475,18 @@ impl RuleSet {
     }
 
     /// Protocol, inspection kind, addresses and ports.
-    fn applies(&self, s: &Signature, p: &PacketView, stream: bool) -> bool {
+    fn applies(&self, s: &Signature, p: &PacketView, what: Inspection) -> bool {
         if !s.proto.matches(p.version, p.proto) {
             return false;
         }
-        if stream {
-            if !s.has_payload() || s.requires_packet() {
-                return false;
+        let ok = match what {
+            Inspection::Stream(_) => s.has_payload() && !s.requires_packet(),
+            Inspection::PacketInStream(chunk) => {
+                s.proto != Proto::TcpStream || (chunk.is_some() && s.has_payload())
             }
-        } else if s.proto == Proto::TcpStream {
+            Inspection::Packet => s.proto != Proto::TcpStream,
+        };
+        if !ok {
             return false;
         }
         let fwd = s.src.contains(p.src)
@@ -765,7 +792,71 @@ mod tests {
         assert_eq!(r.sids(&pkt, ts(), Inspection::Stream(b"EVIL"), 0), [1, 2]);
         // A packet whose payload went into the stream: only the rules that
         // require the packet match its payload.
-        assert_eq!(r.sids(&pkt, ts(), Inspection::PacketInStream, 0), [3, 4]);
+        assert_eq!(
+            r.sids(&pkt, ts(), Inspection::PacketInStream(None), 0),
+            [3, 4]
+        );
+        // With a stream chunk inspected on the same packet: stream rules
+        // read the chunk, packet rules the packet, one evaluation each.
+        let chunk = Inspection::PacketInStream(Some(b"..EVIL"));
+        assert_eq!(r.sids(&pkt, ts(), chunk, 0), [1, 2, 3, 4]);
+        let chunk = Inspection::PacketInStream(Some(b"nothing"));
+        assert_eq!(r.sids(&pkt, ts(), chunk, 0), [3, 4]);
+    }
+
+    /// Suricata's SigValidate: a TCP rule whose payload content is anchored
+    /// (depth, offset, startswith) or that uses stream_size requires the
+    /// stream and the packet: the chunk first, else the packet, so it can
+    /// alert on a data packet and again on the stream holding its bytes.
+    #[test]
+    fn anchored_payload_rules_match_packet_and_stream() {
+        let mut r = Run::new(
+            "alert tcp any any -> any any (content:\"EV\"; depth:2; sid:1;)\n\
+             alert tcp any any -> any any (content:\"IL\"; offset:2; sid:2;)\n\
+             alert tcp any any -> any any (content:\"EVIL\"; startswith; sid:3;)\n\
+             alert tcp any any -> any any (content:!\"POST\"; depth:4; content:\"VIL\"; sid:4;)\n\
+             alert tcp any any -> any any (content:\"EVIL\"; sid:5;)\n\
+             alert tcp any any -> any any (flow:only_stream; content:\"EV\"; depth:2; sid:6;)\n\
+             alert tcp-stream any any -> any any (content:\"EV\"; depth:2; sid:7;)\n\
+             alert udp any any -> any any (content:\"EV\"; depth:2; sid:8;)\n",
+        );
+        let kinds: Vec<_> = r.set.sigs.iter().map(|s| s.payload_on).collect();
+        use crate::detect::signature::PayloadOn as O;
+        assert_eq!(
+            kinds,
+            [
+                O::Both,
+                O::Both,
+                O::Both,
+                O::Both,
+                O::Stream,
+                O::Stream,
+                O::Stream,
+                O::Stream
+            ]
+        );
+        let pkt = tcp4(0x18, b"EVIL");
+        // Data packet, its bytes not acknowledged yet: the anchored rules
+        // match the packet.
+        assert_eq!(
+            r.sids(&pkt, ts(), Inspection::PacketInStream(None), 0),
+            [1, 2, 3, 4]
+        );
+        // Later, the stream from its start: every rule but the packet-only.
+        assert_eq!(
+            r.sids(&pkt, ts(), Inspection::Stream(b"EVIL"), 0),
+            [1, 2, 3, 4, 5, 6, 7]
+        );
+        // A chunk where the bytes are not at its start: the rules anchored
+        // there fall back to the packet on a packet (1, 3), and do not
+        // match the chunk alone (a flush); offset 2 and the negated
+        // content still hold in it.
+        let chunk = Inspection::PacketInStream(Some(b"xxEVIL"));
+        assert_eq!(r.sids(&pkt, ts(), chunk, 0), [1, 2, 3, 4, 5]);
+        assert_eq!(
+            r.sids(&pkt, ts(), Inspection::Stream(b"xxEVIL"), 0),
+            [2, 4, 5]
+        );
     }
 
     /// Rules without a pattern held by the address index: found by the

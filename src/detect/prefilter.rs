@@ -12,7 +12,7 @@ use super::iponly::{self, Indexed, IpOnlyIndex};
 use super::keywords::app::AppBuf;
 use super::keywords::buffers::BufferKind;
 use super::packet::{PacketView, proto};
-use super::signature::{Proto, Signature};
+use super::signature::{PayloadOn, Proto, Signature};
 use super::tx::Tx;
 use crate::applayer::{AppProto, Direction};
 
@@ -62,26 +62,15 @@ struct Automaton {
     base: usize,
 }
 
-/// Which payload rules an inspection can match: a packet whose payload
-/// also goes into its TCP stream only matches the rules that require the
-/// packet (`dsize`, `flow:no_stream`, `tcp-pkt`); a stream chunk only the
-/// others. Scanning only the automaton that can match halves the pattern
-/// search on TCP.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PayloadRules {
-    /// Every payload rule (a packet outside any tracked stream).
-    All,
-    /// Only the rules that require the packet.
-    PacketOnly,
-    /// Only the rules that may match the stream.
-    StreamOnly,
-}
-
 /// Per-kind automata and the no-pattern groups.
 pub struct Prefilter {
     automata: Vec<Option<Automaton>>,
-    /// Payload fast patterns of the rules that require the packet (kept
-    /// apart from the payload automaton in `automata`).
+    /// Payload fast patterns of the rules that may match a packet of a TCP
+    /// stream ([`PayloadOn::Packet`] and [`PayloadOn::Both`]); the payload
+    /// automaton in `automata` holds those that may match the stream
+    /// ([`PayloadOn::Stream`] and `Both`). A packet of a stream is scanned
+    /// by this one, its stream chunk by the other, so each automaton only
+    /// reads bytes its rules can match.
     packet_payload: Option<Automaton>,
     /// Per rule, the transport classes it can match (bit per class): a
     /// pattern hit in a packet of another class is not a candidate.
@@ -149,18 +138,23 @@ impl Prefilter {
             }
             if let Some(fp) = &s.fast_pattern {
                 let kind = s.buffers[fp.list].kind;
-                let (list, index, rules) = if kind == BufferKind::Payload && s.requires_packet() {
-                    &mut packet_pats
-                } else {
-                    &mut pats[kind.index()]
-                };
                 let key = fp.pattern.to_ascii_lowercase();
-                let n = *index.entry(key.clone()).or_insert_with(|| {
-                    list.push(key);
-                    rules.push(Vec::new());
-                    list.len() - 1
-                });
-                rules[n].push(i);
+                let add = |(list, index, rules): &mut Patterns| {
+                    let n = *index.entry(key.clone()).or_insert_with(|| {
+                        list.push(key.clone());
+                        rules.push(Vec::new());
+                        list.len() - 1
+                    });
+                    rules[n].push(i);
+                };
+                match (kind, s.payload_on) {
+                    (BufferKind::Payload, PayloadOn::Packet) => add(&mut packet_pats),
+                    (BufferKind::Payload, PayloadOn::Both) => {
+                        add(&mut packet_pats);
+                        add(&mut pats[kind.index()]);
+                    }
+                    _ => add(&mut pats[kind.index()]),
+                }
                 with += 1;
                 continue;
             }
@@ -303,14 +297,16 @@ impl Prefilter {
     }
 
     /// Collects into `s.candidates` (sorted, unique) the rules worth
-    /// evaluating for packet `p` whose payload buffer is `payload`, among
-    /// the payload rules `which` says can match; IP-only rules only when
+    /// evaluating for packet `p`: payload rules whose pattern is in
+    /// `packet` (bytes rules that may match a stream's packet can see) or
+    /// in `stream` (bytes the stream rules can see; for a packet outside
+    /// any stream both are its payload); IP-only rules only when
     /// `ip_only_open` (the first packet of its flow direction).
     pub fn candidates(
         &self,
         p: &PacketView,
-        payload: &[u8],
-        which: PayloadRules,
+        packet: &[u8],
+        stream: &[u8],
         ip_only_open: bool,
         s: &mut Scratch,
         nrules: usize,
@@ -341,8 +337,7 @@ impl Prefilter {
                 continue;
             };
             let buf = match kind {
-                BufferKind::Payload if which == PayloadRules::PacketOnly => continue,
-                BufferKind::Payload => payload,
+                BufferKind::Payload => stream,
                 k => match k.header_of(p) {
                     Some(b) => b,
                     None => continue,
@@ -353,10 +348,9 @@ impl Prefilter {
             }
         }
         if let Some(a) = &self.packet_payload
-            && which != PayloadRules::StreamOnly
-            && !payload.is_empty()
+            && !packet.is_empty()
         {
-            scan(a, payload, s);
+            scan(a, packet, s);
         }
         let group = &self.groups[class_of(p.proto)];
         let push = |list: &[u32], s: &mut Scratch| {

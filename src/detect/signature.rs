@@ -391,6 +391,68 @@ pub struct Signature {
     pub bit_names: Vec<String>,
     /// Flowint names used (interned by the rule set).
     pub int_names: Vec<String>,
+    /// Where payload steps match on a TCP flow (set once the rule is
+    /// complete, see [`PayloadOn::of`]).
+    pub payload_on: PayloadOn,
+}
+
+/// Where a rule's payload steps are matched on a TCP flow: Suricata's
+/// `SIG_FLAG_REQUIRE_STREAM` / `SIG_FLAG_REQUIRE_PACKET` pair. Outside a
+/// tracked stream (UDP, untracked TCP) every payload rule reads the packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PayloadOn {
+    /// The reassembled stream; a packet whose payload went into the
+    /// stream is not matched on its own.
+    #[default]
+    Stream,
+    /// The packet only: `dsize`, `flow:no_stream`, `tcp-pkt`.
+    Packet,
+    /// The stream chunk inspected with the packet first, else the packet
+    /// itself: a rule that may match TCP with a payload `content` anchored
+    /// by `depth`/`offset`/`startswith`, or with `stream_size`, and neither
+    /// of the above nor `flow:only_stream`/`tcp-stream` (Suricata's
+    /// `SigValidate` "pkt vs stream vs depth/offset"). Such a rule can
+    /// alert on a data packet and again when the stream holding the same
+    /// bytes is inspected, as Suricata does.
+    Both,
+}
+
+impl PayloadOn {
+    /// Decides it for a complete rule.
+    pub fn of(s: &Signature) -> PayloadOn {
+        let packet = s.proto == Proto::TcpPkt
+            || s.matches.iter().any(|m| match m {
+                PacketMatch::Dsize(_) => true,
+                PacketMatch::Flow(f) => f.stream == Some(false),
+                _ => false,
+            });
+        if packet {
+            return PayloadOn::Packet;
+        }
+        let stream_only = s.proto == Proto::TcpStream
+            || s.matches
+                .iter()
+                .any(|m| matches!(m, PacketMatch::Flow(f) if f.stream == Some(true)));
+        let tcp = s.proto.matches(4, super::packet::proto::TCP)
+            || s.proto.matches(6, super::packet::proto::TCP);
+        let payload = s.buffers.iter().filter(|b| b.kind == BufferKind::Payload);
+        let anchored = payload.clone().any(|b| {
+            b.steps.iter().any(|st| {
+                matches!(st, Step::Content(c)
+                    if c.depth.is_some() || c.offset.is_some() || c.startswith)
+            })
+        });
+        let stream_size = s
+            .matches
+            .iter()
+            .any(|m| matches!(m, PacketMatch::StreamSize { .. }));
+        let has_steps = payload.clone().any(|b| !b.steps.is_empty());
+        if tcp && !stream_only && has_steps && (anchored || stream_size) {
+            PayloadOn::Both
+        } else {
+            PayloadOn::Stream
+        }
+    }
 }
 
 impl Signature {
@@ -421,13 +483,17 @@ impl Signature {
     /// Whether payload matching needs the packet itself rather than the
     /// reassembled stream (Suricata's `SIG_FLAG_REQUIRE_PACKET`): `dsize`,
     /// `flow:no_stream` and the `tcp-pkt` protocol.
+    #[inline]
     pub fn requires_packet(&self) -> bool {
-        self.proto == Proto::TcpPkt
-            || self.matches.iter().any(|m| match m {
-                PacketMatch::Dsize(_) => true,
-                PacketMatch::Flow(f) => f.stream == Some(false),
-                _ => false,
-            })
+        self.payload_on == PayloadOn::Packet
+    }
+
+    /// Whether payload steps may match the packet of a TCP stream too
+    /// (Suricata's `SIG_FLAG_REQUIRE_PACKET`, alone or with
+    /// `SIG_FLAG_REQUIRE_STREAM`: see [`PayloadOn`]).
+    #[inline]
+    pub fn matches_packet_in_stream(&self) -> bool {
+        self.payload_on != PayloadOn::Stream
     }
 
     /// Suricata's protocol-detection-only class: `app-layer-protocol` and

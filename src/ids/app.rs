@@ -71,6 +71,10 @@ pub struct FlowAppLayer {
     detected_now: bool,
     /// UDP: datagrams per direction that carried the detection mark.
     udp_marked: [u8; 2],
+    /// The parser finished a message of a direction (an HTTP request or
+    /// response, a TLS record) whose stream bytes were not inspected since
+    /// (Suricata's `AppLayerParserTriggerRawStreamReassembly`).
+    raw_trigger: [bool; 2],
 }
 
 impl FlowAppLayer {
@@ -87,6 +91,7 @@ impl FlowAppLayer {
             dns_ids: 0,
             detected_now: false,
             udp_marked: [0; 2],
+            raw_trigger: [false; 2],
         }
     }
 
@@ -108,10 +113,27 @@ impl FlowAppLayer {
     }
 
     /// Whether the session is encrypted from here on (TLS after both
-    /// sides' ChangeCipherSpec): payload inspection stops, as with
-    /// Suricata's default `encryption-handling`.
+    /// sides' ChangeCipherSpec, SSH after both sides' NEWKEYS): payload
+    /// inspection stops, as with Suricata's default `encryption-handling`
+    /// (TLS) and its SSH parser.
     pub fn encrypted(&self) -> bool {
-        matches!(&self.parser, Parser::Tls(t) if t.encrypted())
+        match &self.parser {
+            Parser::Tls(t) => t.encrypted(),
+            Parser::Ssh(s) => s.encrypted(),
+            _ => false,
+        }
+    }
+
+    /// Whether the parser finished a message of `dir` since its stream was
+    /// last inspected: the stream is inspected on the next packet of `dir`
+    /// without waiting for a full chunk.
+    pub fn raw_triggered(&self, dir: Direction) -> bool {
+        self.raw_trigger[dir.index()]
+    }
+
+    /// `dir`'s stream was inspected.
+    pub fn clear_raw_trigger(&mut self, dir: Direction) {
+        self.raw_trigger[dir.index()] = false;
     }
 
     /// TCP: `data` is direction `dir`'s reassembled stream from its start,
@@ -187,8 +209,19 @@ impl FlowAppLayer {
     fn parse(&mut self, dir: Direction, bytes: &[u8], stats: &mut AppStats) {
         match &mut self.parser {
             Parser::None => {}
-            Parser::Http(h) => h.parse(dir, bytes),
-            Parser::Tls(t) => t.parse(dir, bytes),
+            // Suricata's HTTP and TLS parsers trigger raw stream inspection
+            // at the end of each request/response and record; the others
+            // leave it to the chunk size.
+            Parser::Http(h) => {
+                let before = h.completed(dir);
+                h.parse(dir, bytes);
+                self.raw_trigger[dir.index()] |= h.completed(dir) > before;
+            }
+            Parser::Tls(t) => {
+                let before = t.records(dir);
+                t.parse(dir, bytes);
+                self.raw_trigger[dir.index()] |= t.records(dir) > before;
+            }
             Parser::Ssh(t) => t.parse(dir, bytes),
             Parser::Dns(d) => {
                 d.parse(dir, bytes);

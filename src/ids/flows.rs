@@ -272,7 +272,9 @@ impl DetectFlow {
     /// makes ready: TCP, the other direction's bytes it acknowledges; UDP,
     /// its payload. Payload inspection stops once the session is
     /// encrypted (TLS).
-    pub fn app_packet(&mut self, dir: usize, v: &PacketView<'_>, stats: &mut AppStats) {
+    /// Returns whether the session just turned encrypted (payload
+    /// inspection is to stop once its streams are flushed).
+    pub fn app_packet(&mut self, dir: usize, v: &PacketView<'_>, stats: &mut AppStats) -> bool {
         let client = dir == self.initiator as usize;
         let (server_port, client_port) = if client {
             (v.dport, v.sport)
@@ -286,7 +288,7 @@ impl DetectFlow {
         match self.protocol {
             proto::TCP => {
                 let Some(t) = tcp.as_ref().filter(|t| t.tracked) else {
-                    return;
+                    return false;
                 };
                 let app = app.get_or_insert_with(|| {
                     Box::new(FlowAppLayer::new(Transport::Tcp, server_port, client_port))
@@ -313,11 +315,9 @@ impl DetectFlow {
                 };
                 app.datagram(d, v.payload(), stats);
             }
-            _ => return,
+            _ => return false,
         }
-        if self.app.as_ref().is_some_and(|a| a.encrypted()) {
-            self.state.no_payload_inspection = true;
-        }
+        !self.state.no_payload_inspection && self.app.as_ref().is_some_and(|a| a.encrypted())
     }
 
     /// Flow end: the application layer gets every byte left.
@@ -341,14 +341,18 @@ impl DetectFlow {
     }
 
     /// The uninspected stream bytes of direction `dir` that a packet in that
-    /// direction should inspect now: once `chunk` acknowledged bytes are
-    /// waiting, or all of them when the packet carries FIN or RST.
+    /// direction should inspect now: the acknowledged ones once `chunk` of
+    /// them are waiting or the application layer finished a message in
+    /// them (Suricata's raw-reassembly trigger), or all of them when the
+    /// packet carries FIN or RST.
     pub fn stream_ready(
         &mut self,
         dir: usize,
         v: &PacketView<'_>,
         chunk: usize,
     ) -> Option<Range<usize>> {
+        let adir = self.app_dir(dir);
+        let triggered = self.app.as_ref().is_some_and(|a| a.raw_triggered(adir));
         let t = self.tcp.as_mut().filter(|t| t.tracked)?;
         let len = t.streams[dir].data().len();
         let from = t.progress[dir];
@@ -361,12 +365,15 @@ impl DetectFlow {
             .map_or(0, |o| o.min(len));
         let to = if closing {
             len
-        } else if acked >= from + chunk.max(1) {
+        } else if acked > from && (triggered || acked >= from + chunk.max(1)) {
             acked
         } else {
             return None;
         };
         t.progress[dir] = to;
+        if let Some(a) = self.app.as_mut() {
+            a.clear_raw_trigger(adir);
+        }
         Some(from..to)
     }
 

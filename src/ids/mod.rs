@@ -14,12 +14,17 @@
 //!
 //! * every packet is inspected (header, IP-only and packet-payload rules);
 //! * TCP payload that goes into a tracked stream is matched by payload
-//!   rules on the stream, not the packet (unless a rule requires the
-//!   packet: `dsize`, `flow:no_stream`, `tcp-pkt`); the stream of a
-//!   direction is inspected on that direction's packets once bytes were
-//!   acknowledged (at least the chunk size of them, see
-//!   [`IdsConfig::chunk_size`]), when it sends FIN or RST, and at flow end
-//!   (`pkt_src` "stream (flow timeout)"), each byte once;
+//!   rules on the stream, not the packet, unless a rule requires the
+//!   packet (`dsize`, `flow:no_stream`, `tcp-pkt`) or — anchored contents
+//!   (`depth`, `offset`, `startswith`) and `stream_size` — may match both,
+//!   the stream chunk inspected with the packet first, else the packet
+//!   ([`crate::detect::signature::PayloadOn`]); the stream of a direction
+//!   is inspected on that direction's packets once bytes were acknowledged
+//!   (at least the chunk size of them, see [`IdsConfig::chunk_size`], or
+//!   at once after an HTTP message or TLS record ended in them), when it
+//!   sends FIN or RST, when the session turns encrypted ("stream
+//!   (detect/log)") and at flow end ("stream (flow timeout)"), each byte
+//!   once;
 //! * a TCP connection is tracked from its SYN; one picked up midstream is
 //!   inspected packet by packet and never `established`, as with
 //!   Suricata's default `stream.midstream: false` (configurable);
@@ -60,13 +65,11 @@ pub struct IdsConfig {
     pub max_flows: usize,
     /// Track TCP connections picked up without their SYN.
     pub midstream: bool,
-    /// Acknowledged, uninspected stream bytes that trigger an inspection.
-    /// Default 1: inspect whenever new bytes are acknowledged, which is
-    /// what Suricata does in effect on flows its application-layer parsers
-    /// follow (each parsed message triggers raw inspection); Suricata's
-    /// `stream.reassembly.to{server,client}-chunk-size` (2560) applies to
-    /// flows no parser follows. Measured on ../shared/acceptance: 1 passes
-    /// every case 2560 does plus bug-5162 and streamsize-keyword.
+    /// Acknowledged, uninspected stream bytes that trigger an inspection
+    /// (Suricata's `stream.reassembly.to{server,client}-chunk-size`,
+    /// 2560). Streams whose parser finished a message (an HTTP request or
+    /// response, a TLS record) are inspected at once, as Suricata's
+    /// parsers trigger raw reassembly.
     pub chunk_size: usize,
     /// Idle timeouts.
     pub timeouts: FlowTimeouts,
@@ -79,7 +82,7 @@ impl Default for IdsConfig {
             stream_memcap: 256 << 20,
             max_flows: 1 << 20,
             midstream: false,
-            chunk_size: 1,
+            chunk_size: 2560,
             timeouts: FlowTimeouts::default(),
         }
     }
@@ -113,25 +116,44 @@ pub struct IdsStats {
 /// One worker's detection stage.
 pub struct Ids {
     rules: RuleHandle,
-    current: LoadedRules,
     cfg: IdsConfig,
-    ctx: DetectCtx,
     flows: DetectFlows,
     budget: Budget,
+    out: Sender<Vec<AlertEvent>>,
+    /// State for packets inspected outside a flow (fragments).
+    flowless: FlowDetectState,
+    /// The rules and what inspecting with them produces.
+    w: Inspector,
+    /// What [`publish`](Self::publish) last added to the registry.
+    reported: IdsStats,
+    gauges: (i64, i64),
+}
+
+/// A worker's rule set, engine context and outputs: everything inspection
+/// uses but the flows themselves, so a flow borrowed from the table can be
+/// inspected (and flushed) with it.
+struct Inspector {
+    current: LoadedRules,
+    ctx: DetectCtx,
     alerts: Vec<Alert>,
     /// Transaction id and EVE object of the transactions `alerts` matched
     /// (by alert index).
     tx_objects: Vec<(usize, u64, Option<AppObject>)>,
     events: Vec<AlertEvent>,
-    out: Sender<Vec<AlertEvent>>,
-    /// State for packets inspected outside a flow (fragments).
-    flowless: FlowDetectState,
+    /// Buffer of the pseudo packets stream flushes are inspected with.
     pseudo: Vec<u8>,
-    /// Counters.
-    pub stats: IdsStats,
-    /// What [`publish`](Self::publish) last added to the registry.
-    reported: IdsStats,
-    gauges: (i64, i64),
+    stats: IdsStats,
+}
+
+/// Why a flow's streams are inspected to their end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Flush {
+    /// The flow ends (timeout, end of input): transactions too.
+    End,
+    /// Its application layer stops payload inspection (TLS or SSH
+    /// encrypted): Suricata's "detect/log" flush, before payload inspection
+    /// stops.
+    DetectLog,
 }
 
 impl Ids {
@@ -147,18 +169,20 @@ impl Ids {
         let current = rules.current();
         Ids {
             rules,
-            current,
             flows: DetectFlows::new(cfg.max_flows, cfg.timeouts),
             budget: Budget::new(cfg.stream_memcap),
             cfg,
-            ctx,
-            alerts: Vec::new(),
-            tx_objects: Vec::new(),
-            events: Vec::new(),
             out,
             flowless: FlowDetectState::default(),
-            pseudo: Vec::with_capacity(64),
-            stats: IdsStats::default(),
+            w: Inspector {
+                current,
+                ctx,
+                alerts: Vec::new(),
+                tx_objects: Vec::new(),
+                events: Vec::new(),
+                pseudo: Vec::with_capacity(64),
+                stats: IdsStats::default(),
+            },
             reported: IdsStats::default(),
             gauges: (0, 0),
         }
@@ -166,99 +190,83 @@ impl Ids {
 
     /// Inspects one packet of a batch.
     pub fn packet(&mut self, meta: &PacketMeta, c: Carried, ip: &[u8], outer: &[u8]) {
+        let w = &mut self.w;
         let Ok(mut view) = PacketView::from_ip(ip) else {
-            self.stats.undecodable += 1;
+            w.stats.undecodable += 1;
             return;
         };
-        self.stats.packets += 1;
+        w.stats.packets += 1;
         let ctx = EventContext::new(meta, c, outer);
         // Packets Suricata keeps no flow for (IGMP, GRE, PIM, …, cut
         // transport headers, fragments) are inspected without flow state;
         // the engine's IP-only handling uses the same definition.
         if c.role == Role::DetectNoFlow || !view.has_flow() {
-            self.inspect_flowless(&view, &ctx, meta);
+            w.flowless(&mut self.flowless, &view, &ctx, meta);
             return;
         }
         let (key, dir) = meta.key();
-        let Some(flow) = self.flows.get_or_insert(&key, dir, meta, &mut self.stats) else {
+        let Some(flow) = self.flows.get_or_insert(&key, dir, meta, &mut w.stats) else {
             // Table full: inspect without flow state.
-            self.inspect_flowless(&view, &ctx, meta);
+            w.flowless(&mut self.flowless, &view, &ctx, meta);
             return;
         };
         flow.account(dir, meta.ts_ns, view.ip.len() as u64);
         let mut in_stream = false;
         if view.proto == proto::TCP && view.l4_hdr_len > 0 {
             let (added, events) =
-                flow.tcp_packet(dir, &view, &self.cfg, &mut self.budget, &mut self.stats);
+                flow.tcp_packet(dir, &view, &self.cfg, &mut self.budget, &mut w.stats);
             in_stream = added;
             // Reassembly's events belong to this packet (stream-event rules).
             view.events.merge(events);
         } else {
             flow.other_packet(dir);
         }
-        flow.app_packet(dir, &view, &mut self.stats.app);
+        if flow.app_packet(dir, &view, &mut w.stats.app) {
+            // The session turned encrypted: what its streams hold is
+            // inspected now, then payload inspection stops.
+            w.flush(&key, flow, Flush::DetectLog);
+            flow.state.no_payload_inspection = true;
+        }
         let info = flow.info(dir, meta.ts_ns);
-        self.alerts.clear();
+        w.alerts.clear();
+        // The stream of this packet's direction, when enough of it is
+        // acknowledged, a parser finished a message in it, or the
+        // direction is closing, is inspected with the packet.
+        let ready = flow.stream_ready(dir, &view, self.cfg.chunk_size);
+        let chunk = match (&ready, flow.tcp.as_ref()) {
+            (Some(range), Some(tcp)) => {
+                w.stats.stream_chunks += 1;
+                tcp.streams[dir].data().get(range.clone())
+            }
+            _ => None,
+        };
         let input = Input {
             packet: &view,
             flow: info,
-            what: if in_stream {
-                Inspection::PacketInStream
+            what: if in_stream || chunk.is_some() {
+                Inspection::PacketInStream(chunk)
             } else {
                 Inspection::Packet
             },
             now_ns: meta.ts_ns,
         };
-        let set = &self.current.set;
-        set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
-        // The stream of this packet's direction, when enough of it is
-        // acknowledged (or the direction is closing).
-        if let Some(range) = flow.stream_ready(dir, &view, self.cfg.chunk_size) {
-            let before = self.alerts.len();
-            if let Some(tcp) = flow.tcp.as_ref() {
-                let chunk = &tcp.streams[dir].data()[range.clone()];
-                let input = Input {
-                    what: Inspection::Stream(chunk),
-                    flow: flow.info(dir, meta.ts_ns),
-                    ..input
-                };
-                set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
-                self.stats.stream_chunks += 1;
-            }
-            // One alert per rule per packet: a rule that matched the
-            // packet keeps that alert.
-            dedup_from(&mut self.alerts, before);
-        }
+        let set = &w.current.set;
+        set.inspect(&input, &mut flow.state, &mut w.ctx, &mut w.alerts);
         // The transactions of this packet's direction that grew.
         if flow.tx_ready() {
             let input = Input {
+                packet: &view,
                 what: Inspection::Packet,
                 flow: flow.info(dir, meta.ts_ns),
-                ..input
+                now_ns: meta.ts_ns,
             };
-            inspect_txs(
-                flow,
-                dir,
-                &input,
-                set,
-                &mut self.ctx,
-                &mut self.alerts,
-                &mut self.tx_objects,
-                &mut self.stats,
-            );
+            w.txs(flow, dir, &input);
         }
-        let summary = Some((key, &*flow, dir));
-        let src = PktSrc::of(meta.tunnel);
-        let Ids {
-            current,
-            alerts,
-            tx_objects,
-            events,
-            stats,
-            ..
-        } = self;
-        event::push_events(
-            current, alerts, tx_objects, &view, &ctx, summary, src, events, stats,
+        w.push(
+            &view,
+            &ctx,
+            Some((key, &*flow, dir)),
+            PktSrc::of(meta.tunnel),
         );
     }
 
@@ -268,14 +276,14 @@ impl Ids {
         if self.flows.due(clock_ns) {
             let expired = self.flows.expire(clock_ns);
             for (key, mut flow) in expired {
-                self.flush_flow(&key, &mut flow);
+                self.w.flush(&key, &mut flow, Flush::End);
                 flow.release(&mut self.budget);
             }
         }
-        if self.rules.generation() != self.current.generation {
+        if self.rules.generation() != self.w.current.generation {
             // Flowbits and flowints are interned per rule set: flows
             // start afresh under the new one.
-            self.current = self.rules.current();
+            self.w.current = self.rules.current();
             self.flows.reset_states();
         }
         self.send();
@@ -285,122 +293,30 @@ impl Ids {
     /// sends the last alerts.
     pub fn finish(&mut self) {
         for (key, mut flow) in self.flows.drain() {
-            self.flush_flow(&key, &mut flow);
+            self.w.flush(&key, &mut flow, Flush::End);
             flow.release(&mut self.budget);
         }
         self.send();
     }
 
-    /// Inspects what is left of both directions' streams and transactions
-    /// of an ending flow, on pseudo packets of each direction.
-    fn flush_flow(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow) {
-        flow.app_finish(&mut self.stats.app);
-        if flow.tcp.is_none() {
-            return;
-        }
-        for dir in [flow.initiator as usize, 1 - flow.initiator as usize] {
-            let range = flow.stream_rest(dir);
-            let (src, dst) = key.endpoints(dir);
-            event::pseudo_tcp(&mut self.pseudo, src, dst);
-            let Ok(view) = PacketView::from_ip(&self.pseudo) else {
-                continue;
-            };
-            self.alerts.clear();
-            let input = Input {
-                packet: &view,
-                flow: flow.info(dir, flow.last_ns),
-                what: Inspection::Packet,
-                now_ns: flow.last_ns,
-            };
-            let set = &self.current.set;
-            if let (Some(range), Some(tcp)) = (range, flow.tcp.as_ref()) {
-                let chunk = &tcp.streams[dir].data()[range];
-                let input = Input {
-                    what: Inspection::Stream(chunk),
-                    ..input
-                };
-                set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
-                self.stats.stream_chunks += 1;
-            }
-            if flow.app.is_some() {
-                inspect_txs(
-                    flow,
-                    dir,
-                    &input,
-                    set,
-                    &mut self.ctx,
-                    &mut self.alerts,
-                    &mut self.tx_objects,
-                    &mut self.stats,
-                );
-            }
-            let ctx = EventContext::flow_end(key, flow);
-            let Ids {
-                current,
-                alerts,
-                tx_objects,
-                events,
-                stats,
-                ..
-            } = self;
-            event::push_events(
-                current,
-                alerts,
-                tx_objects,
-                &view,
-                &ctx,
-                Some((*key, &*flow, dir)),
-                PktSrc::StreamFlowTimeout,
-                events,
-                stats,
-            );
-        }
-    }
-
-    /// Inspects a packet outside any flow (fragments, protocols Suricata
-    /// keeps no flow for, a full flow table): fresh state every time.
-    fn inspect_flowless(&mut self, view: &PacketView, ctx: &EventContext, meta: &PacketMeta) {
-        self.flowless = FlowDetectState::default();
-        self.alerts.clear();
-        let input = Input {
-            packet: view,
-            flow: FlowInfo::default(),
-            what: Inspection::Packet,
-            now_ns: meta.ts_ns,
-        };
-        self.current
-            .set
-            .inspect(&input, &mut self.flowless, &mut self.ctx, &mut self.alerts);
-        self.emit(view, ctx, PktSrc::of(meta.tunnel));
-    }
-
-    fn emit(&mut self, view: &PacketView, ctx: &EventContext, src: PktSrc) {
-        let Ids {
-            current,
-            alerts,
-            tx_objects,
-            events,
-            stats,
-            ..
-        } = self;
-        event::push_events(
-            current, alerts, tx_objects, view, ctx, None, src, events, stats,
-        );
-    }
-
     fn send(&mut self) {
-        if !self.events.is_empty() {
-            let batch = std::mem::take(&mut self.events);
+        if !self.w.events.is_empty() {
+            let batch = std::mem::take(&mut self.w.events);
             // The EVE thread is gone only when its output failed; that
             // error is reported there.
             let _ = self.out.send(batch);
         }
     }
 
+    /// Counters.
+    pub fn stats(&self) -> IdsStats {
+        self.w.stats
+    }
+
     /// Adds the counters' growth since the last call to the registry and
     /// moves the shared gauges by this worker's change.
     pub fn publish(&mut self, m: &Metrics) {
-        let (now, before) = (self.stats, self.reported);
+        let (now, before) = (self.w.stats, self.reported);
         let work = [
             now.packets - before.packets,
             now.stream_chunks - before.stream_chunks,
@@ -440,6 +356,113 @@ impl Ids {
     /// Reassembly memory in use.
     pub fn stream_bytes(&self) -> usize {
         self.budget.used()
+    }
+}
+
+impl Inspector {
+    /// Inspects what is left of both directions' streams of a flow, on
+    /// pseudo packets of each direction; at its end, its transactions too.
+    fn flush(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow, why: Flush) {
+        if why == Flush::End {
+            flow.app_finish(&mut self.stats.app);
+        }
+        if flow.tcp.is_none() {
+            return;
+        }
+        for dir in [flow.initiator as usize, 1 - flow.initiator as usize] {
+            let range = flow.stream_rest(dir);
+            let (src, dst) = key.endpoints(dir);
+            event::pseudo_tcp(&mut self.pseudo, src, dst);
+            let pseudo = std::mem::take(&mut self.pseudo);
+            if let Ok(view) = PacketView::from_ip(&pseudo) {
+                self.alerts.clear();
+                let input = Input {
+                    packet: &view,
+                    flow: flow.info(dir, flow.last_ns),
+                    what: Inspection::Packet,
+                    now_ns: flow.last_ns,
+                };
+                if let (Some(range), Some(tcp)) = (range, flow.tcp.as_ref()) {
+                    let chunk = &tcp.streams[dir].data()[range];
+                    let input = Input {
+                        what: Inspection::Stream(chunk),
+                        ..input
+                    };
+                    let set = &self.current.set;
+                    set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                    self.stats.stream_chunks += 1;
+                }
+                if why == Flush::End && flow.app.is_some() {
+                    self.txs(flow, dir, &input);
+                }
+                let ctx = EventContext::flow_end(key, flow);
+                let src = match why {
+                    Flush::End => PktSrc::StreamFlowTimeout,
+                    Flush::DetectLog => PktSrc::StreamDetectLog,
+                };
+                self.push(&view, &ctx, Some((*key, &*flow, dir)), src);
+            }
+            self.pseudo = pseudo;
+        }
+    }
+
+    /// Inspects a packet outside any flow (fragments, protocols Suricata
+    /// keeps no flow for, a full flow table): fresh state every time.
+    fn flowless(
+        &mut self,
+        state: &mut FlowDetectState,
+        view: &PacketView,
+        ctx: &EventContext,
+        meta: &PacketMeta,
+    ) {
+        *state = FlowDetectState::default();
+        self.alerts.clear();
+        let input = Input {
+            packet: view,
+            flow: FlowInfo::default(),
+            what: Inspection::Packet,
+            now_ns: meta.ts_ns,
+        };
+        self.current
+            .set
+            .inspect(&input, state, &mut self.ctx, &mut self.alerts);
+        self.push(view, ctx, None, PktSrc::of(meta.tunnel));
+    }
+
+    /// Inspects the transactions of `flow` in key direction `dir` that
+    /// grew, with `input`'s packet.
+    fn txs(&mut self, flow: &mut DetectFlow, dir: usize, input: &Input) {
+        inspect_txs(
+            flow,
+            dir,
+            input,
+            &self.current.set,
+            &mut self.ctx,
+            &mut self.alerts,
+            &mut self.tx_objects,
+            &mut self.stats,
+        );
+    }
+
+    /// Turns the alerts raised into EVE events.
+    fn push(
+        &mut self,
+        view: &PacketView,
+        ctx: &EventContext,
+        flow: Option<(crate::flow::FlowKey, &DetectFlow, usize)>,
+        src: PktSrc,
+    ) {
+        event::push_events(
+            &self.current,
+            &mut self.alerts,
+            &mut self.tx_objects,
+            view,
+            ctx,
+            flow,
+            src,
+            &mut self.events,
+            &mut self.stats,
+        );
     }
 }
 
@@ -487,16 +510,3 @@ fn inspect_txs(
 /// Stream bytes (the most recent) that the payload contents of a
 /// transaction rule read.
 const TX_STREAM_WINDOW: usize = 64 << 10;
-
-/// Removes alerts from `from` on whose rule already alerted before `from`.
-fn dedup_from(alerts: &mut Vec<Alert>, from: usize) {
-    let mut i = from;
-    while i < alerts.len() {
-        let dup = alerts[..i].iter().any(|a| a.rule == alerts[i].rule);
-        if dup {
-            alerts.remove(i);
-        } else {
-            i += 1;
-        }
-    }
-}

@@ -113,6 +113,9 @@ pub enum PktSrc {
     Tunnel,
     /// Reassembled stream data, inspected at flow end.
     StreamFlowTimeout,
+    /// Reassembled stream data, inspected when the application layer
+    /// stopped payload inspection (an encrypted session).
+    StreamDetectLog,
 }
 
 impl PktSrc {
@@ -123,6 +126,7 @@ impl PktSrc {
             PktSrc::Geneve => "geneve encapsulation",
             PktSrc::Tunnel => "tunnel",
             PktSrc::StreamFlowTimeout => "stream (flow timeout)",
+            PktSrc::StreamDetectLog => "stream (detect/log)",
         }
     }
 }

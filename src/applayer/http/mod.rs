@@ -150,6 +150,8 @@ pub struct HttpState {
     /// Id the next response answers.
     next_response: u64,
     stats: HttpStats,
+    /// Messages completed per direction (requests, responses).
+    completed: [u64; 2],
 }
 
 /// Result of reading one line from the input.
@@ -170,7 +172,14 @@ impl HttpState {
             base: 0,
             next_response: 0,
             stats: HttpStats::default(),
+            completed: [0; 2],
         }
+    }
+
+    /// Messages of `dir` parsed to their end (requests to the server,
+    /// responses to the client).
+    pub fn completed(&self, dir: Direction) -> u64 {
+        self.completed[dir.index()]
     }
 
     /// Counters.
@@ -780,6 +789,7 @@ impl HttpState {
             if dir == Direction::ToClient {
                 self.stats.responses += 1;
             }
+            self.completed[d] += 1;
         }
         self.sides[d].decoder = None;
         self.sides[d].phase = Phase::Line;

@@ -131,6 +131,16 @@ impl SshState {
                 .all(|s| s.progress == SshProgress::Finished)
     }
 
+    /// Both directions reached NEWKEYS: the rest is encrypted (Suricata
+    /// then stops inspecting the flow's payload).
+    pub fn encrypted(&self) -> bool {
+        !self.failed
+            && self
+                .sides
+                .iter()
+                .all(|s| s.progress == SshProgress::Finished)
+    }
+
     /// The parser refused the flow (`invalid_banner`, `invalid_record`).
     pub fn failed(&self) -> bool {
         self.failed

@@ -13,7 +13,7 @@ use crate::detect::error::{Location, ParseError};
 use crate::detect::keywords::app::AppBuf;
 use crate::detect::keywords::buffers::BufferKind;
 use crate::detect::keywords::{self, Builder};
-use crate::detect::signature::{Action, FastPattern, Proto, Signature, Step};
+use crate::detect::signature::{Action, FastPattern, PayloadOn, Proto, Signature, Step};
 
 /// The outcome for a rule that parsed.
 #[derive(Debug)]
@@ -85,6 +85,7 @@ pub fn parse_rule(text: &str, vars: &RuleVars, location: Location) -> Result<Par
         nvars: 0,
         bit_names: Vec::new(),
         int_names: Vec::new(),
+        payload_on: PayloadOn::Stream,
     };
     let mut b = Builder::new(sig);
     for opt in &raw.options {
@@ -219,6 +220,7 @@ fn finish(b: &mut Builder) -> Result<(), ParseError> {
         };
         b.sig.fast_pattern = Some(FastPattern { list: li, pattern });
     }
+    b.sig.payload_on = PayloadOn::of(&b.sig);
     Ok(())
 }
 
