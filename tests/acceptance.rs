@@ -40,10 +40,6 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
         "DCERPC parser (dce_iface, dce_opnum, dce_stub_data): issue 8",
     ),
     // Application layer wired, counts still differ (being worked on).
-    (
-        "derived-app-layer-protocol-b",
-        "sid 10 (alert http, no content): Suricata alerts once more, on the last packet of one flow",
-    ),
     ("decode-chdlc-01", "HTTP inside CHDLC: no alert"),
     (
         "tcp-fastopen-07",

@@ -177,6 +177,13 @@ impl DetectFlow {
         }
         if flags & SYN != 0 {
             if flags & ACK == 0 && client {
+                // A new SYN on a connection that was reset or closed: the
+                // port pair is reused (Suricata starts a new TCP session),
+                // so the old close no longer shortens its timeout.
+                if t.rst || (t.fin[0] && t.fin[1]) {
+                    t.rst = false;
+                    t.fin = [false; 2];
+                }
                 t.syn = true;
             } else if flags & ACK != 0 && !client && t.syn {
                 t.synack = true;
