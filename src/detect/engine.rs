@@ -804,6 +804,36 @@ mod tests {
         assert_eq!(r.sids(&pkt, ts(), chunk, 0), [3, 4]);
     }
 
+    /// Fast patterns anchored near the buffer start are searched only in
+    /// their region (the shallow automata): found there, and a rule whose
+    /// pattern lies past its region is not matched.
+    #[test]
+    fn anchored_fast_patterns_are_found_in_their_region() {
+        let mut r = Run::new(
+            "alert tcp any any -> any any (content:\"ABCD\"; depth:4; sid:1;)\n\
+             alert tcp any any -> any any (content:\"WXYZ\"; offset:200; depth:40; sid:2;)\n\
+             alert tcp any any -> any any (content:\"LMNO\"; offset:600; depth:10; sid:3;)\n\
+             alert tcp any any -> any any (content:\"ABCD\"; sid:4;)\n\
+             alert tcp any any -> any any (content:\"QRST\"; startswith; sid:5;)\n",
+        );
+        let mut payload = vec![b'.'; 700];
+        payload[..4].copy_from_slice(b"ABCD");
+        payload[210..214].copy_from_slice(b"WXYZ");
+        payload[605..609].copy_from_slice(b"LMNO");
+        let pkt = tcp4(0x18, &payload);
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [1, 2, 3, 4]);
+        // Each pattern moved past its region: only the unanchored rule.
+        let mut late = vec![b'.'; 700];
+        late[1..5].copy_from_slice(b"ABCD");
+        late[237..241].copy_from_slice(b"WXYZ");
+        late[607..611].copy_from_slice(b"LMNO");
+        let pkt = tcp4(0x18, &late);
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [4]);
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Stream(&late), 0), [4]);
+        let pkt = tcp4(0x18, b"QRST and more");
+        assert_eq!(r.sids(&pkt, ts(), Inspection::Packet, 0), [5]);
+    }
+
     /// Suricata's SigValidate: a TCP rule whose payload content is anchored
     /// (depth, offset, startswith) or that uses stream_size requires the
     /// stream and the packet: the chunk first, else the packet, so it can

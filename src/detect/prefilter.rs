@@ -54,8 +54,21 @@ struct Group {
 /// Per buffer kind while building: patterns, pattern → index, index → rules.
 type Patterns = (Vec<Vec<u8>>, HashMap<Vec<u8>, usize>, Vec<Vec<u32>>);
 
+/// Prefix lengths the shallow payload automata scan: a fast pattern
+/// anchored to end within one of them (`depth`, `startswith`) is searched
+/// only there, so the many anchored rules of a rule set do not cost a scan
+/// of every payload byte.
+const SHALLOW: [usize; 2] = [32, 256];
+
+/// The shallow automaton a pattern ending by `end` belongs to, if any.
+fn shallow_bucket(end: Option<usize>) -> Option<usize> {
+    end.and_then(|e| SHALLOW.iter().position(|&l| e <= l))
+}
+
 struct Automaton {
     ac: AhoCorasick,
+    /// Only the first `limit` bytes of a buffer are scanned.
+    limit: usize,
     /// Pattern index → rules.
     rules: Vec<Vec<u32>>,
     /// Offset of this automaton's patterns in the shared seen-marks.
@@ -72,6 +85,9 @@ pub struct Prefilter {
     /// by this one, its stream chunk by the other, so each automaton only
     /// reads bytes its rules can match.
     packet_payload: Option<Automaton>,
+    /// Payload patterns anchored near the start ([`SHALLOW`]): stream
+    /// side, then packet side.
+    shallow: [Vec<Automaton>; 2],
     /// Per rule, the transport classes it can match (bit per class): a
     /// pattern hit in a packet of another class is not a candidate.
     rule_classes: Vec<u8>,
@@ -110,6 +126,8 @@ impl Prefilter {
     pub fn build(sigs: &[Signature], ip_only: &[bool]) -> Prefilter {
         let mut pats: Vec<Patterns> = (0..BufferKind::COUNT).map(|_| Default::default()).collect();
         let mut packet_pats: Patterns = Default::default();
+        // [side][bucket]: 0 stream, 1 packet.
+        let mut shallow_pats: [[Patterns; SHALLOW.len()]; 2] = Default::default();
         let mut groups: Vec<Group> = (0..CLASSES).map(|_| Group::default()).collect();
         let mut ip_only_other: Vec<Vec<u32>> = vec![Vec::new(); CLASSES];
         let (mut with, mut without) = (0, 0);
@@ -147,13 +165,21 @@ impl Prefilter {
                     });
                     rules[n].push(i);
                 };
-                match (kind, s.payload_on) {
-                    (BufferKind::Payload, PayloadOn::Packet) => add(&mut packet_pats),
-                    (BufferKind::Payload, PayloadOn::Both) => {
-                        add(&mut packet_pats);
-                        add(&mut pats[kind.index()]);
+                if kind == BufferKind::Payload {
+                    let sides = match s.payload_on {
+                        PayloadOn::Stream => [true, false],
+                        PayloadOn::Packet => [false, true],
+                        PayloadOn::Both => [true, true],
+                    };
+                    for (side, _) in sides.iter().enumerate().filter(|(_, on)| **on) {
+                        match (shallow_bucket(fp.end), side) {
+                            (Some(b), _) => add(&mut shallow_pats[side][b]),
+                            (None, 0) => add(&mut pats[kind.index()]),
+                            (None, _) => add(&mut packet_pats),
+                        }
                     }
-                    _ => add(&mut pats[kind.index()]),
+                } else {
+                    add(&mut pats[kind.index()]);
                 }
                 with += 1;
                 continue;
@@ -188,7 +214,7 @@ impl Prefilter {
             }
         }
         let mut patterns = 0;
-        let mut automaton = |(list, _, rules): Patterns| {
+        let mut automaton = |(list, _, rules): Patterns, limit: usize| {
             if list.is_empty() {
                 return None;
             }
@@ -199,10 +225,21 @@ impl Prefilter {
                 .ok()?;
             let base = patterns;
             patterns += list.len();
-            Some(Automaton { ac, rules, base })
+            Some(Automaton {
+                ac,
+                limit,
+                rules,
+                base,
+            })
         };
-        let automata = pats.into_iter().map(&mut automaton).collect();
-        let packet_payload = automaton(packet_pats);
+        let automata = pats.into_iter().map(|p| automaton(p, usize::MAX)).collect();
+        let packet_payload = automaton(packet_pats, usize::MAX);
+        let shallow = shallow_pats.map(|side| {
+            side.into_iter()
+                .zip(SHALLOW)
+                .filter_map(|(p, limit)| automaton(p, limit))
+                .collect()
+        });
         let no_pattern = |want_ip_only: bool| {
             sigs.iter()
                 .enumerate()
@@ -222,6 +259,7 @@ impl Prefilter {
             ip_only_other,
             automata,
             packet_payload,
+            shallow,
             rule_classes,
             groups,
             with_pattern: with,
@@ -266,20 +304,7 @@ impl Prefilter {
                 continue;
             };
             a.fetch(tx, a.dir().unwrap_or(dir), abuf, &mut |buf| {
-                for m in au.ac.find_overlapping_iter(buf) {
-                    let pi = m.pattern().as_usize();
-                    let mark = &mut s.seen_pat[au.base + pi];
-                    if *mark == epoch {
-                        continue;
-                    }
-                    *mark = epoch;
-                    for &r in &au.rules[pi] {
-                        if s.seen_rule[r as usize] != epoch {
-                            s.seen_rule[r as usize] = epoch;
-                            s.candidates.push(r);
-                        }
-                    }
-                }
+                self.hits(au, buf, None, s);
                 false
             });
         }
@@ -294,6 +319,33 @@ impl Prefilter {
             }
         }
         s.candidates.sort_unstable();
+    }
+
+    /// Adds to `s.candidates` the rules of the patterns `a` finds in the
+    /// first `a.limit` bytes of `buf` (each pattern and rule once per
+    /// call of [`begin`](Self::begin)), of transport `class` when given.
+    fn hits(&self, a: &Automaton, buf: &[u8], class: Option<u8>, s: &mut Scratch) {
+        let buf = &buf[..buf.len().min(a.limit)];
+        if buf.is_empty() {
+            return;
+        }
+        let epoch = s.epoch;
+        for m in a.ac.find_overlapping_iter(buf) {
+            let pi = m.pattern().as_usize();
+            let mark = &mut s.seen_pat[a.base + pi];
+            if *mark == epoch {
+                continue;
+            }
+            *mark = epoch;
+            for &r in &a.rules[pi] {
+                if s.seen_rule[r as usize] != epoch
+                    && class.is_none_or(|c| self.rule_classes[r as usize] & c != 0)
+                {
+                    s.seen_rule[r as usize] = epoch;
+                    s.candidates.push(r);
+                }
+            }
+        }
     }
 
     /// Collects into `s.candidates` (sorted, unique) the rules worth
@@ -314,24 +366,7 @@ impl Prefilter {
         self.begin(s, nrules);
         let epoch = s.epoch;
         let class = 1u8 << class_of(p.proto);
-        let scan = |a: &Automaton, buf: &[u8], s: &mut Scratch| {
-            for m in a.ac.find_overlapping_iter(buf) {
-                let pi = m.pattern().as_usize();
-                let mark = &mut s.seen_pat[a.base + pi];
-                if *mark == epoch {
-                    continue;
-                }
-                *mark = epoch;
-                for &r in &a.rules[pi] {
-                    if s.seen_rule[r as usize] != epoch
-                        && self.rule_classes[r as usize] & class != 0
-                    {
-                        s.seen_rule[r as usize] = epoch;
-                        s.candidates.push(r);
-                    }
-                }
-            }
-        };
+        let scan = |a: &Automaton, buf: &[u8], s: &mut Scratch| self.hits(a, buf, Some(class), s);
         for kind in BufferKind::ALL {
             let Some(a) = &self.automata[kind.index()] else {
                 continue;
@@ -351,6 +386,12 @@ impl Prefilter {
             && !packet.is_empty()
         {
             scan(a, packet, s);
+        }
+        for (a, buf) in self.shallow[0].iter().map(|a| (a, stream)) {
+            scan(a, buf, s);
+        }
+        for (a, buf) in self.shallow[1].iter().map(|a| (a, packet)) {
+            scan(a, buf, s);
         }
         let group = &self.groups[class_of(p.proto)];
         let push = |list: &[u32], s: &mut Scratch| {

@@ -324,6 +324,11 @@ pub struct FastPattern {
     pub list: usize,
     /// The (possibly chopped) pattern bytes.
     pub pattern: Vec<u8>,
+    /// When the content is anchored to its buffer's start (`depth` with a
+    /// literal `offset` or none, `startswith`; not relative): the end of
+    /// the buffer region a match lies in, so the prefilter need not scan
+    /// past it.
+    pub end: Option<usize>,
 }
 
 /// A loaded rule, every keyword of which vxtap enforces.

@@ -283,11 +283,10 @@ impl FlowAppLayer {
                     visit(marks, t.id, Tx::Http(t), d, dir, stats, &mut inspect);
                 }
                 let done = |t: &crate::applayer::http::HttpTx| {
-                    marks.iter().any(|m| {
-                        m.id == t.id
-                            && [Direction::ToServer, Direction::ToClient]
-                                .iter()
-                                .all(|&x| m.stamp[x.index()] == Some(Tx::Http(t).stamp(x)))
+                    marks.binary_search_by_key(&t.id, |m| m.id).is_ok_and(|i| {
+                        [Direction::ToServer, Direction::ToClient]
+                            .iter()
+                            .all(|&x| marks[i].stamp[x.index()] == Some(Tx::Http(t).stamp(x)))
                     })
                 };
                 let gone = h.take_complete_if(done);
@@ -311,15 +310,21 @@ fn visit(
     inspect: &mut impl FnMut(u64, Tx<'_>, &mut Vec<u32>),
 ) {
     let stamp = tx.stamp(dir);
-    let i = match marks.iter().position(|m| m.id == id) {
-        Some(i) => i,
-        None => {
-            marks.push(Mark {
-                id,
-                stamp: [None; 2],
-                matched: [Vec::new(), Vec::new()],
-            });
-            marks.len() - 1
+    // Marks stay sorted by id (transactions are visited in id order, so a
+    // new one is almost always pushed at the end): a flow holding many
+    // transactions costs a binary search per transaction, not a scan.
+    let i = match marks.binary_search_by_key(&id, |m| m.id) {
+        Ok(i) => i,
+        Err(i) => {
+            marks.insert(
+                i,
+                Mark {
+                    id,
+                    stamp: [None; 2],
+                    matched: [Vec::new(), Vec::new()],
+                },
+            );
+            i
         }
     };
     let m = &mut marks[i];

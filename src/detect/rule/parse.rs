@@ -13,7 +13,7 @@ use crate::detect::error::{Location, ParseError};
 use crate::detect::keywords::app::AppBuf;
 use crate::detect::keywords::buffers::BufferKind;
 use crate::detect::keywords::{self, Builder};
-use crate::detect::signature::{Action, FastPattern, PayloadOn, Proto, Signature, Step};
+use crate::detect::signature::{Action, FastPattern, PayloadOn, Proto, Signature, Step, Val};
 
 /// The outcome for a rule that parsed.
 #[derive(Debug)]
@@ -218,7 +218,19 @@ fn finish(b: &mut Builder) -> Result<(), ParseError> {
             Some((o, n)) => c.pattern[o..o + n].to_vec(),
             None => c.pattern.clone(),
         };
-        b.sig.fast_pattern = Some(FastPattern { list: li, pattern });
+        let relative = c.distance.is_some() || c.within.is_some();
+        let end = match (c.offset, c.depth) {
+            _ if relative => None,
+            (None, _) if c.startswith => Some(c.pattern.len()),
+            (None, Some(Val::Lit(d))) => usize::try_from(d).ok(),
+            (Some(Val::Lit(o)), Some(Val::Lit(d))) => usize::try_from(o.saturating_add(d)).ok(),
+            _ => None,
+        };
+        b.sig.fast_pattern = Some(FastPattern {
+            list: li,
+            pattern,
+            end,
+        });
     }
     b.sig.payload_on = PayloadOn::of(&b.sig);
     Ok(())
