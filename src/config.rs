@@ -72,6 +72,30 @@ pub struct Config {
     /// IDS rules: `[rules]`.
     #[serde(default)]
     pub rules: RulesSection,
+    /// EVE output: `[eve]`.
+    #[serde(default)]
+    pub eve: EveSection,
+}
+
+/// `[eve]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct EveSection {
+    /// Event types written to eve.json, as Suricata's `eve-log.types`:
+    /// any of `alert`, `http`, `dns`, `tls`, `ssh` (default `["alert"]`;
+    /// transaction events are opt-in).
+    pub types: Option<Vec<String>>,
+}
+
+impl EveSection {
+    /// The types (validated by [`Config::parse`]; an unknown name here
+    /// falls back to the default).
+    pub fn types(&self) -> crate::output::eve_tx::EveTypes {
+        match &self.types {
+            Some(t) => crate::output::eve_tx::EveTypes::from_names(t).unwrap_or_default(),
+            None => crate::output::eve_tx::EveTypes::default(),
+        }
+    }
 }
 
 /// `[rules]`.
@@ -460,11 +484,23 @@ impl Config {
         if let Err((key, what)) = crate::correlate::filter::validate(&cfg.mirror_filters) {
             return Err(invalid(&key, what));
         }
+        if let Some(t) = &cfg.eve.types {
+            crate::output::eve_tx::EveTypes::from_names(t)
+                .map_err(|e| invalid("eve.types", e.to_string()))?;
+        }
         if let Some(f) = &cfg.output.log_format {
             crate::output::LogFormat::parse(f)
                 .map_err(|e| invalid("output.log-format", e.to_string()))?;
         }
         Ok(cfg)
+    }
+
+    /// Detection settings: `[rules]` over Suricata's defaults, and the EVE
+    /// types of `[eve]`.
+    pub fn ids_config(&self) -> crate::ids::IdsConfig {
+        let mut c = self.rules.ids_config();
+        c.eve_types = self.eve.types();
+        c
     }
 
     /// The flow-stage settings with defaults filled in.
@@ -554,5 +590,21 @@ interface-id = "eni-other"
         assert!(e.to_string().contains("flow.interval"), "{e}");
         let e = Config::parse("[[session]]\nvni = 16777216\n", Path::new("x.toml")).unwrap_err();
         assert!(e.to_string().contains("session[0].vni"), "{e}");
+    }
+
+    #[test]
+    fn eve_types_are_validated() {
+        let cfg =
+            Config::parse("[eve]\ntypes = [\"alert\", \"dns\"]\n", Path::new("x.toml")).unwrap();
+        let t = cfg.ids_config().eve_types;
+        assert!(t.alert && t.dns && !t.http && !t.tls && !t.ssh);
+        assert!(!Config::default().ids_config().eve_types.any_tx());
+        let e = Config::parse(
+            "[eve]\ntypes = [\"alert\", \"flow\"]\n",
+            Path::new("x.toml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("eve.types") && e.contains("`flow`"), "{e}");
     }
 }

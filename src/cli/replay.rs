@@ -65,6 +65,12 @@ pub struct ReplayArgs {
     /// --stdout when rules are given).
     #[arg(long)]
     pub eve: Option<PathBuf>,
+    /// EVE event types written to eve.json, comma-separated: alert, http,
+    /// dns, tls, ssh (Suricata's eve-log types). Default: config `[eve]
+    /// types`, else alert. Transaction events without --rules run
+    /// detection with no rule.
+    #[arg(long, value_name = "TYPES")]
+    pub eve_types: Option<crate::output::eve_tx::EveTypes>,
     /// Track TCP connections picked up without their SYN (Suricata's
     /// stream.midstream). Default: config, else off as in Suricata.
     #[arg(long)]
@@ -127,12 +133,17 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     };
     let mut rule_paths = cfg.rules.files.clone();
     rule_paths.extend(args.rules.iter().cloned());
-    let rules = if rule_paths.is_empty() {
+    let mut ids = cfg.ids_config();
+    if let Some(t) = args.eve_types {
+        ids.eve_types = t;
+    }
+    // Transaction events come from the detection workers: they run (with
+    // no rule) when only those are asked for.
+    let rules = if rule_paths.is_empty() && !ids.eve_types.any_tx() {
         None
     } else {
         Some(super::rules::load_for_run(&rule_paths, &cfg, args.quiet)?)
     };
-    let mut ids = cfg.rules.ids_config();
     if args.midstream {
         ids.midstream = true;
     }
@@ -140,7 +151,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         (Some(p), _) => Some(p.clone()),
         (None, Sink::Dir(d)) => Some(d.join("eve.json")),
         (None, Sink::Stdout) if rules.is_some() => {
-            bail!("--rules with --stdout needs --eve FILE for the alerts")
+            bail!("--rules or --eve-types with --stdout needs --eve FILE for the events")
         }
         (None, Sink::Stdout) => None,
     };
@@ -280,6 +291,12 @@ fn summary(r: &ReplayReport, m: &Metrics, sink: &Sink, workers: usize) -> String
             d("outer_packets"),
             m.defrag.with_label_values(&["reassembled"]).get(),
         ));
+        if e.tx_events > 0 {
+            s.push_str(&format!(
+                "  transaction events (http, dns, tls, ssh): {}\n",
+                e.tx_events
+            ));
+        }
     }
     if !r.capture_errors.is_empty() {
         s.push_str(&format!(

@@ -176,7 +176,9 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
     };
     let mut rule_paths = cfg.rules.files.clone();
     rule_paths.extend(args.rules.iter().cloned());
-    let detect = if rule_paths.is_empty() {
+    // Transaction events come from the detection workers: they run
+    // (with no rule) when only those are asked for.
+    let detect = if rule_paths.is_empty() && !cfg.eve.types().any_tx() {
         None
     } else {
         let eve = match (&args.eve, &sink) {
@@ -188,7 +190,7 @@ fn options(args: &ServeArgs, cfg: &Config) -> anyhow::Result<ServeOptions> {
         };
         Some(LiveDetect {
             rules: super::rules::load_for_run(&rule_paths, cfg, args.quiet)?,
-            ids: cfg.rules.ids_config(),
+            ids: cfg.ids_config(),
             eve,
             sessions: SessionMap::new(&cfg.sessions),
         })

@@ -11,11 +11,13 @@
 //! their own packet. At flow end everything left is parsed and inspected.
 
 use crate::applayer::dns::{DnsState, DnsTx};
+use crate::applayer::http::Progress;
 use crate::applayer::http::{HttpConfig, HttpState};
-use crate::applayer::ssh::SshState;
+use crate::applayer::ssh::{SshProgress, SshState};
 use crate::applayer::tls::TlsState;
 use crate::applayer::{AppProto, Direction, Prober, Transport};
 use crate::detect::{FlowApp, Tx};
+use crate::output::eve_tx::TxLogging;
 
 /// DNS messages waiting for a packet of their direction, per flow.
 const MAX_PENDING_DNS: usize = 256;
@@ -63,8 +65,12 @@ pub struct FlowAppLayer {
     fed: [usize; 2],
     marks: Vec<Mark>,
     /// DNS messages with their transaction id (Suricata counts one per
-    /// message in the flow).
-    dns: Vec<(u64, DnsTx)>,
+    /// message in the flow) and whether the message was logged.
+    dns: Vec<(u64, DnsTx, bool)>,
+    /// HTTP transactions logged (EVE `http` events) and still held.
+    http_logged: Vec<u64>,
+    /// The TLS or SSH session was logged (EVE `tls` / `ssh` event).
+    session_logged: bool,
     dns_ids: u64,
     /// Detection finished for a direction during the current packet
     /// (Suricata's `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
@@ -88,6 +94,8 @@ impl FlowAppLayer {
             fed: [0; 2],
             marks: Vec::new(),
             dns: Vec::new(),
+            http_logged: Vec::new(),
+            session_logged: false,
             dns_ids: 0,
             detected_now: false,
             udp_marked: [0; 2],
@@ -236,7 +244,7 @@ impl FlowAppLayer {
                     if crate::output::eve_app::dns_logged(&tx) {
                         self.dns_ids += 1;
                     }
-                    self.dns.push((id, tx));
+                    self.dns.push((id, tx, false));
                 }
             }
         }
@@ -254,13 +262,17 @@ impl FlowAppLayer {
     ) {
         let d = dir.index();
         let FlowAppLayer {
-            parser, marks, dns, ..
+            parser,
+            marks,
+            dns,
+            http_logged,
+            ..
         } = self;
         match parser {
             Parser::None => {}
             Parser::Dns(_) => {
                 let mut matched = Vec::new();
-                dns.retain(|(id, tx)| {
+                dns.retain(|(id, tx, _)| {
                     if tx.dir != dir {
                         return true;
                     }
@@ -292,9 +304,86 @@ impl FlowAppLayer {
                 let gone = h.take_complete_if(done);
                 if !gone.is_empty() {
                     marks.retain(|m| !gone.iter().any(|t| t.id == m.id));
+                    http_logged.retain(|id| !gone.iter().any(|t| t.id == *id));
                 }
             }
         }
+    }
+}
+
+impl FlowAppLayer {
+    /// Calls `log` (with Suricata's transaction id) once for each
+    /// transaction Suricata's EVE logger of its protocol writes now, when
+    /// `what` logs that protocol: an HTTP transaction once request and
+    /// response are complete, a DNS message once parsed, the TLS session
+    /// once the server's first flight is parsed (ServerHelloDone) or the
+    /// handshake is done (application data seen), the SSH session
+    /// once both banners are parsed and neither side went further (with
+    /// HASSH enabled: once both sides sent NEWKEYS) — Suricata's tx
+    /// logger conditions. At `eof` (the flow ends) everything not logged
+    /// yet is. Call after the packet's bytes were parsed and before
+    /// [`inspect`](Self::inspect), which releases what it inspected.
+    ///
+    /// Returns true when what was logged is due to the end of inspection
+    /// of the session (SSH with HASSH, both sides past NEWKEYS): Suricata
+    /// writes it from a detect/log pseudo packet then.
+    pub fn log_due(
+        &mut self,
+        what: TxLogging,
+        eof: bool,
+        mut log: impl FnMut(u64, Tx<'_>),
+    ) -> bool {
+        let FlowAppLayer {
+            parser,
+            dns,
+            http_logged,
+            session_logged,
+            ..
+        } = self;
+        match parser {
+            Parser::None => {}
+            Parser::Http(h) if what.logs(AppProto::Http) => {
+                for t in h.txs() {
+                    let complete = t.request_progress == Progress::Complete
+                        && t.response_progress == Progress::Complete;
+                    if (complete || eof) && !http_logged.contains(&t.id) {
+                        http_logged.push(t.id);
+                        log(t.id, Tx::Http(t));
+                    }
+                }
+            }
+            Parser::Dns(_) if what.logs(AppProto::Dns) => {
+                for (id, tx, logged) in dns.iter_mut().filter(|e| !e.2) {
+                    *logged = true;
+                    log(*id, Tx::Dns(tx));
+                }
+            }
+            Parser::Tls(t)
+                if what.logs(AppProto::Tls)
+                    && !*session_logged
+                    && (eof || t.server_hello_done() || t.handshake_done()) =>
+            {
+                *session_logged = true;
+                log(0, Tx::Tls(t));
+            }
+            Parser::Ssh(t) if what.logs(AppProto::Ssh) => {
+                let want = if what.fp.hassh {
+                    SshProgress::Finished
+                } else {
+                    SshProgress::BannerDone
+                };
+                let due = [Direction::ToServer, Direction::ToClient]
+                    .iter()
+                    .all(|&d| t.progress(d) == want);
+                if !*session_logged && (eof || due) {
+                    *session_logged = true;
+                    log(0, Tx::Ssh(t));
+                    return due && what.fp.hassh && !eof;
+                }
+            }
+            _ => {}
+        }
+        false
     }
 }
 
@@ -370,6 +459,34 @@ mod tests {
         });
         assert_eq!(n, 1);
         assert!(a.marks.is_empty());
+    }
+
+    #[test]
+    fn transactions_are_logged_once_when_due() {
+        let mut a = FlowAppLayer::new(Transport::Tcp, 80, 40000);
+        let mut st = AppStats::default();
+        let http = TxLogging {
+            types: "http".parse().unwrap(),
+            ..TxLogging::default()
+        };
+        let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        let mut logged = Vec::new();
+        a.log_due(http, false, |id, _| logged.push(id));
+        assert!(logged.is_empty(), "the response is still to come");
+        let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        // Not logged while its type is off.
+        a.log_due(TxLogging::default(), true, |_, _| panic!("off"));
+        a.log_due(http, false, |id, _| logged.push(id));
+        a.log_due(http, true, |id, _| logged.push(id));
+        assert_eq!(logged, [0]);
+        // A request without response is logged at the end of the flow.
+        let req2 = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\n\r\n";
+        a.stream(Direction::ToServer, req2, req2.len(), &mut st);
+        a.log_due(http, false, |id, _| logged.push(id));
+        a.log_due(http, true, |id, _| logged.push(id));
+        assert_eq!(logged, [0, 1]);
     }
 
     #[test]

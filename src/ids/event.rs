@@ -8,8 +8,12 @@ use crate::detect::{Alert, PacketView, Tx};
 use crate::dispatch::Carried;
 use crate::flow::{Endpoint, FlowKey, PacketMeta, community_id};
 use crate::ids::flows::DetectFlow;
-use crate::output::eve::{AlertEvent, Direction, FlowSummary, MirrorContext, PktSrc, TunnelInfo};
-use crate::output::eve_app::{AppObject, EveDnsAlert, EveHttp, EveTls};
+use crate::output::eve::{
+    AlertEvent, Direction, EveEvent, FlowSummary, MirrorContext, PktSrc, TunnelInfo,
+};
+use crate::output::eve_app::{AppObject, EveDnsAlert, EveHttp, EveTls, TxBody, TxEvent};
+use crate::output::eve_ssh::EveSsh;
+use crate::output::eve_tx::Fingerprints;
 use crate::wire::Addr;
 use crate::wire::geneve::GwlbOptions;
 use crate::wire::transport::proto;
@@ -62,6 +66,11 @@ impl EventContext {
         }
     }
 
+    /// `ctx` at another time.
+    pub fn at(ctx: EventContext, ts_ns: u64) -> Self {
+        EventContext { ts_ns, ..ctx }
+    }
+
     /// The context of a flow-end inspection (no packet).
     pub fn flow_end(key: &FlowKey, flow: &DetectFlow) -> Self {
         EventContext {
@@ -75,7 +84,9 @@ impl EventContext {
     }
 }
 
-/// Turns the alerts of one inspection into events (and counts them).
+/// Turns the alerts of one inspection into events (and counts them; with
+/// `write` false, as when `alert` is not among the EVE types, only counts
+/// them).
 #[allow(clippy::too_many_arguments)]
 pub fn push_events(
     rules: &LoadedRules,
@@ -85,7 +96,8 @@ pub fn push_events(
     ctx: &EventContext,
     flow: Option<(FlowKey, &DetectFlow, usize)>,
     pkt_src: PktSrc,
-    out: &mut Vec<AlertEvent>,
+    write: bool,
+    out: &mut Vec<EveEvent>,
     stats: &mut IdsStats,
 ) {
     if alerts.is_empty() {
@@ -144,7 +156,10 @@ pub fn push_events(
         };
         stats.alerts += 1;
         stats.by_severity[(info.severity.clamp(1, 4) - 1) as usize] += 1;
-        out.push(AlertEvent {
+        if !write {
+            continue;
+        }
+        out.push(EveEvent::Alert(Box::new(AlertEvent {
             ts_ns: ctx.ts_ns,
             flow_id,
             pcap_cnt: (ctx.tunnel.is_none() && ctx.frame > 0).then_some(ctx.frame),
@@ -164,21 +179,67 @@ pub fn push_events(
             community_id: Some(community.clone()),
             tunnel: ctx.tunnel,
             mirror: mirror.clone(),
-        });
+        })));
+    }
+}
+
+/// Turns the transaction event bodies logged on one packet (or at flow
+/// end) into EVE events: Suricata's header for them (the packet's time
+/// and frame number, the flow's client as `src` whichever packet it was,
+/// `pkt_src`), the flow's Community ID and the mirror context.
+pub fn push_tx_events(
+    bodies: &mut Vec<TxBody>,
+    ctx: &EventContext,
+    key: &FlowKey,
+    flow: &DetectFlow,
+    pkt_src: PktSrc,
+    out: &mut Vec<EveEvent>,
+) {
+    if bodies.is_empty() {
+        return;
+    }
+    let (client, server) = key.endpoints(flow.initiator as usize);
+    let community = community_id(
+        key.protocol,
+        client.addr,
+        server.addr,
+        client.port,
+        server.port,
+    );
+    let mirror = ctx.vni.map(|vni| MirrorContext {
+        vni: Some(vni),
+        interface_id: None,
+        mirror_src: ctx.mirror_src,
+        gwlb: ctx.gwlb,
+    });
+    for body in bodies.drain(..) {
+        out.push(EveEvent::Tx(Box::new(TxEvent {
+            ts_ns: ctx.ts_ns,
+            flow_id: flow.id,
+            pcap_cnt: (ctx.tunnel.is_none() && ctx.frame > 0).then_some(ctx.frame),
+            client: client.addr,
+            client_port: client.port,
+            server: server.addr,
+            server_port: server.port,
+            protocol: key.protocol,
+            pkt_src,
+            community_id: Some(community.clone()),
+            body,
+            mirror: mirror.clone(),
+        })));
     }
 }
 
 /// The EVE object of a transaction an alert matched (Suricata's
-/// `metadata: yes` default: `http`, `dns`, `tls`).
-pub fn app_object(tx: Tx<'_>, tx_id: u64) -> Option<AppObject> {
+/// `metadata: yes` default: `http`, `dns`, `tls`, `ssh`). JA3 and HASSH
+/// are in it when `fp` enables them (Suricata computes them only then:
+/// with its stock `auto`, when a loaded rule uses such a keyword).
+pub fn app_object(tx: Tx<'_>, tx_id: u64, fp: Fingerprints) -> Option<AppObject> {
     Some(match tx {
         Tx::Http(t) => AppObject::Http(EveHttp::from_tx(t)),
         Tx::Dns(t) => AppObject::Dns(EveDnsAlert::from_tx(t, tx_id)?),
-        // JA3 is computed only when a rule uses it (Suricata's `auto`);
-        // the alert leaves it out, as with the stock configuration.
-        Tx::Tls(t) => AppObject::Tls(EveTls::from_state(t, false)),
-        // The `ssh` object is not built yet.
-        Tx::Ssh(_) => return None,
+        Tx::Tls(t) => AppObject::Tls(EveTls::from_state(t, fp.ja3)),
+        Tx::Ssh(t) => AppObject::Ssh(EveSsh::from_state(t, fp.hassh)?),
     })
 }
 

@@ -239,6 +239,18 @@ impl DetectFlow {
         (!payload.is_empty(), events)
     }
 
+    /// Both directions of a TCP flow ended: each side's FIN was
+    /// acknowledged by the other (Suricata's application-layer EOF in both
+    /// directions, when its transaction loggers write what is left).
+    pub fn tcp_finished(&self) -> bool {
+        self.tcp.as_ref().is_some_and(|t| {
+            (0..2).all(|d| {
+                t.fin[d]
+                    && t.last_ack[1 - d].is_some_and(|a| a.wrapping_sub(t.next_seq[d]) as i32 >= 0)
+            })
+        })
+    }
+
     /// What the rules know of the flow for a packet in key direction `dir`.
     pub fn info(&self, dir: usize, now_ns: u64) -> FlowInfo {
         let client = self.initiator as usize;

@@ -45,8 +45,9 @@ use crate::detect::{Alert, DetectCtx, FlowDetectState, FlowInfo, Input, Inspecti
 use crate::dispatch::{Carried, Role};
 use crate::flow::PacketMeta;
 use crate::metrics::Metrics;
-use crate::output::eve::{AlertEvent, PktSrc};
-use crate::output::eve_app::AppObject;
+use crate::output::eve::{EveEvent, PktSrc};
+use crate::output::eve_app::{AppObject, TxBody};
+use crate::output::eve_tx::{EveTypes, TxLogging};
 use crate::stream::{Budget, StreamConfig};
 use crate::wire::transport::proto;
 
@@ -73,6 +74,8 @@ pub struct IdsConfig {
     pub chunk_size: usize,
     /// Idle timeouts.
     pub timeouts: FlowTimeouts,
+    /// EVE event types written (alerts; transaction events are opt-in).
+    pub eve_types: EveTypes,
 }
 
 impl Default for IdsConfig {
@@ -84,6 +87,7 @@ impl Default for IdsConfig {
             midstream: false,
             chunk_size: 2560,
             timeouts: FlowTimeouts::default(),
+            eve_types: EveTypes::default(),
         }
     }
 }
@@ -119,7 +123,7 @@ pub struct Ids {
     cfg: IdsConfig,
     flows: DetectFlows,
     budget: Budget,
-    out: Sender<Vec<AlertEvent>>,
+    out: Sender<Vec<EveEvent>>,
     /// State for packets inspected outside a flow (fragments).
     flowless: FlowDetectState,
     /// The rules and what inspecting with them produces.
@@ -139,7 +143,11 @@ struct Inspector {
     /// Transaction id and EVE object of the transactions `alerts` matched
     /// (by alert index).
     tx_objects: Vec<(usize, u64, Option<AppObject>)>,
-    events: Vec<AlertEvent>,
+    /// EVE event types written.
+    types: EveTypes,
+    /// Transaction event bodies logged on the current packet.
+    tx_log: Vec<TxBody>,
+    events: Vec<EveEvent>,
     /// Buffer of the pseudo packets stream flushes are inspected with.
     pseudo: Vec<u8>,
     stats: IdsStats,
@@ -164,9 +172,10 @@ impl Ids {
         rules: RuleHandle,
         cfg: IdsConfig,
         ctx: DetectCtx,
-        out: Sender<Vec<AlertEvent>>,
+        out: Sender<Vec<EveEvent>>,
     ) -> Self {
         let current = rules.current();
+        let types = cfg.eve_types;
         Ids {
             rules,
             flows: DetectFlows::new(cfg.max_flows, cfg.timeouts),
@@ -179,6 +188,8 @@ impl Ids {
                 ctx,
                 alerts: Vec::new(),
                 tx_objects: Vec::new(),
+                types,
+                tx_log: Vec::new(),
                 events: Vec::new(),
                 pseudo: Vec::with_capacity(64),
                 stats: IdsStats::default(),
@@ -227,6 +238,12 @@ impl Ids {
             w.flush(&key, flow, Flush::DetectLog);
             flow.state.no_payload_inspection = true;
         }
+        // Transaction events due on this packet (none unless enabled).
+        let mut log_flush = false;
+        if w.types.any_tx() {
+            let eof = flow.tcp_finished();
+            log_flush = log_txs(flow, w.types, &w.current, eof, &mut w.tx_log);
+        }
         let info = flow.info(dir, meta.ts_ns);
         w.alerts.clear();
         // The stream of this packet's direction, when enough of it is
@@ -268,6 +285,21 @@ impl Ids {
             Some((key, &*flow, dir)),
             PktSrc::of(meta.tunnel),
         );
+        if log_flush {
+            // As from Suricata's detect/log pseudo packet: no frame number.
+            let ctx = EventContext::at(EventContext::flow_end(&key, flow), meta.ts_ns);
+            event::push_tx_events(
+                &mut w.tx_log,
+                &ctx,
+                &key,
+                flow,
+                PktSrc::StreamDetectLog,
+                &mut w.events,
+            );
+        } else {
+            let src = PktSrc::of(meta.tunnel);
+            event::push_tx_events(&mut w.tx_log, &ctx, &key, flow, src, &mut w.events);
+        }
     }
 
     /// End of a batch: sends the alerts raised, expires idle flows at the
@@ -365,7 +397,20 @@ impl Inspector {
     fn flush(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow, why: Flush) {
         if why == Flush::End {
             flow.app_finish(&mut self.stats.app);
+            if self.types.any_tx() {
+                let _ = log_txs(flow, self.types, &self.current, true, &mut self.tx_log);
+            }
         }
+        self.flush_streams(key, flow, why);
+        if why == Flush::End {
+            let ctx = EventContext::flow_end(key, flow);
+            let src = PktSrc::StreamFlowTimeout;
+            event::push_tx_events(&mut self.tx_log, &ctx, key, flow, src, &mut self.events);
+        }
+    }
+
+    /// [`flush`](Self::flush)'s inspection of the streams (TCP only).
+    fn flush_streams(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow, why: Flush) {
         if flow.tcp.is_none() {
             return;
         }
@@ -436,7 +481,7 @@ impl Inspector {
             flow,
             dir,
             input,
-            &self.current.set,
+            &self.current,
             &mut self.ctx,
             &mut self.alerts,
             &mut self.tx_objects,
@@ -460,6 +505,7 @@ impl Inspector {
             ctx,
             flow,
             src,
+            self.types.alert,
             &mut self.events,
             &mut self.stats,
         );
@@ -473,7 +519,7 @@ fn inspect_txs(
     flow: &mut DetectFlow,
     dir: usize,
     input: &Input,
-    set: &crate::detect::RuleSet,
+    rules: &LoadedRules,
     ctx: &mut DetectCtx,
     alerts: &mut Vec<Alert>,
     objects: &mut Vec<(usize, u64, Option<AppObject>)>,
@@ -498,13 +544,37 @@ fn inspect_txs(
     if let Some(app) = app.as_mut() {
         app.inspect(adir, &mut stats.app, |tx_id, tx, matched| {
             let before = alerts.len();
-            set.inspect_tx(&input, tx, matched, state, ctx, alerts);
+            rules
+                .set
+                .inspect_tx(&input, tx, matched, state, ctx, alerts);
             // The transaction's EVE object, for each alert it raised.
             for i in before..alerts.len() {
-                objects.push((i, tx_id, event::app_object(tx, tx_id)));
+                objects.push((i, tx_id, event::app_object(tx, tx_id, rules.fp)));
             }
         });
     }
+}
+
+/// Appends the EVE transaction events due on `flow` now (`eof`: the flow
+/// ends) to `out` (see [`app::FlowAppLayer::log_due`]); true when they
+/// are written as from a detect/log flush.
+fn log_txs(
+    flow: &mut DetectFlow,
+    types: EveTypes,
+    rules: &LoadedRules,
+    eof: bool,
+    out: &mut Vec<TxBody>,
+) -> bool {
+    let Some(app) = flow.app.as_mut() else {
+        return false;
+    };
+    let what = TxLogging {
+        types,
+        fp: rules.fp,
+    };
+    app.log_due(what, eof, |id, tx| {
+        crate::output::eve_tx::tx_bodies(tx, id, what.fp, out)
+    })
 }
 
 /// Stream bytes (the most recent) that the payload contents of a

@@ -18,16 +18,24 @@ pub struct LoadedRules {
     pub infos: Arc<[AlertInfo]>,
     /// Which load this is (starts at 1).
     pub generation: u64,
+    /// The fingerprints the rules enable in EVE objects (JA3, HASSH).
+    pub fp: crate::output::eve_tx::Fingerprints,
 }
 
 impl LoadedRules {
     /// Prepares a rule set's alert descriptions.
     pub fn new(set: RuleSet, generation: u64) -> Self {
         let infos: Vec<AlertInfo> = set.sigs.iter().map(alert_info).collect();
+        let fp = crate::output::eve_tx::Fingerprints::of_buffers(
+            set.sigs
+                .iter()
+                .flat_map(|s| s.buffers.iter().map(|b| &b.kind)),
+        );
         LoadedRules {
             set: Arc::new(set),
             infos: infos.into(),
             generation,
+            fp,
         }
     }
 }

@@ -72,6 +72,46 @@ pub struct AlertEvent {
     pub mirror: Option<MirrorContext>,
 }
 
+/// One EVE line as the detection stage hands it to the output thread: an
+/// alert or (opt-in, `[eve] types`) a transaction event. Boxed: events
+/// are rare next to packets and travel in batches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EveEvent {
+    /// `event_type: "alert"`.
+    Alert(Box<AlertEvent>),
+    /// `event_type` `http`, `dns`, `tls`, `ssh`.
+    Tx(Box<super::eve_app::TxEvent>),
+}
+
+impl EveEvent {
+    /// The mirror context, for the output thread to complete.
+    pub fn mirror_mut(&mut self) -> Option<&mut MirrorContext> {
+        match self {
+            EveEvent::Alert(a) => a.mirror.as_mut(),
+            EveEvent::Tx(t) => t.mirror.as_mut(),
+        }
+    }
+}
+
+impl EveEvent {
+    /// `alerts` or `tx_events`, whichever counts this event.
+    fn counter<'a>(&self, alerts: &'a mut u64, tx_events: &'a mut u64) -> &'a mut u64 {
+        match self {
+            EveEvent::Alert(_) => alerts,
+            EveEvent::Tx(_) => tx_events,
+        }
+    }
+}
+
+impl Serialize for EveEvent {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            EveEvent::Alert(a) => a.serialize(s),
+            EveEvent::Tx(t) => t.serialize(s),
+        }
+    }
+}
+
 /// The matching rule's identity, shared by every alert it raises.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlertInfo {
@@ -409,10 +449,10 @@ pub struct EveError {
 
 /// Renders one event as a JSON line into `line` (reused) and writes it
 /// whole to `out`.
-fn write_line(
+fn write_line<E: Serialize>(
     out: &mut BufWriter<File>,
     line: &mut Vec<u8>,
-    event: &AlertEvent,
+    event: &E,
 ) -> std::io::Result<()> {
     line.clear();
     serde_json::to_writer(&mut *line, event).map_err(std::io::Error::other)?;
@@ -428,6 +468,7 @@ pub struct EveFile {
     out: BufWriter<File>,
     line: Vec<u8>,
     alerts: u64,
+    tx_events: u64,
 }
 
 impl EveFile {
@@ -461,6 +502,7 @@ impl EveFile {
             out: BufWriter::with_capacity(1 << 16, file),
             line: Vec::with_capacity(1024),
             alerts: 0,
+            tx_events: 0,
         })
     }
 
@@ -471,9 +513,21 @@ impl EveFile {
         Ok(())
     }
 
+    /// Appends one event (alert or transaction event).
+    pub fn write_event(&mut self, event: &EveEvent) -> Result<(), EveError> {
+        write_line(&mut self.out, &mut self.line, event).map_err(|e| self.io(e))?;
+        *event.counter(&mut self.alerts, &mut self.tx_events) += 1;
+        Ok(())
+    }
+
     /// Alerts written.
     pub fn alerts(&self) -> u64 {
         self.alerts
+    }
+
+    /// Transaction events written.
+    pub fn tx_events(&self) -> u64 {
+        self.tx_events
     }
 
     /// Flushes, syncs and renames the file into place.
@@ -510,6 +564,7 @@ pub struct EveLog {
     out: BufWriter<File>,
     line: Vec<u8>,
     alerts: u64,
+    tx_events: u64,
 }
 
 impl EveLog {
@@ -532,6 +587,7 @@ impl EveLog {
             out: BufWriter::with_capacity(1 << 16, file),
             line: Vec::with_capacity(1024),
             alerts: 0,
+            tx_events: 0,
         })
     }
 
@@ -539,6 +595,14 @@ impl EveLog {
     pub fn write(&mut self, event: &AlertEvent) -> Result<(), EveError> {
         write_line(&mut self.out, &mut self.line, event).map_err(|e| self.io(e))?;
         self.alerts += 1;
+        Ok(())
+    }
+
+    /// Appends one event, alert or transaction event (buffered until
+    /// [`flush`](Self::flush)).
+    pub fn write_event(&mut self, event: &EveEvent) -> Result<(), EveError> {
+        write_line(&mut self.out, &mut self.line, event).map_err(|e| self.io(e))?;
+        *event.counter(&mut self.alerts, &mut self.tx_events) += 1;
         Ok(())
     }
 
@@ -550,9 +614,10 @@ impl EveLog {
     /// Flushes, then opens the path again (after rotation it is a new file).
     pub fn reopen(&mut self) -> Result<(), EveError> {
         self.flush()?;
-        let alerts = self.alerts;
+        let (alerts, tx_events) = (self.alerts, self.tx_events);
         *self = EveLog::open(&self.path)?;
         self.alerts = alerts;
+        self.tx_events = tx_events;
         Ok(())
     }
 
@@ -566,6 +631,11 @@ impl EveLog {
     /// Alerts written since the start.
     pub fn alerts(&self) -> u64 {
         self.alerts
+    }
+
+    /// Transaction events written since the start.
+    pub fn tx_events(&self) -> u64 {
+        self.tx_events
     }
 
     fn io(&self, source: std::io::Error) -> EveError {

@@ -109,6 +109,8 @@ pub enum AppObject {
     Dns(EveDnsAlert),
     /// `tls`.
     Tls(EveTls),
+    /// `ssh`.
+    Ssh(super::eve_ssh::EveSsh),
 }
 
 impl AppObject {
@@ -118,6 +120,7 @@ impl AppObject {
             AppObject::Http(_) => "http",
             AppObject::Dns(_) => "dns",
             AppObject::Tls(_) => "tls",
+            AppObject::Ssh(_) => "ssh",
         }
     }
 }
@@ -128,6 +131,7 @@ impl Serialize for AppObject {
             AppObject::Http(o) => o.serialize(s),
             AppObject::Dns(o) => o.serialize(s),
             AppObject::Tls(o) => o.serialize(s),
+            AppObject::Ssh(o) => o.serialize(s),
         }
     }
 }
@@ -1148,11 +1152,31 @@ pub enum TxBody {
     DnsAnswer(EveDnsAnswer),
     /// `event_type: "tls"`.
     Tls(EveTls),
+    /// `event_type: "ssh"`, with the transaction id (written at the top
+    /// level, before `ssh`).
+    Ssh {
+        /// Suricata's `tx_id` (0: one session per flow).
+        tx_id: u64,
+        /// The object.
+        ssh: super::eve_ssh::EveSsh,
+    },
+}
+
+impl TxBody {
+    /// The `event_type` (and object key) of the event.
+    pub fn key(&self) -> &'static str {
+        match self {
+            TxBody::Http { .. } => "http",
+            TxBody::DnsQuery(_) | TxBody::DnsAnswer(_) => "dns",
+            TxBody::Tls(_) => "tls",
+            TxBody::Ssh { .. } => "ssh",
+        }
+    }
 }
 
 /// One transaction event line, in Suricata 7.0.10's key order: timestamp,
 /// flow_id, pcap_cnt, event_type, src_ip, src_port, dest_ip, dest_port,
-/// proto, pkt_src, community_id, tx_id (http), the object; then vxtap's
+/// proto, pkt_src, community_id, tx_id (http, ssh), the object; then vxtap's
 /// `vxtap` object as in alerts. Addresses are the flow's (client as
 /// `src`), whichever packet completed the transaction (Suricata's
 /// `LOG_DIR_FLOW`).
@@ -1187,11 +1211,7 @@ pub struct TxEvent {
 
 impl Serialize for TxEvent {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let key = match self.body {
-            TxBody::Http { .. } => "http",
-            TxBody::DnsQuery(_) | TxBody::DnsAnswer(_) => "dns",
-            TxBody::Tls(_) => "tls",
-        };
+        let key = self.body.key();
         let mut m = s.serialize_map(None)?;
         m.serialize_entry("timestamp", &eve_timestamp(self.ts_ns))?;
         m.serialize_entry("flow_id", &self.flow_id)?;
@@ -1216,6 +1236,10 @@ impl Serialize for TxEvent {
             TxBody::DnsQuery(q) => m.serialize_entry("dns", q)?,
             TxBody::DnsAnswer(a) => m.serialize_entry("dns", a)?,
             TxBody::Tls(t) => m.serialize_entry("tls", t)?,
+            TxBody::Ssh { tx_id, ssh } => {
+                m.serialize_entry("tx_id", tx_id)?;
+                m.serialize_entry("ssh", ssh)?;
+            }
         }
         if let Some(v) = &self.mirror {
             m.serialize_entry("vxtap", v)?;

@@ -5,6 +5,8 @@
 pub mod delivery;
 pub mod eve;
 pub mod eve_app;
+pub mod eve_ssh;
+pub mod eve_tx;
 pub mod fields;
 pub mod format;
 pub mod parquet;

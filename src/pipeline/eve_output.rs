@@ -13,13 +13,15 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use crate::config::SessionMap;
 use crate::metrics::Metrics;
-use crate::output::eve::{AlertEvent, EveError, EveFile, EveLog};
+use crate::output::eve::{EveError, EveEvent, EveFile, EveLog};
 
 /// What the EVE thread wrote.
 #[derive(Debug, Clone, Default)]
 pub struct EveReport {
     /// Alerts written.
     pub alerts: u64,
+    /// Transaction events written.
+    pub tx_events: u64,
     /// Where.
     pub path: Option<PathBuf>,
 }
@@ -28,7 +30,7 @@ pub struct EveReport {
 /// path fails the start, before any packet is read).
 pub(crate) fn spawn_eve(
     file: EveFile,
-    rx: Receiver<Vec<AlertEvent>>,
+    rx: Receiver<Vec<EveEvent>>,
     sessions: SessionMap,
     metrics: Metrics,
 ) -> std::io::Result<JoinHandle<Result<EveReport, EveError>>> {
@@ -39,22 +41,25 @@ pub(crate) fn spawn_eve(
             for batch in rx.iter() {
                 for mut ev in batch {
                     enrich(&sessions, &mut ev);
-                    file.write(&ev)?;
-                    metrics.alerts_written.inc();
+                    file.write_event(&ev)?;
+                    if let EveEvent::Alert(_) = ev {
+                        metrics.alerts_written.inc();
+                    }
                 }
             }
-            let alerts = file.alerts();
+            let (alerts, tx_events) = (file.alerts(), file.tx_events());
             let path = file.close()?;
             Ok(EveReport {
                 alerts,
+                tx_events,
                 path: Some(path),
             })
         })
 }
 
-/// Adds what the session map knows about the alert's mirror session.
-fn enrich(sessions: &SessionMap, ev: &mut AlertEvent) {
-    if let Some(m) = ev.mirror.as_mut() {
+/// Adds what the session map knows about the event's mirror session.
+fn enrich(sessions: &SessionMap, ev: &mut EveEvent) {
+    if let Some(m) = ev.mirror_mut() {
         let meta = sessions.lookup(m.vni, m.mirror_src);
         m.interface_id = meta.interface_id.as_deref().map(Arc::from);
     }
@@ -66,7 +71,7 @@ fn enrich(sessions: &SessionMap, ev: &mut AlertEvent) {
 /// file is opened again for the next one).
 pub(crate) fn spawn_eve_live(
     log: EveLog,
-    rx: Receiver<Vec<AlertEvent>>,
+    rx: Receiver<Vec<EveEvent>>,
     sessions: SessionMap,
     metrics: Metrics,
     reopen: Arc<AtomicBool>,
@@ -92,10 +97,13 @@ pub(crate) fn spawn_eve_live(
                     }
                 }
                 let Some(batch) = batch else { continue };
-                let n = batch.len() as u64;
+                let n = batch
+                    .iter()
+                    .filter(|e| matches!(e, EveEvent::Alert(_)))
+                    .count() as u64;
                 let res = batch.into_iter().try_for_each(|mut ev| {
                     enrich(&sessions, &mut ev);
-                    log.write(&ev)
+                    log.write_event(&ev)
                 });
                 match res.and_then(|()| log.flush()) {
                     Ok(()) => metrics.alerts_written.inc_by(n),
@@ -106,10 +114,11 @@ pub(crate) fn spawn_eve_live(
                     }
                 }
             }
-            let alerts = log.alerts();
+            let (alerts, tx_events) = (log.alerts(), log.tx_events());
             let path = log.close()?;
             Ok(EveReport {
                 alerts,
+                tx_events,
                 path: Some(path),
             })
         })

@@ -28,7 +28,7 @@ use crate::ids::reader::IdsReader;
 use crate::ids::{IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
 use crate::output::DeliveryError;
-use crate::output::eve::{AlertEvent, EveError, EveLog};
+use crate::output::eve::{EveError, EveEvent, EveLog};
 use crate::receive::{self, Listener, ReceiveError, ReceiveStats, ReceiveThread, VniLabels};
 
 /// Everything the live runtime needs.
@@ -273,7 +273,7 @@ impl Live {
         )
         .map_err(thread_err)?;
         let eve_reopen = Arc::new(AtomicBool::new(false));
-        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<AlertEvent>>(256);
+        let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<EveEvent>>(256);
         let eve = match (eve_log, &opts.detect) {
             (Some(log), Some(d)) => Some(
                 spawn_eve_live(

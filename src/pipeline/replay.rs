@@ -21,7 +21,7 @@ use crate::flow::{FlowConfig, FlowRecord};
 use crate::ids::reader::{IdsReader, Source};
 use crate::ids::{IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
-use crate::output::eve::{AlertEvent, EveError, EveFile};
+use crate::output::eve::{EveError, EveEvent, EveFile};
 use crate::output::{DeliveryError, LogFormat, OutputFormat};
 
 /// Everything `replay` needs.
@@ -117,7 +117,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
     let (dispatcher, queues) = Dispatcher::new(workers, Backpressure::Block);
     let mut dispatcher = dispatcher.carry_bytes(opts.rules.is_some());
     let (rec_tx, rec_rx) = crossbeam_channel::bounded::<Vec<FlowRecord>>(64);
-    let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<AlertEvent>>(64);
+    let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<EveEvent>>(64);
     let eve = match eve_file {
         Some(f) => Some(
             spawn_eve(f, alert_rx, opts.sessions.clone(), metrics.clone())

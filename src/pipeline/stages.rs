@@ -21,7 +21,7 @@ use crate::flow::{FlowConfig, FlowRecord, FlowStats};
 use crate::ids::reader::{IdsReader, Source, meta_of, outer_headers};
 use crate::ids::{Ids, IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
-use crate::output::eve::AlertEvent;
+use crate::output::eve::EveEvent;
 use crate::output::{Delivery, DeliveryError, LogFormat, OutputFormat, StdoutSink};
 
 /// Where records go.
@@ -194,7 +194,7 @@ pub(crate) fn publish_fragments(m: &Metrics, frags: &mut FragTracker) {
 pub(crate) struct DetectSpec {
     pub rules: RuleHandle,
     pub cfg: IdsConfig,
-    pub alerts: Sender<Vec<AlertEvent>>,
+    pub alerts: Sender<Vec<EveEvent>>,
 }
 
 /// Starts one flow worker thread per queue (each with its detection stage

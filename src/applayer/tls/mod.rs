@@ -152,6 +152,11 @@ pub struct TlsState {
     pub versions: SslVersions,
     /// Events.
     pub events: EventSet,
+    /// Application data was seen (Suricata's `SSL_AL_FLAG_HANDSHAKE_DONE`,
+    /// when its `tls` event is logged).
+    handshake_done: bool,
+    /// The server's ServerHelloDone was parsed.
+    server_hello_done: bool,
 }
 
 fn md5_hex(s: &str) -> String {
@@ -187,6 +192,19 @@ impl TlsState {
     /// `encryption-handling` leaves out of payload inspection.
     pub fn encrypted(&self) -> bool {
         self.sides.iter().all(|s| s.encrypted)
+    }
+
+    /// The handshake is over: an application-data record was seen in
+    /// either direction (not 0-RTT early data before the ServerHello), as
+    /// Suricata's `SSL_AL_FLAG_HANDSHAKE_DONE`.
+    pub fn handshake_done(&self) -> bool {
+        self.handshake_done
+    }
+
+    /// The server's ServerHelloDone was parsed (its first flight, with
+    /// its certificate, is complete).
+    pub fn server_hello_done(&self) -> bool {
+        self.server_hello_done
     }
 
     /// `tls.sni`: the first server_name of the ClientHello.
@@ -285,6 +303,9 @@ impl TlsState {
                 if dir == Direction::ToClient && self.server_hello.is_none() {
                     self.server_record_version = Some(h.version);
                 }
+                if h.content_type == content::APPLICATION_DATA {
+                    self.application_data();
+                }
                 if let Some(ev) = Self::check_header(h) {
                     self.event(ev);
                     self.sides[d].stopped = true;
@@ -306,6 +327,20 @@ impl TlsState {
             self.record(dir, h, &rec[parser::RECORD_HEADER_LEN..]);
             self.sides[d].record = rec;
             self.sides[d].record.clear();
+        }
+    }
+
+    /// An application-data record header: the handshake is over (as
+    /// Suricata decides on the header, before the record's bytes), unless
+    /// it is TLS 1.3 0-RTT data (the ClientHello's early_data extension,
+    /// 42) before the ServerHello.
+    fn application_data(&mut self) {
+        let early = self
+            .client_hello
+            .as_ref()
+            .is_some_and(|h| h.extensions.contains(&42));
+        if !early || self.server_hello.is_some() {
+            self.handshake_done = true;
         }
     }
 
@@ -464,6 +499,7 @@ impl TlsState {
             }
             (hs::CLIENT_KEY_EXCHANGE, _) => self.step(SslState::CLIENT_KEYX),
             (hs::SERVER_KEY_EXCHANGE, _) => self.step(SslState::SERVER_KEYX),
+            (hs::SERVER_HELLO_DONE, Direction::ToClient) => self.server_hello_done = true,
             (hs::CERTIFICATE | hs::CERTIFICATE_REQUEST | hs::SERVER_HELLO_DONE, _) => {}
             _ => self.step(SslState::UNKNOWN),
         }
