@@ -3,7 +3,7 @@
 //! cases of `../shared/acceptance`; oracle files and the command that made
 //! them in `tests/data/ids/applayer/`): the same alerts on the same packets
 //! (`pcap_cnt`), with the same addresses, direction, `tx_id`, `app_proto`
-//! and `http`/`dns`/`tls` objects.
+//! and `http`/`dns`/`tls`/`ssh` objects.
 
 use std::path::Path;
 use std::process::Command;
@@ -16,6 +16,7 @@ const CASES: &[&str] = &[
     "dns-detect-query-01",
     "http-evader-088",
     "bug-5758",
+    "ssh-banner-only",
 ];
 
 /// What must be equal between Suricata's alert and vxtap's.
@@ -32,6 +33,7 @@ const KEYS: &[&str] = &[
     "http",
     "dns",
     "tls",
+    "ssh",
 ];
 
 fn alerts(text: &str) -> Vec<Value> {

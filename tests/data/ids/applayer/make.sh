@@ -3,7 +3,7 @@
 # tests/ids_applayer.rs replays (run from the repository root):
 #   sh tests/data/ids/applayer/make.sh
 set -e
-for c in tls-subject http-request-header dns-detect-query-01 http-evader-088 bug-5758; do
+for c in tls-subject http-request-header dns-detect-query-01 http-evader-088 bug-5758 ssh-banner-only; do
   d=../shared/acceptance/$c
   o=$(mktemp -d)
   suricata -r $d/input.pcap -S $d/test.rules -k none --runmode single -l $o >/dev/null 2>&1
