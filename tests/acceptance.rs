@@ -29,7 +29,6 @@ use std::sync::Mutex;
 const KNOWN_FAILING: &[(&str, &str)] = &[
     // Parsers not built yet (issue 8).
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
-    ("krb5-kerberoasting", "Kerberos parser: issue 8"),
     ("smb-named-pipe-ascii", "SMB parser: issue 8"),
     (
         "smb-eicar-file-segmentation-random",

@@ -36,7 +36,9 @@ fn lines(cap: &str, bytewise: bool) -> Vec<String> {
     let text = |b: Option<&[u8]>| String::from_utf8_lossy(b.unwrap_or_default()).into_owned();
     let mut out = Vec::new();
     for s in states.values() {
-        for tx in s.txs() {
+        // Requests are transactions too (as in Suricata 7.0.10); tshark's
+        // lines here are the replies and errors.
+        for tx in s.txs().iter().filter(|t| !matches!(t.message.tag, 10 | 12)) {
             let cname = join(tx.cnames().collect());
             let sname = join(tx.snames().collect());
             if tx.message.tag == 30 {

@@ -12,6 +12,7 @@
 use crate::applayer::dns::DnsTx;
 use crate::applayer::http::HttpTx;
 use crate::applayer::http::Progress;
+use crate::applayer::krb5::Krb5Tx;
 use crate::applayer::ssh::SshState;
 use crate::applayer::tls::TlsState;
 pub use crate::applayer::{AppProto, Direction};
@@ -27,6 +28,9 @@ pub enum Tx<'a> {
     Tls(&'a TlsState),
     /// The SSH session (one per flow).
     Ssh(&'a SshState),
+    /// One Kerberos message (request, reply or error), inspected in the
+    /// direction it travelled.
+    Krb5(&'a Krb5Tx),
 }
 
 impl Tx<'_> {
@@ -37,6 +41,7 @@ impl Tx<'_> {
             Tx::Dns(_) => AppProto::Dns,
             Tx::Tls(_) => AppProto::Tls,
             Tx::Ssh(_) => AppProto::Ssh,
+            Tx::Krb5(_) => AppProto::Krb5,
         }
     }
 
@@ -61,6 +66,8 @@ impl Tx<'_> {
                 .iter()
                 .map(|&d| 2 * t.records(d) + u64::from(t.proto(d).is_some()))
                 .sum::<u64>(),
+            // A message is whole when parsed.
+            Tx::Krb5(t) => u64::from(t.dir == dir),
         }
     }
 

@@ -13,6 +13,7 @@
 use crate::applayer::dns::{DnsState, DnsTx};
 use crate::applayer::http::Progress;
 use crate::applayer::http::{HttpConfig, HttpState};
+use crate::applayer::krb5::{Krb5State, Krb5Tx};
 use crate::applayer::ssh::{SshProgress, SshState};
 use crate::applayer::tls::TlsState;
 use crate::applayer::{AppProto, Direction, Prober, Transport};
@@ -21,6 +22,8 @@ use crate::output::eve_tx::TxLogging;
 
 /// DNS messages waiting for a packet of their direction, per flow.
 const MAX_PENDING_DNS: usize = 256;
+/// Kerberos messages waiting for a packet of their direction, per flow.
+const MAX_PENDING_KRB5: usize = 256;
 
 /// The parser of a flow.
 #[derive(Debug, Default)]
@@ -32,6 +35,7 @@ enum Parser {
     Dns(Box<DnsState>),
     Tls(Box<TlsState>),
     Ssh(Box<SshState>),
+    Krb5(Box<Krb5State>),
 }
 
 /// Inspection progress of one transaction.
@@ -53,6 +57,8 @@ pub struct AppStats {
     pub tx_inspections: u64,
     /// DNS messages dropped unseen because too many were waiting.
     pub dns_dropped: u64,
+    /// Kerberos messages dropped unseen because too many were waiting.
+    pub krb5_dropped: u64,
 }
 
 /// One flow's application layer.
@@ -72,6 +78,10 @@ pub struct FlowAppLayer {
     /// The TLS or SSH session was logged (EVE `tls` / `ssh` event).
     session_logged: bool,
     dns_ids: u64,
+    /// Kerberos messages waiting for a packet of their direction (each is
+    /// inspected in the direction it travelled, as Suricata 7's
+    /// per-direction transactions).
+    krb5: Vec<Krb5Tx>,
     /// Detection finished for a direction during the current packet
     /// (Suricata's `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
     detected_now: bool,
@@ -97,6 +107,7 @@ impl FlowAppLayer {
             http_logged: Vec::new(),
             session_logged: false,
             dns_ids: 0,
+            krb5: Vec::new(),
             detected_now: false,
             udp_marked: [0; 2],
             raw_trigger: [false; 2],
@@ -210,6 +221,7 @@ impl FlowAppLayer {
             AppProto::Dns => Parser::Dns(Box::new(DnsState::new(self.transport))),
             AppProto::Tls => Parser::Tls(Box::default()),
             AppProto::Ssh => Parser::Ssh(Box::default()),
+            AppProto::Krb5 => Parser::Krb5(Box::new(Krb5State::new(self.transport))),
             _ => Parser::None,
         };
     }
@@ -231,6 +243,16 @@ impl FlowAppLayer {
                 self.raw_trigger[dir.index()] |= t.records(dir) > before;
             }
             Parser::Ssh(t) => t.parse(dir, bytes),
+            Parser::Krb5(k) => {
+                k.parse(dir, bytes);
+                for tx in k.take_txs() {
+                    if self.krb5.len() >= MAX_PENDING_KRB5 {
+                        self.krb5.remove(0);
+                        stats.krb5_dropped += 1;
+                    }
+                    self.krb5.push(tx);
+                }
+            }
             Parser::Dns(d) => {
                 d.parse(dir, bytes);
                 for tx in d.take_txs() {
@@ -266,6 +288,7 @@ impl FlowAppLayer {
             marks,
             dns,
             http_logged,
+            krb5,
             ..
         } = self;
         match parser {
@@ -285,6 +308,18 @@ impl FlowAppLayer {
             Parser::Tls(t) => {
                 let tx = Tx::Tls(t);
                 visit(marks, 0, tx, d, dir, stats, &mut inspect);
+            }
+            Parser::Krb5(_) => {
+                let mut matched = Vec::new();
+                krb5.retain(|tx| {
+                    if tx.dir != dir {
+                        return true;
+                    }
+                    matched.clear();
+                    stats.tx_inspections += 1;
+                    inspect(tx.id, Tx::Krb5(tx), &mut matched);
+                    false
+                });
             }
             Parser::Ssh(t) => {
                 let tx = Tx::Ssh(t);

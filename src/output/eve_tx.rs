@@ -189,6 +189,8 @@ pub fn tx_bodies(tx: Tx<'_>, tx_id: u64, fp: Fingerprints, out: &mut Vec<TxBody>
                 out.push(TxBody::Ssh { tx_id, ssh });
             }
         }
+        // No `krb5` transaction events yet (not among the opt-in types).
+        Tx::Krb5(_) => {}
     }
 }
 

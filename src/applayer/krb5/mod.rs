@@ -1,7 +1,11 @@
 //! Kerberos 5 over UDP (one message per datagram) and TCP (each message
 //! after a 4-byte record mark, in any pieces), as Suricata 7 keeps it: a
-//! transaction per AS-REP, TGS-REP and KRB-ERROR (requests only remember
-//! their type, which an error then reports as its `krb5_msg_type`).
+//! transaction per AS-REQ, TGS-REQ, AS-REP, TGS-REP and KRB-ERROR (an
+//! error reports the type of the request before it as its
+//! `krb5_msg_type`; an AP-REQ only sets that type). Each transaction is
+//! inspected in the direction it travelled, as Suricata 7.0.10's
+//! (measured: its EVE shows the TGS-REQ of krb5-kerberoasting as
+//! transaction 0 and the TGS-REP as 1).
 //!
 //! Messages are read with a small bounded DER walker (`der.rs`) over the
 //! fixed RFC 4120 structure: no recursion driven by the input, names cut
@@ -34,15 +38,16 @@ app_events! {
     }
 }
 
-/// One AS-REP, TGS-REP or KRB-ERROR.
+/// One AS-REQ, TGS-REQ, AS-REP, TGS-REP or KRB-ERROR.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Krb5Tx {
     /// Position in the flow (0 first).
     pub id: u64,
     /// The direction it travelled.
     pub dir: Direction,
-    /// Suricata's message type: the reply's (11, 13); for an error, the
-    /// type of the request before it (10, 12, 14, or 0 when none).
+    /// Suricata's message type: the message's (10, 11, 12, 13); for an
+    /// error, the type of the request before it (10, 12, 14, or 0 when
+    /// none).
     pub msg_type: u32,
     /// The decoded message (`message.tag` is the wire type, 30 for errors).
     pub message: Message,
@@ -252,7 +257,14 @@ impl Krb5State {
         };
         self.stats.messages += 1;
         match tag {
-            parser::AS_REQ | parser::TGS_REQ | parser::AP_REQ => self.req_id = tag,
+            parser::AS_REQ | parser::TGS_REQ => {
+                match parser::parse(msg) {
+                    Some(m) => self.push(dir, tag, m),
+                    None => self.stats.undecoded += 1,
+                }
+                self.req_id = tag;
+            }
+            parser::AP_REQ => self.req_id = tag,
             parser::AP_REP => self.req_id = 0,
             parser::AS_REP | parser::TGS_REP | parser::KRB_ERROR => {
                 match parser::parse(msg) {
@@ -270,6 +282,36 @@ impl Krb5State {
             }
             _ => {}
         }
+    }
+}
+
+/// krb5-kerberoasting's TGS exchange (hex from tshark, see the files'
+/// headers), for the tests here and in detection.
+#[cfg(test)]
+pub(crate) mod testdata {
+    use super::{Direction, Krb5State, Krb5Tx, Transport};
+
+    fn stream(text: &str) -> Vec<u8> {
+        let hex: String = text.lines().filter(|l| !l.starts_with('#')).collect();
+        crate::applayer::test_hex(&hex)
+    }
+
+    /// The client's bytes (record mark + TGS-REQ).
+    pub fn req() -> Vec<u8> {
+        stream(include_str!("testdata/kerberoasting-tgs-req.hex"))
+    }
+
+    /// The server's bytes (record mark + TGS-REP).
+    pub fn rep() -> Vec<u8> {
+        stream(include_str!("testdata/kerberoasting-tgs-rep.hex"))
+    }
+
+    /// Both as transactions: the TGS-REQ (to server), the TGS-REP.
+    pub fn txs() -> Vec<Krb5Tx> {
+        let mut s = Krb5State::new(Transport::Tcp);
+        s.parse(Direction::ToServer, &req());
+        s.parse(Direction::ToClient, &rep());
+        s.take_txs().collect()
     }
 }
 

@@ -1,28 +1,31 @@
 use super::*;
 
+use super::testdata::{rep, req};
 use crate::applayer::test_hex;
-
-fn stream(text: &str) -> Vec<u8> {
-    let hex: String = text.lines().filter(|l| !l.starts_with('#')).collect();
-    test_hex(&hex)
-}
-
-fn req() -> Vec<u8> {
-    stream(include_str!("testdata/kerberoasting-tgs-req.hex"))
-}
-
-fn rep() -> Vec<u8> {
-    stream(include_str!("testdata/kerberoasting-tgs-rep.hex"))
-}
 
 /// What tshark shows for the TGS-REP (frame 7): `tshark -r
 /// ../shared/acceptance/krb5-kerberoasting/input.pcap -Y frame.number==7
 /// -T json -J kerberos`: cname spotless, ticket sname
 /// HTTP/dc-mantvydas.offense.local, crealm OFFENSE.LOCAL, ticket etype
-/// 23 (rc4-hmac), enc-part etype 18.
+/// 23 (rc4-hmac), enc-part etype 18. The TGS-REQ before it is
+/// transaction 0 as in Suricata 7.0.10's EVE (`suricata -r
+/// ../shared/acceptance/krb5-kerberoasting/input.pcap -k none --runmode
+/// single`: `{"msg_type":"KRB_TGS_REQ","cname":"<empty>","realm":
+/// "OFFENSE.LOCAL","sname":"HTTP/dc-mantvydas.offense.local",
+/// "encryption":"<none>"}`).
 fn check(s: &Krb5State) {
-    assert_eq!(s.txs().len(), 1, "only the reply is a transaction");
-    let tx = &s.txs()[0];
+    assert_eq!(s.txs().len(), 2, "the request and the reply");
+    let q = &s.txs()[0];
+    assert_eq!((q.id, q.msg_type(), q.dir), (0, 12, Direction::ToServer));
+    assert_eq!(q.cnames().count(), 0);
+    assert_eq!(
+        q.snames().collect::<Vec<_>>(),
+        [&b"HTTP"[..], b"dc-mantvydas.offense.local"]
+    );
+    assert_eq!(q.realm(), Some(&b"OFFENSE.LOCAL"[..]));
+    assert_eq!((q.encryption(), q.ticket_encryption()), (None, None));
+    let tx = &s.txs()[1];
+    assert_eq!(tx.id, 1);
     assert_eq!(tx.msg_type(), 13);
     assert_eq!(tx.dir, Direction::ToClient);
     assert_eq!(tx.cnames().collect::<Vec<_>>(), [&b"spotless"[..]]);
@@ -65,6 +68,7 @@ fn real_tgs_exchange_whole_split_and_bytewise() {
 fn udp_message_and_truncations() {
     let p = rep();
     let mut s = Krb5State::new(Transport::Udp);
+    s.parse(Direction::ToServer, &req()[4..]);
     s.parse(Direction::ToClient, &p[4..]);
     check(&s);
     // Every truncation of the message: no transaction, no panic; only a
@@ -79,11 +83,11 @@ fn udp_message_and_truncations() {
 
 #[test]
 fn request_then_error_reports_the_request_type() {
-    // The request's type is all a request leaves; an error reports it.
+    // An error reports the type of the request before it.
     let q = req();
     let mut s = Krb5State::new(Transport::Tcp);
     s.parse(Direction::ToServer, &q);
-    assert!(s.txs().is_empty());
+    assert_eq!(s.take_txs().count(), 1);
     // KRB-ERROR: pvno 5, msg-type 30, stime, susec, error-code 25,
     // realm "R", sname krbtgt/R.
     let err = test_hex(

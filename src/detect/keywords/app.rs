@@ -161,6 +161,10 @@ app_buffers! {
     SshHasshServer => "ssh.hassh.server", [], None, None, Ssh, TC;
     /// HASSH string of the server.
     SshHasshServerString => "ssh.hassh.server.string", [], None, None, Ssh, TC;
+    /// Each component of a Kerberos client name (multi-buffer).
+    Krb5Cname => "krb5.cname", ["krb5_cname"], None, None, Krb5, TC;
+    /// Each component of a Kerberos server name (multi-buffer).
+    Krb5Sname => "krb5.sname", ["krb5_sname"], None, None, Krb5, TC;
 }
 
 impl AppBuf {
@@ -243,6 +247,11 @@ impl AppBuf {
                 AppBuf::SshHasshString => t.hassh_string().is_some_and(f),
                 AppBuf::SshHasshServer => t.hassh_server().is_some_and(f),
                 AppBuf::SshHasshServerString => t.hassh_server_string().is_some_and(f),
+                _ => false,
+            },
+            Tx::Krb5(t) => match self {
+                AppBuf::Krb5Cname => t.cnames().any(f),
+                AppBuf::Krb5Sname => t.snames().any(f),
                 _ => false,
             },
         }
@@ -409,5 +418,41 @@ mod tests {
         );
         // Response buffers never in to-server inspection.
         assert!(!AppBuf::HttpStatCode.in_dir(Direction::ToServer));
+    }
+
+    #[test]
+    fn krb5_names_are_multi_buffers_read_to_client() {
+        // krb5-kerberoasting's TGS-REP (tshark: cname spotless, ticket
+        // sname HTTP/dc-mantvydas.offense.local).
+        let txs = crate::applayer::krb5::testdata::txs();
+        let tx = &txs[1];
+        let mut s = Vec::new();
+        let got = |b: AppBuf, dir| {
+            let mut seen = Vec::new();
+            b.fetch(Tx::Krb5(tx), dir, &mut Vec::new(), &mut |x| {
+                seen.push(x.to_vec());
+                false
+            });
+            seen
+        };
+        assert_eq!(
+            got(AppBuf::Krb5Sname, Direction::ToClient),
+            [b"HTTP".to_vec(), b"dc-mantvydas.offense.local".to_vec()]
+        );
+        assert_eq!(
+            got(AppBuf::Krb5Cname, Direction::ToClient),
+            [b"spotless".to_vec()]
+        );
+        assert!(got(AppBuf::Krb5Sname, Direction::ToServer).is_empty());
+        // Any component matching stops the search.
+        let mut n = 0;
+        assert!(
+            AppBuf::Krb5Sname.fetch(Tx::Krb5(tx), Direction::ToClient, &mut s, &mut |x| {
+                n += 1;
+                x == b"HTTP"
+            })
+        );
+        assert_eq!(n, 1);
+        assert_eq!(AppBuf::from_keyword("krb5_sname"), Some(AppBuf::Krb5Sname));
     }
 }

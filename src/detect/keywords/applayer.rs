@@ -3,12 +3,14 @@
 //! and conditions on a transaction (`app-layer-event`, `urilen`,
 //! `dns.opcode`, `ssl_version`, `ssl_state`, `tls.version`,
 //! `tls.subject`, `tls.issuerdn`, `tls.fingerprint`,
-//! `tls.cert_chain_len`, `tls_cert_notbefore`/`notafter`/`expired`/`valid`).
+//! `tls.cert_chain_len`, `tls_cert_notbefore`/`notafter`/`expired`/`valid`,
+//! `krb5_msg_type`, `krb5_err_code`, `krb5.ticket_encryption`).
 //! Buffers (`http.uri`, …) are in [`super::app`].
 
 use super::Builder;
 use crate::applayer::dns::DnsEvent;
 use crate::applayer::http::{HttpEvent, Progress};
+use crate::applayer::krb5::{Krb5Event, parser::is_weak};
 use crate::applayer::ssh::SshEvent;
 use crate::applayer::tls::{SslState, SslVersions, TlsEvent, TlsState};
 use crate::applayer::{AppProto, Direction};
@@ -169,6 +171,33 @@ pub enum TxCond {
     Fingerprint(String),
     /// `tls.cert_chain_len`.
     ChainLen(Uint),
+    /// `krb5_msg_type:N`: the Kerberos message type (an error reports the
+    /// request's).
+    Krb5MsgType(u8),
+    /// `krb5_err_code:N`: a KRB-ERROR with this code.
+    Krb5ErrCode(i32),
+    /// `krb5.ticket_encryption`: the reply's ticket etype.
+    Krb5TicketEnc(EtypeMatch),
+}
+
+/// What `krb5.ticket_encryption` asks of a ticket's etype (Suricata 7's
+/// `DetectKrb5TicketEncryptionData`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EtypeMatch {
+    /// `weak` (true) or `!weak` (false): whether the etype is weak.
+    Weak(bool),
+    /// Any of these etypes (names or numbers, negative ones included).
+    List(Vec<i64>),
+}
+
+impl EtypeMatch {
+    /// Whether `etype` satisfies it.
+    pub fn matches(&self, etype: i64) -> bool {
+        match self {
+            EtypeMatch::Weak(w) => is_weak(etype) == *w,
+            EtypeMatch::List(l) => l.contains(&etype),
+        }
+    }
 }
 
 impl TxCond {
@@ -178,6 +207,9 @@ impl TxCond {
             TxCond::Event { proto, .. } => *proto,
             TxCond::Urilen { .. } => AppProto::Http,
             TxCond::DnsOpcode { .. } => AppProto::Dns,
+            TxCond::Krb5MsgType(_) | TxCond::Krb5ErrCode(_) | TxCond::Krb5TicketEnc(_) => {
+                AppProto::Krb5
+            }
             _ => AppProto::Tls,
         }
     }
@@ -186,9 +218,10 @@ impl TxCond {
     pub fn dir(&self) -> Option<Direction> {
         match self {
             TxCond::Urilen { .. } | TxCond::DnsOpcode { .. } => Some(Direction::ToServer),
-            TxCond::CertField { .. } | TxCond::Fingerprint(_) | TxCond::ChainLen(_) => {
-                Some(Direction::ToClient)
-            }
+            TxCond::CertField { .. }
+            | TxCond::Fingerprint(_)
+            | TxCond::ChainLen(_)
+            | TxCond::Krb5TicketEnc(_) => Some(Direction::ToClient),
             _ => None,
         }
     }
@@ -204,7 +237,13 @@ impl TxCond {
                 Tx::Dns(t) => t.events.has(*bit),
                 Tx::Tls(t) => t.events.has(*bit),
                 Tx::Ssh(t) => t.events.has(*bit),
+                Tx::Krb5(t) => t.events.has(*bit),
             },
+            (TxCond::Krb5MsgType(m), Tx::Krb5(t)) => t.msg_type() == u32::from(*m),
+            (TxCond::Krb5ErrCode(c), Tx::Krb5(t)) => t.error_code() == Some(i64::from(*c)),
+            (TxCond::Krb5TicketEnc(e), Tx::Krb5(t)) => {
+                t.ticket_encryption().is_some_and(|x| e.matches(x))
+            }
             (TxCond::Urilen { cmp, raw }, Tx::Http(t)) => {
                 t.request_progress >= Progress::Headers
                     && !t.uri_raw.is_empty()
@@ -292,6 +331,7 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         "dns" => DnsEvent::from_name(ev).map(|e| (AppProto::Dns, e as u32)),
         "tls" => TlsEvent::from_name(ev).map(|e| (AppProto::Tls, e as u32)),
         "ssh" => SshEvent::from_name(ev).map(|e| (AppProto::Ssh, e as u32)),
+        "krb5" => Krb5Event::from_name(ev).map(|e| (AppProto::Krb5, e as u32)),
         _ => None,
     };
     let Some((proto, bit)) = found else {
@@ -458,6 +498,126 @@ pub fn chain_len(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String
     Ok(())
 }
 
+/// The number Suricata 7's `krb5_msg_type` / `krb5_err_code` take: 1 to 3
+/// decimal digits (its regex copies the value into a 4-byte buffer, so a
+/// longer or quoted value fails), at most `max`.
+fn krb5_number(v: Option<&str>, max: u32) -> Result<u32, String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs a value")?;
+    if s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("`{s}` is not a number of 1 to 3 digits"));
+    }
+    let n: u32 = s.parse().map_err(|_| format!("`{s}` is not a number"))?;
+    if n > max {
+        return Err(format!("{n} is over {max}"));
+    }
+    Ok(n)
+}
+
+/// `krb5_msg_type:N` (0-255).
+pub fn krb5_msg_type(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let n = krb5_number(v, u8::MAX as u32)?;
+    push(b, TxCond::Krb5MsgType(n as u8));
+    Ok(())
+}
+
+/// `krb5_err_code:N` (0-999).
+pub fn krb5_err_code(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let n = krb5_number(v, 999)?;
+    push(b, TxCond::Krb5ErrCode(n as i32));
+    Ok(())
+}
+
+/// A Kerberos etype as `krb5.ticket_encryption` names it (Suricata 7's
+/// names, case-sensitive) or an `i32`.
+fn etype_value(w: &str) -> Option<i64> {
+    Some(match w {
+        "des-cbc-crc" => 1,
+        "des-cbc-md4" => 2,
+        "des-cbc-md5" => 3,
+        "des3-cbc-md5" => 5,
+        "des3-cbc-sha1" => 7,
+        "dsaWithSHA1-CmsOID" => 9,
+        "md5WithRSAEncryption-CmsOID" => 10,
+        "sha1WithRSAEncryption-CmsOID" => 11,
+        "rc2CBC-EnvOID" => 12,
+        "rsaEncryption-EnvOID" => 13,
+        "rsaES-OAEP-ENV-OID" => 14,
+        "des-ede3-cbc-Env-OID" => 15,
+        "des3-cbc-sha1-kd" => 16,
+        "aes128-cts-hmac-sha1-96" => 17,
+        "aes256-cts-hmac-sha1-96" => 18,
+        "aes128-cts-hmac-sha256-128" => 19,
+        "aes256-cts-hmac-sha384-192" => 20,
+        "rc4-hmac" => 23,
+        "rc4-hmac-exp" => 24,
+        "camellia128-cts-cmac" => 25,
+        "camellia256-cts-cmac" => 26,
+        "subkey-keymaterial" => 65,
+        "rc4-md4" => -128,
+        "rc4-plain2" => -129,
+        "rc4-lm" => -130,
+        "rc4-sha" => -131,
+        "des-plain" => -132,
+        "rc4-hmac-OLD" => -133,
+        "rc4-plain-OLD" => -134,
+        "rc4-hmac-OLD-exp" => -135,
+        "rc4-plain-OLD-exp" => -136,
+        "rc4-plain" => -140,
+        "rc4-plain-exp" => -141,
+        n => i64::from(n.parse::<i32>().ok()?),
+    })
+}
+
+/// Parses `krb5.ticket_encryption`'s value as Suricata 7 does: `weak` or
+/// `!weak`, else a list of etypes (names or numbers) separated by spaces
+/// and/or commas; anything left over is an error.
+pub fn parse_etype_match(s: &str) -> Result<EtypeMatch, String> {
+    let t = s.trim_start_matches(' ');
+    let rest_ok = |r: &str| r.bytes().all(|b| b == b' ');
+    for (prefix, weak) in [("!weak", false), ("weak", true)] {
+        if let Some(r) = t.strip_prefix(prefix) {
+            return if rest_ok(r) {
+                Ok(EtypeMatch::Weak(weak))
+            } else {
+                Err(format!("unexpected `{}` after `{prefix}`", r.trim()))
+            };
+        }
+    }
+    let mut list = Vec::new();
+    let mut r = t;
+    loop {
+        r = r.trim_start_matches(' ');
+        let end = r
+            .find(|c: char| !(c.is_alphanumeric() || c == '-'))
+            .unwrap_or(r.len());
+        if end == 0 {
+            break;
+        }
+        let w = &r[..end];
+        list.push(etype_value(w).ok_or_else(|| format!("`{w}` is not an encryption type"))?);
+        r = r[end..].trim_start_matches(' ');
+        r = r.strip_prefix(',').unwrap_or(r);
+    }
+    if list.is_empty() {
+        return Err(format!("`{s}` names no encryption type"));
+    }
+    if !rest_ok(r) {
+        return Err(format!("unexpected `{r}`"));
+    }
+    Ok(EtypeMatch::List(list))
+}
+
+/// `krb5.ticket_encryption:[!]weak` or a list of etypes.
+pub fn krb5_ticket_encryption(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v.filter(|s| !s.trim().is_empty()).ok_or("needs a value")?;
+    let m = parse_etype_match(s)?;
+    push(b, TxCond::Krb5TicketEnc(m));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -496,5 +656,75 @@ mod tests {
         assert!(
             !c(SslState::CLIENT_HELLO, SslState::CLIENT_HELLO).matches(tx, Direction::ToServer)
         );
+    }
+
+    #[test]
+    fn krb5_ticket_encryption_values() {
+        let l = |v: &[i64]| Ok(EtypeMatch::List(v.to_vec()));
+        assert_eq!(parse_etype_match("weak"), Ok(EtypeMatch::Weak(true)));
+        assert_eq!(parse_etype_match(" weak  "), Ok(EtypeMatch::Weak(true)));
+        assert_eq!(parse_etype_match("!weak"), Ok(EtypeMatch::Weak(false)));
+        assert_eq!(parse_etype_match("23"), l(&[23]));
+        assert_eq!(parse_etype_match("rc4-hmac"), l(&[23]));
+        // Suricata's own unit test value.
+        assert_eq!(
+            parse_etype_match(" des-cbc-crc , -128,2 257"),
+            l(&[1, -128, 2, 257])
+        );
+        assert_eq!(parse_etype_match("rc4-hmac-OLD, 18,"), l(&[-133, 18]));
+        for bad in [
+            "",
+            "weakest",
+            "! weak",
+            "!23",
+            "RC4-HMAC",
+            "rc4",
+            "23,,18",
+            "23;",
+            "weak,23",
+            "99999999999",
+        ] {
+            assert!(parse_etype_match(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn krb5_conditions_on_real_messages() {
+        let txs = crate::applayer::krb5::testdata::txs();
+        let (q, p) = (Tx::Krb5(&txs[0]), Tx::Krb5(&txs[1]));
+        let (ts, tc) = (Direction::ToServer, Direction::ToClient);
+        let enc = |s: &str| TxCond::Krb5TicketEnc(parse_etype_match(s).unwrap());
+        // The acceptance case's three rules (ticket etype 23, rc4-hmac).
+        for v in ["weak", "23", "rc4-hmac", "18 23"] {
+            assert!(enc(v).matches(p, tc), "{v}");
+            // A request has no ticket; tickets are read to client only.
+            assert!(!enc(v).matches(q, ts) && !enc(v).matches(p, ts), "{v}");
+        }
+        for v in ["!weak", "18", "aes256-cts-hmac-sha1-96"] {
+            assert!(!enc(v).matches(p, tc), "{v}");
+        }
+        assert!(TxCond::Krb5MsgType(12).matches(q, ts));
+        assert!(TxCond::Krb5MsgType(13).matches(p, tc));
+        assert!(!TxCond::Krb5MsgType(12).matches(p, tc));
+        // No error in this exchange.
+        assert!(!TxCond::Krb5ErrCode(0).matches(p, tc));
+    }
+
+    #[test]
+    fn krb5_numbers_as_suricata_reads_them() {
+        assert_eq!(krb5_number(Some(" 13 "), 255), Ok(13));
+        assert_eq!(krb5_number(Some("255"), 255), Ok(255));
+        for bad in [
+            None,
+            Some(""),
+            Some("256"),
+            Some("1000"),
+            Some("\"10\""),
+            Some("-1"),
+            Some("1a"),
+        ] {
+            assert!(krb5_number(bad, 255).is_err(), "{bad:?}");
+        }
+        assert_eq!(krb5_number(Some("999"), 999), Ok(999));
     }
 }
