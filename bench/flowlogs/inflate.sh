@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
-# Inflate alone, flate2's zlib-rs backend (what vxtap uses) against its
-# zlib-ng backend (C, built with cmake), on the flow-log bench object made by
-# bench/flowlogs/run.sh. Prints CPU seconds (user+sys) per pass of each
-# backend, RUNS alternating runs of PASSES passes, and their medians.
+# Inflate alone with each of flate2's backends: zlib-rs (pure Rust, what
+# vxtap uses), zlib-ng (C, built with cmake) and miniz_oxide (pure Rust, its
+# default), on the flow-log bench object made by bench/flowlogs/run.sh, each
+# with flate2's runtime_detection as in vxtap (zlib-rs's AVX2 inflate,
+# PCLMULQDQ CRC-32). Prints CPU seconds (user+sys) per pass of each backend,
+# RUNS alternating runs of PASSES passes, and their medians.
 #
 #   bench/flowlogs/inflate.sh          # needs cmake and a C compiler for zlib-ng
 #   RUNS=5 PASSES=5 bench/flowlogs/inflate.sh
+#   BACKENDS="zlib-rs miniz-oxide" bench/flowlogs/inflate.sh   # without cmake
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
 PASSES=${PASSES:-5}
+BACKENDS=${BACKENDS:-"zlib-rs zlib-ng miniz-oxide"}
 GZ=$(find bench/work/flowlogs/one -name '*.log.gz' | head -1)
 [ -n "$GZ" ] || { echo "run bench/flowlogs/run.sh first (it makes the object)" >&2; exit 1; }
-for backend in zlib-rs zlib-ng; do
+for backend in $BACKENDS; do
   CARGO_TARGET_DIR=bench/work/inflate-$backend cargo build --release --quiet \
     --manifest-path bench/flowlogs/inflate/Cargo.toml --features "$backend"
 done
 echo "object: $GZ ($(stat -c %s "$GZ") bytes); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A ALL
 for _ in $(seq 1 "$RUNS"); do
-  for backend in zlib-rs zlib-ng; do
+  for backend in $BACKENDS; do
     t=$(mktemp)
     /usr/bin/time -f "%U %S" -o "$t" bench/work/inflate-$backend/release/inflate-bench "$GZ" "$PASSES" >/dev/null
     ALL[$backend]+="$(awk -v p="$PASSES" '{printf "%.3f", ($1 + $2) / p}' "$t") "
@@ -27,7 +31,7 @@ for _ in $(seq 1 "$RUNS"); do
   done
 done
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-for backend in zlib-rs zlib-ng; do
+for backend in $BACKENDS; do
   med=$(echo "${ALL[$backend]}" | tr ' ' '\n' | grep . | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
   echo "$backend: CPU s per pass: ${ALL[$backend]}(median $med)"
 done
