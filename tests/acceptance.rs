@@ -29,15 +29,6 @@ use std::sync::Mutex;
 const KNOWN_FAILING: &[(&str, &str)] = &[
     // Parsers not built yet (issue 8).
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
-    ("smb-named-pipe-ascii", "SMB parser: issue 8"),
-    (
-        "smb-eicar-file-segmentation-random",
-        "SMB parser (alert smb, file_data): issue 8",
-    ),
-    (
-        "dcerpc-issue-7187-01",
-        "DCERPC parser (dce_iface, dce_opnum, dce_stub_data): issue 8",
-    ),
     // Application layer wired, counts still differ (being worked on).
     ("decode-chdlc-01", "HTTP inside CHDLC: no alert"),
     (

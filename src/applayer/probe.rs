@@ -135,6 +135,24 @@ app_protos! {
     BittorrentDht => "bittorrent-dht",
 }
 
+impl AppProto {
+    /// Whether a rule for protocol `self` (its header's, or the one its
+    /// keywords read) applies to a flow whose protocol is `flow`: the same
+    /// protocol, or `dcerpc` on an `smb` flow (Suricata runs DCE/RPC over
+    /// SMB named pipes and its `AppProtoEquals` lets `dcerpc` rules match
+    /// SMB flows).
+    pub fn rule_matches(self, flow: AppProto) -> bool {
+        self == flow || (self == AppProto::Dcerpc && flow == AppProto::Smb)
+    }
+
+    /// Whether a transaction rule for protocol `self` reads transactions of
+    /// protocol `tx`: its own, and an SMB rule the DCE/RPC calls of its
+    /// named pipes (`alert smb … dce_opnum:…`).
+    pub fn rule_reads(self, tx: AppProto) -> bool {
+        self == tx || (self == AppProto::Smb && tx == AppProto::Dcerpc)
+    }
+}
+
 /// What a probe concluded from the bytes it saw.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

@@ -30,7 +30,7 @@ use super::prefilter::{Prefilter, Scratch};
 use super::signature::{Action, PacketMatch, PayloadOn, PostMatch, Proto, Signature};
 use super::state::{FlowDetectState, HostTable, ThresholdTable};
 use super::tx::Tx;
-use crate::applayer::Direction;
+use crate::applayer::{AppProto, Direction};
 
 /// What is inspected: the packet itself (header rules, packet payload)
 /// or a chunk of the reassembled TCP stream in the packet's direction
@@ -317,7 +317,9 @@ impl RuleSet {
             if !self.applies(s, p, what) {
                 continue;
             }
-            if s.alproto.is_some_and(|a| a != flow_info.app.flow) {
+            if s.alproto
+                .is_some_and(|a| !a.rule_matches(flow_info.app.flow))
+            {
                 continue;
             }
             if self.pd_only[ri as usize] && (stream || !flow_info.app.detected_now) {
@@ -413,7 +415,11 @@ impl RuleSet {
             let s = &self.sigs[ri as usize];
             if !self.tx_rule[ri as usize]
                 || matched.contains(&ri)
-                || s.alproto.is_some_and(|a| a != tx.proto())
+                || s.alproto.is_some_and(|a| {
+                    // An SMB rule reads DCE/RPC calls of SMB flows only.
+                    !a.rule_reads(tx.proto())
+                        || (a != tx.proto() && input.flow.app.flow != AppProto::Smb)
+                })
                 || self.tx_dir[ri as usize].is_some_and(|d| d != dir)
                 || !self.applies(s, p, Inspection::Packet)
             {
@@ -1095,5 +1101,65 @@ mod tests {
         assert_eq!(s.buffers[1].steps.len(), 2);
         assert_eq!(s.fast_pattern.as_ref().unwrap().pattern, b"/a");
         assert_eq!(s.alproto, Some(crate::applayer::AppProto::Http));
+    }
+
+    /// As Suricata 7.0.10 on bug-5162 (`alert smb|dcerpc|tcp … dce_opnum:12`
+    /// each alert on its SMB flow's pipe calls; `alert dcerpc` without
+    /// keywords alerts on SMB flows too), and an SMB rule never reads the
+    /// DCE/RPC of a DCE/RPC-over-TCP flow.
+    #[test]
+    fn dcerpc_rules_on_smb_flows() {
+        use crate::applayer::dcerpc::{Carrier, DcerpcState};
+        use crate::applayer::test_hex as hex;
+        let mut r = Run::new(
+            "alert tcp any any -> any any (dce_opnum:4; sid:1;)\n\
+             alert dcerpc any any -> any any (dce_opnum:4; sid:2;)\n\
+             alert smb any any -> any any (dce_opnum:4; sid:3;)\n\
+             alert dcerpc any any -> any any (sid:4;)\n\
+             alert smb any any -> any any (sid:5;)",
+        );
+        // dcerpc-issue-7187-01 frame 7: REQUEST opnum 4.
+        let mut d = DcerpcState::new(Carrier::Smb);
+        d.parse(
+            Direction::ToServer,
+            &hex("05000003100000001c00000001000000040000000000040002000000"),
+        );
+        let pkt = tcp4(0x18, b"x");
+        let p = PacketView::from_ip(&pkt).unwrap();
+        let on = |flow: AppProto| FlowInfo {
+            app: crate::detect::FlowApp {
+                flow,
+                dirs: [flow, flow],
+                detected_now: false,
+            },
+            ..ts()
+        };
+        let sids = |r: &mut Run, flow: AppProto| {
+            let input = Input {
+                packet: &p,
+                flow: on(flow),
+                what: Inspection::Packet,
+                now_ns: 0,
+            };
+            let mut out = Vec::new();
+            r.set.inspect_tx(
+                &input,
+                Tx::Dcerpc(&d, &d.txs()[0]),
+                &mut Vec::new(),
+                &mut r.flow,
+                &mut r.ctx,
+                &mut out,
+            );
+            r.set.inspect(&input, &mut r.flow, &mut r.ctx, &mut out);
+            let mut v: Vec<u32> = out.iter().map(|a| a.sid).collect();
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(sids(&mut r, AppProto::Smb), [1, 2, 3, 4, 5]);
+        assert_eq!(sids(&mut r, AppProto::Dcerpc), [1, 2, 4]);
+        assert!(AppProto::Dcerpc.rule_matches(AppProto::Smb));
+        assert!(!AppProto::Smb.rule_matches(AppProto::Dcerpc));
+        assert!(AppProto::Smb.rule_reads(AppProto::Dcerpc));
+        assert!(!AppProto::Dcerpc.rule_reads(AppProto::Smb));
     }
 }

@@ -337,7 +337,7 @@ mod tests {
         l.add_text(
             "alert tcp any any -> any any (content:\"a\"; sid:1;)\n\
              alert tcp any any -> any any (content:\"a\" sid:2;)\n\
-             alert smb any any -> any any (smb.named_pipe; content:\"/x\"; sid:3;)\n\
+             alert sip any any -> any any (sip.uri; content:\"/x\"; sid:3;)\n\
              alert tcp any any -> any any (content:\"b\"; sid:1;)\n\
              alert udp any any -> any 53 (sid:4;)\n",
             "x.rules",
@@ -355,7 +355,7 @@ mod tests {
                 .to_string()
                 .contains("duplicate signature 1:1 (first at x.rules:1)")
         );
-        assert_eq!(r.unsupported_by_keyword["smb.named_pipe"], 1);
+        assert_eq!(r.unsupported_by_keyword["sip.uri"], 1);
     }
 
     #[test]

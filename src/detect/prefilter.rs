@@ -309,7 +309,7 @@ impl Prefilter {
             });
         }
         for (proto, rules) in &self.tx_no_pattern {
-            if *proto == tx.proto() {
+            if proto.rule_reads(tx.proto()) {
                 for &r in rules {
                     if s.seen_rule[r as usize] != epoch {
                         s.seen_rule[r as usize] = epoch;

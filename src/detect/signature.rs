@@ -566,11 +566,66 @@ impl Signature {
         let protos = self.tx_parts().map(|(_, p)| p);
         for p in protos {
             match found {
+                // `smb.*` and `dce_*` together: an SMB rule (Suricata
+                // accepts it; no one transaction satisfies both).
+                Some(f)
+                    if matches!(
+                        (f, p),
+                        (AppProto::Smb, AppProto::Dcerpc) | (AppProto::Dcerpc, AppProto::Smb)
+                    ) =>
+                {
+                    found = Some(AppProto::Smb)
+                }
                 Some(f) if f != p => return Err((f, p)),
                 _ => found = Some(p),
             }
         }
         Ok(found)
+    }
+
+    /// The first keyword that ties the rule to the packet itself, as
+    /// Suricata 7's `SIG_FLAG_REQUIRE_PACKET` setters (measured with
+    /// 7.0.10: dsize, the IP/TCP/ICMP header keywords but `icmp_seq`,
+    /// `ip_proto` and the checksums, header buffers, `flow:no_stream`,
+    /// `flow.age`, `tcp-pkt`).
+    pub fn packet_specific(&self) -> Option<&'static str> {
+        if self.proto == Proto::TcpPkt {
+            return Some("tcp-pkt");
+        }
+        let header = |h: &HeaderMatch| match h {
+            HeaderMatch::Ttl(_) => Some("ttl"),
+            HeaderMatch::Tos { .. } => Some("tos"),
+            HeaderMatch::Id(_) => Some("id"),
+            HeaderMatch::SameIp => Some("sameip"),
+            HeaderMatch::FragBits { .. } => Some("fragbits"),
+            HeaderMatch::FragOffset(_) => Some("fragoffset"),
+            HeaderMatch::Flags { .. } => Some("flags"),
+            HeaderMatch::Window { .. } => Some("window"),
+            HeaderMatch::Seq(_) => Some("seq"),
+            HeaderMatch::Ack(_) => Some("ack"),
+            HeaderMatch::TcpMss(_) => Some("tcp.mss"),
+            HeaderMatch::Itype(_) => Some("itype"),
+            HeaderMatch::Icode(_) => Some("icode"),
+            HeaderMatch::IcmpId(_) => Some("icmp_id"),
+            HeaderMatch::Icmpv6Mtu(_) => Some("icmpv6.mtu"),
+            HeaderMatch::IpOpts(_) => Some("ipopts"),
+            HeaderMatch::IcmpSeq(_) | HeaderMatch::IpProto(_) | HeaderMatch::Checksum(..) => None,
+        };
+        self.matches
+            .iter()
+            .find_map(|m| match m {
+                PacketMatch::Dsize(_) => Some("dsize"),
+                PacketMatch::FlowAge(_) => Some("flow.age"),
+                PacketMatch::Flow(f) if f.stream == Some(false) => Some("flow:no_stream"),
+                PacketMatch::Header(h) => header(h),
+                _ => None,
+            })
+            .or_else(|| {
+                self.buffers.iter().find_map(|b| {
+                    (b.kind != BufferKind::Payload && b.kind.app().is_none())
+                        .then(|| b.kind.keyword())
+                })
+            })
     }
 
     /// Suricata's IP-only class: nothing but addresses, ports and protocol

@@ -9,10 +9,12 @@
 //! per transaction (the caller keeps which rules matched which
 //! transaction, and re-inspects a transaction when [`Tx::stamp`] grows).
 
+use crate::applayer::dcerpc::{DcerpcState, DcerpcTx};
 use crate::applayer::dns::DnsTx;
 use crate::applayer::http::HttpTx;
 use crate::applayer::http::Progress;
 use crate::applayer::krb5::Krb5Tx;
+use crate::applayer::smb::{SmbState, SmbTx};
 use crate::applayer::ssh::SshState;
 use crate::applayer::tls::TlsState;
 pub use crate::applayer::{AppProto, Direction};
@@ -31,6 +33,13 @@ pub enum Tx<'a> {
     /// One Kerberos message (request, reply or error), inspected in the
     /// direction it travelled.
     Krb5(&'a Krb5Tx),
+    /// An SMB transaction, with its flow's state (the file a file
+    /// transaction carries).
+    Smb(&'a SmbState, &'a SmbTx),
+    /// A DCE/RPC call or bind, with the state that knows which interfaces
+    /// the server accepted: DCE/RPC over TCP, or over an SMB flow's named
+    /// pipes (as Suricata, `dce_*` keywords read both).
+    Dcerpc(&'a DcerpcState, &'a DcerpcTx),
 }
 
 impl Tx<'_> {
@@ -42,6 +51,8 @@ impl Tx<'_> {
             Tx::Tls(_) => AppProto::Tls,
             Tx::Ssh(_) => AppProto::Ssh,
             Tx::Krb5(_) => AppProto::Krb5,
+            Tx::Smb(..) => AppProto::Smb,
+            Tx::Dcerpc(..) => AppProto::Dcerpc,
         }
     }
 
@@ -68,6 +79,29 @@ impl Tx<'_> {
                 .sum::<u64>(),
             // A message is whole when parsed.
             Tx::Krb5(t) => u64::from(t.dir == dir),
+            // Progress of both sides, the status, events raised, and the
+            // bytes of the file this transaction carries in `dir`.
+            Tx::Smb(s, t) => {
+                let file = t
+                    .file
+                    .and_then(|i| s.files().get(i))
+                    .filter(|f| f.dir == dir)
+                    .map_or(0, |f| ((f.data().len() as u64) << 1) | u64::from(f.closed));
+                (file << 24)
+                    | ((t.events.0 & 0xffff) << 8)
+                    | (u64::from(t.is_pipe.is_some()) << 3)
+                    | (u64::from(t.status.is_some()) << 2)
+                    | (u64::from(t.response_done) << 1)
+                    | u64::from(t.request_done)
+            }
+            // Fragments of both sides (stubs grow with them) and
+            // completion.
+            Tx::Dcerpc(_, t) => {
+                ((u64::from(t.frag_cnt[0]) + u64::from(t.frag_cnt[1])) << 3)
+                    | (u64::from(t.request_seen) << 2)
+                    | (u64::from(t.resp_done) << 1)
+                    | u64::from(t.req_done)
+            }
         }
     }
 

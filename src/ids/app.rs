@@ -10,10 +10,12 @@
 //! the client's next packet. UDP datagrams are parsed and inspected on
 //! their own packet. At flow end everything left is parsed and inspected.
 
+use crate::applayer::dcerpc::{Carrier, DcerpcState};
 use crate::applayer::dns::{DnsState, DnsTx};
 use crate::applayer::http::Progress;
 use crate::applayer::http::{HttpConfig, HttpState};
 use crate::applayer::krb5::{Krb5State, Krb5Tx};
+use crate::applayer::smb::SmbState;
 use crate::applayer::ssh::{SshProgress, SshState};
 use crate::applayer::tls::TlsState;
 use crate::applayer::{AppProto, Direction, Prober, Transport};
@@ -24,6 +26,10 @@ use crate::output::eve_tx::TxLogging;
 const MAX_PENDING_DNS: usize = 256;
 /// Kerberos messages waiting for a packet of their direction, per flow.
 const MAX_PENDING_KRB5: usize = 256;
+
+/// Marks of DCE/RPC calls over an SMB flow's named pipes: their ids with
+/// this bit, apart from the SMB transactions' own.
+const DCE_ON_SMB: u64 = 1 << 62;
 
 /// The parser of a flow.
 #[derive(Debug, Default)]
@@ -36,6 +42,8 @@ enum Parser {
     Tls(Box<TlsState>),
     Ssh(Box<SshState>),
     Krb5(Box<Krb5State>),
+    Smb(Box<SmbState>),
+    Dcerpc(Box<DcerpcState>),
 }
 
 /// Inspection progress of one transaction.
@@ -207,8 +215,10 @@ impl FlowAppLayer {
 
     /// The flow ends: bodies framed by the connection close complete.
     pub fn close(&mut self) {
-        if let Parser::Http(h) = &mut self.parser {
-            h.close();
+        match &mut self.parser {
+            Parser::Http(h) => h.close(),
+            Parser::Smb(s) => s.close(),
+            _ => {}
         }
     }
 
@@ -222,6 +232,8 @@ impl FlowAppLayer {
             AppProto::Tls => Parser::Tls(Box::default()),
             AppProto::Ssh => Parser::Ssh(Box::default()),
             AppProto::Krb5 => Parser::Krb5(Box::new(Krb5State::new(self.transport))),
+            AppProto::Smb => Parser::Smb(Box::default()),
+            AppProto::Dcerpc => Parser::Dcerpc(Box::new(DcerpcState::new(Carrier::Tcp))),
             _ => Parser::None,
         };
     }
@@ -253,6 +265,8 @@ impl FlowAppLayer {
                     self.krb5.push(tx);
                 }
             }
+            Parser::Smb(t) => t.parse(dir, bytes),
+            Parser::Dcerpc(t) => t.parse(dir, bytes),
             Parser::Dns(d) => {
                 d.parse(dir, bytes);
                 for tx in d.take_txs() {
@@ -325,17 +339,60 @@ impl FlowAppLayer {
                 let tx = Tx::Ssh(t);
                 visit(marks, 0, tx, d, dir, stats, &mut inspect);
             }
+            Parser::Smb(s) => {
+                for t in s.txs() {
+                    visit(marks, t.id, Tx::Smb(s, t), d, dir, stats, &mut inspect);
+                }
+                let pipes = s.dcerpc();
+                for t in pipes.txs() {
+                    let tx = Tx::Dcerpc(pipes, t);
+                    visit(marks, DCE_ON_SMB | t.id, tx, d, dir, stats, &mut inspect);
+                }
+                // Release what is complete and was inspected both ways.
+                let gone: Vec<u64> = s
+                    .txs()
+                    .iter()
+                    .filter(|t| t.complete() && inspected(marks, t.id, Tx::Smb(s, t)))
+                    .map(|t| t.id)
+                    .collect();
+                let pipes_gone: Vec<u64> = pipes
+                    .txs()
+                    .iter()
+                    .filter(|t| {
+                        t.complete() && inspected(marks, DCE_ON_SMB | t.id, Tx::Dcerpc(pipes, t))
+                    })
+                    .map(|t| t.id)
+                    .collect();
+                if !gone.is_empty() || !pipes_gone.is_empty() {
+                    marks.retain(|m| {
+                        !(gone.contains(&m.id)
+                            || (m.id & DCE_ON_SMB != 0
+                                && pipes_gone.contains(&(m.id & !DCE_ON_SMB))))
+                    });
+                    s.remove_txs(&gone);
+                    s.dcerpc_mut().remove_txs(&pipes_gone);
+                }
+            }
+            Parser::Dcerpc(s) => {
+                for t in s.txs() {
+                    visit(marks, t.id, Tx::Dcerpc(s, t), d, dir, stats, &mut inspect);
+                }
+                let gone: Vec<u64> = s
+                    .txs()
+                    .iter()
+                    .filter(|t| t.complete() && inspected(marks, t.id, Tx::Dcerpc(s, t)))
+                    .map(|t| t.id)
+                    .collect();
+                if !gone.is_empty() {
+                    marks.retain(|m| !gone.contains(&m.id));
+                    s.remove_txs(&gone);
+                }
+            }
             Parser::Http(h) => {
                 for t in h.txs() {
                     visit(marks, t.id, Tx::Http(t), d, dir, stats, &mut inspect);
                 }
-                let done = |t: &crate::applayer::http::HttpTx| {
-                    marks.binary_search_by_key(&t.id, |m| m.id).is_ok_and(|i| {
-                        [Direction::ToServer, Direction::ToClient]
-                            .iter()
-                            .all(|&x| marks[i].stamp[x.index()] == Some(Tx::Http(t).stamp(x)))
-                    })
-                };
+                let done = |t: &crate::applayer::http::HttpTx| inspected(marks, t.id, Tx::Http(t));
                 let gone = h.take_complete_if(done);
                 if !gone.is_empty() {
                     marks.retain(|m| !gone.iter().any(|t| t.id == m.id));
@@ -422,6 +479,16 @@ impl FlowAppLayer {
     }
 }
 
+/// Whether transaction `tx` (mark id `id`) was inspected in both
+/// directions as it is now.
+fn inspected(marks: &[Mark], id: u64, tx: Tx<'_>) -> bool {
+    marks.binary_search_by_key(&id, |m| m.id).is_ok_and(|i| {
+        [Direction::ToServer, Direction::ToClient]
+            .iter()
+            .all(|&x| marks[i].stamp[x.index()] == Some(tx.stamp(x)))
+    })
+}
+
 /// Inspects transaction `tx` (id `id`) in direction `dir` when its stamp
 /// changed.
 fn visit(
@@ -457,7 +524,8 @@ fn visit(
     }
     m.stamp[d] = Some(stamp);
     stats.tx_inspections += 1;
-    inspect(id, tx, &mut m.matched[d]);
+    // The transaction id EVE reports (a pipe's call: its own id).
+    inspect(id & !DCE_ON_SMB, tx, &mut m.matched[d]);
 }
 
 #[cfg(test)]
@@ -565,5 +633,83 @@ mod tests {
         a.inspect(Direction::ToServer, &mut st, |_, _, _| {
             panic!("inspected twice")
         });
+    }
+
+    /// What each inspection in `dir` saw: (tx id, protocol, named pipe).
+    fn seen(a: &mut FlowAppLayer, dir: Direction) -> Vec<(u64, AppProto, Option<Vec<u8>>)> {
+        let mut st = AppStats::default();
+        let mut v = Vec::new();
+        a.inspect(dir, &mut st, |id, tx, _| {
+            let pipe = match tx {
+                Tx::Smb(_, t) => t.named_pipe().map(<[u8]>::to_vec),
+                _ => None,
+            };
+            v.push((id, tx.proto(), pipe));
+        });
+        v
+    }
+
+    #[test]
+    fn smb_tree_connect_inspected_as_it_grows_then_released() {
+        use crate::applayer::test_hex as hex;
+        // ../shared/acceptance/smb-named-pipe-ascii/input.pcap frames 11
+        // and 12: SMB1 TREE_CONNECT_ANDX of \\127.0.0.1\IPC$ and its answer.
+        let req = hex(
+            "00000043ff534d427500000000184348000000000000000000000000ffff64060010030004ff0000000c0001001800005c5c3132372e302e302e315c49504324003f3f3f3f3f00",
+        );
+        let resp = hex(
+            "00000036ff534d427500000000984348000000000000000000000000010864060010030007ff0036000100ffff1f00ffff1f0005004950430000",
+        );
+        let mut a = FlowAppLayer::new(Transport::Tcp, 445, 40000);
+        let mut st = AppStats::default();
+        a.stream(Direction::ToServer, &req, req.len(), &mut st);
+        assert_eq!(a.proto(), AppProto::Smb);
+        // The request alone: no tree type known yet.
+        assert_eq!(
+            seen(&mut a, Direction::ToServer),
+            [(0, AppProto::Smb, None)]
+        );
+        a.stream(Direction::ToClient, &resp, resp.len(), &mut st);
+        let pipe = br"\127.0.0.1\IPC$".to_vec();
+        let known = [(0, AppProto::Smb, Some(pipe))];
+        assert_eq!(seen(&mut a, Direction::ToClient), known);
+        // Inspected again to server now the server said the tree is IPC
+        // (Suricata's alert of this case is to server, after the answer).
+        assert_eq!(seen(&mut a, Direction::ToServer), known);
+        // Complete and inspected both ways as it is: released.
+        assert!(seen(&mut a, Direction::ToClient).is_empty());
+        assert!(a.marks.is_empty());
+        assert!(matches!(&a.parser, Parser::Smb(s) if s.txs().is_empty()));
+    }
+
+    #[test]
+    fn dcerpc_calls_over_tcp_inspected_and_released() {
+        use crate::applayer::test_hex as hex;
+        // ../shared/acceptance/dcerpc-issue-7187-01/input.pcap frames 4,
+        // 6, 7, 8: BIND, BIND_ACK, REQUEST opnum 4, RESPONSE.
+        let ts = [
+            hex("05000b03100000007400000001000000d016d016000000000200000000000100aa622b5d0aee954a91aeb064fdb471fc01000000045d888aeb1cc9119fe808002b1048600200000001000100aa622b5d0aee954a91aeb064fdb471fc010000002c1cb76c12984045030000000000000001000000"),
+            hex("05000003100000001c00000001000000040000000000040002000000"),
+        ]
+        .concat();
+        let tc = [
+            hex("05000c03100000005400000001000000d016d0163230343605003939373836000200000000000000045d888aeb1cc9119fe808002b10486002000000030003000000000000000000000000000000000000000000"),
+            hex("050002031000000024000000010000000c000000000000000400000010000000c0e14a00"),
+        ]
+        .concat();
+        let mut a = FlowAppLayer::new(Transport::Tcp, 4592, 52320);
+        let mut st = AppStats::default();
+        a.stream(Direction::ToServer, &ts, ts.len(), &mut st);
+        assert_eq!(a.proto(), AppProto::Dcerpc);
+        assert_eq!(
+            seen(&mut a, Direction::ToServer),
+            [(0, AppProto::Dcerpc, None), (1, AppProto::Dcerpc, None)]
+        );
+        a.stream(Direction::ToClient, &tc, tc.len(), &mut st);
+        assert_eq!(seen(&mut a, Direction::ToClient).len(), 2);
+        assert_eq!(seen(&mut a, Direction::ToServer).len(), 2);
+        assert!(seen(&mut a, Direction::ToClient).is_empty());
+        assert!(a.marks.is_empty());
+        assert!(matches!(&a.parser, Parser::Dcerpc(s) if s.txs().is_empty()));
     }
 }

@@ -243,6 +243,10 @@ pub fn app_object(tx: Tx<'_>, tx_id: u64, fp: Fingerprints) -> Option<AppObject>
         // Suricata 7.0.10's alerts carry no `krb5` object (measured on
         // krb5-kerberoasting with the stock configuration).
         Tx::Krb5(_) => return None,
+        // The `smb` object is not built yet; Suricata 7.0.10 writes no
+        // `dcerpc` object in alerts on DCE/RPC over TCP (measured on
+        // dcerpc-issue-7187-01).
+        Tx::Smb(..) | Tx::Dcerpc(..) => return None,
     })
 }
 

@@ -255,6 +255,12 @@ impl DcerpcState {
         done
     }
 
+    /// Removes the transactions whose ids are in `ids` (the caller is done
+    /// with them).
+    pub fn remove_txs(&mut self, ids: &[u64]) {
+        self.txs.retain(|t| !ids.contains(&t.id));
+    }
+
     /// Interfaces of the last BIND / ALTER_CONTEXT (EVE `interfaces`).
     pub fn interfaces(&self) -> &[Interface] {
         &self.bind

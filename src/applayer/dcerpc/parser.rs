@@ -283,12 +283,15 @@ pub fn uuid_string(u: &[u8; 16]) -> String {
     )
 }
 
-/// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (any case) into
-/// canonical bytes, as a rule's `dce_iface` names an interface.
+/// Parses `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (any case), the same
+/// without dashes, or either after `urn:uuid:`, into canonical bytes, as a
+/// rule's `dce_iface` names an interface (the forms Suricata 7.0.10
+/// accepts; braces are refused as there).
 pub fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let s = s.strip_prefix("urn:uuid:").unwrap_or(s);
     let groups: Vec<&str> = s.split('-').collect();
     let lens: Vec<usize> = groups.iter().map(|g| g.len()).collect();
-    if lens != [8, 4, 4, 4, 12] {
+    if lens != [8, 4, 4, 4, 12] && lens != [32] {
         return None;
     }
     let hex = groups.concat();

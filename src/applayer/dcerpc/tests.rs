@@ -239,6 +239,18 @@ fn uuid_text_round_trips() {
     assert!(parser::parse_uuid("5d2b62aa-ee0a-4a95-91ae-b064fdb471f").is_none());
     assert!(parser::parse_uuid("5d2b62aaee0a-4a95-91ae-b064fdb471fc0-").is_none());
     assert!(parser::parse_uuid("+d2b62aa-ee0a-4a95-91ae-b064fdb471fc").is_none());
+    // The other forms Suricata 7.0.10's dce_iface accepts (and braces,
+    // which it refuses).
+    assert_eq!(
+        parser::parse_uuid("5d2b62aaee0a4a9591aeb064fdb471fc"),
+        Some(u)
+    );
+    assert_eq!(
+        parser::parse_uuid("urn:uuid:5d2b62aa-ee0a-4a95-91ae-b064fdb471fc"),
+        Some(u)
+    );
+    assert!(parser::parse_uuid("{5d2b62aa-ee0a-4a95-91ae-b064fdb471fc}").is_none());
+    assert!(parser::parse_uuid("5d2b62aaee0a4a9591aeb064fdb471fg").is_none());
 }
 
 proptest::proptest! {

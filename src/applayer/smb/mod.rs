@@ -407,6 +407,12 @@ impl SmbState {
         done
     }
 
+    /// Removes the transactions whose ids are in `ids` (the caller is done
+    /// with them; files stay, a later file transaction may index them).
+    pub fn remove_txs(&mut self, ids: &[u64]) {
+        self.txs.retain(|t| !ids.contains(&t.id));
+    }
+
     /// Files seen (`file.data` per file; a file transaction's `file`
     /// indexes this).
     pub fn files(&self) -> &[SmbFile] {

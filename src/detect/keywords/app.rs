@@ -125,7 +125,8 @@ app_buffers! {
     HttpResponseLine => "http.response_line", ["http_response_line"], None, None, Http, TC;
     /// Response body (de-chunked, decompressed).
     HttpResponseBody => "http.response_body", [], Some("http_server_body"), Some('Q'), Http, TC;
-    /// File data: HTTP bodies (response to client, request to server).
+    /// File data: HTTP bodies (response to client, request to server),
+    /// SMB files (written to server, read to client).
     FileData => "file.data", ["file_data"], None, None, Http, BOTH;
     /// Each question name of a DNS request (multi-buffer).
     DnsQuery => "dns.query", ["dns_query"], None, None, Dns, TS;
@@ -165,6 +166,14 @@ app_buffers! {
     Krb5Cname => "krb5.cname", ["krb5_cname"], None, None, Krb5, TC;
     /// Each component of a Kerberos server name (multi-buffer).
     Krb5Sname => "krb5.sname", ["krb5_sname"], None, None, Krb5, TC;
+    /// SMB tree path of a TREE_CONNECT to a disk share (not IPC).
+    SmbShare => "smb.share", ["smb_share"], None, None, Smb, TS;
+    /// SMB tree path of a TREE_CONNECT to the IPC share (named pipes), as
+    /// Suricata reports it.
+    SmbNamedPipe => "smb.named_pipe", ["smb_named_pipe"], None, None, Smb, TS;
+    /// DCE/RPC stub data of a call: the request's to server, the
+    /// response's to client (over TCP or SMB named pipes).
+    DceStubData => "dce_stub_data", ["dcerpc.stub_data"], None, None, Dcerpc, BOTH;
 }
 
 impl AppBuf {
@@ -252,6 +261,22 @@ impl AppBuf {
             Tx::Krb5(t) => match self {
                 AppBuf::Krb5Cname => t.cnames().any(f),
                 AppBuf::Krb5Sname => t.snames().any(f),
+                _ => false,
+            },
+            Tx::Smb(s, t) => match self {
+                AppBuf::SmbShare => t.share().is_some_and(f),
+                AppBuf::SmbNamedPipe => t.named_pipe().is_some_and(f),
+                // A file transaction: the file's bytes in file order, in
+                // the direction they travel (Suricata's file.data).
+                AppBuf::FileData => t
+                    .file
+                    .and_then(|i| s.files().get(i))
+                    .filter(|file| file.dir == dir && !file.data().is_empty())
+                    .is_some_and(|file| f(file.data())),
+                _ => false,
+            },
+            Tx::Dcerpc(_, t) => match self {
+                AppBuf::DceStubData => t.stub_data(dir).is_some_and(f),
                 _ => false,
             },
         }
@@ -454,5 +479,91 @@ mod tests {
         );
         assert_eq!(n, 1);
         assert_eq!(AppBuf::from_keyword("krb5_sname"), Some(AppBuf::Krb5Sname));
+    }
+
+    // ../shared/acceptance/smb-named-pipe-ascii/input.pcap frames 11 and
+    // 12 (TCP payloads, `tshark -x`): SMB1 TREE_CONNECT_ANDX of
+    // \\127.0.0.1\IPC$ and its response (service "IPC").
+    const SMB1_TREE_REQ: &str = "00000043ff534d427500000000184348000000000000000000000000ffff64060010030004ff0000000c0001001800005c5c3132372e302e302e315c49504324003f3f3f3f3f00";
+    const SMB1_TREE_RESP: &str = "00000036ff534d427500000000984348000000000000000000000000010864060010030007ff0036000100ffff1f00ffff1f0005004950430000";
+
+    fn all(b: AppBuf, tx: Tx<'_>, dir: Direction) -> Vec<Vec<u8>> {
+        let mut seen = Vec::new();
+        b.fetch(tx, dir, &mut Vec::new(), &mut |x| {
+            seen.push(x.to_vec());
+            false
+        });
+        seen
+    }
+
+    #[test]
+    fn smb_tree_paths_are_named_pipe_or_share_to_server() {
+        use crate::applayer::smb::SmbState;
+        use crate::applayer::test_hex as hex;
+        let tree = |service: &[u8]| {
+            let mut s = SmbState::new();
+            s.parse(Direction::ToServer, &hex(SMB1_TREE_REQ));
+            let mut resp = hex(SMB1_TREE_RESP);
+            let n = resp.len();
+            resp[n - 5..n - 2].copy_from_slice(service);
+            s.parse(Direction::ToClient, &resp);
+            s
+        };
+        // Suricata 7.0.10's EVE for this capture: "named_pipe":"\\127.0.0.1\\IPC$".
+        let s = tree(b"IPC");
+        let tx = Tx::Smb(&s, &s.txs()[0]);
+        let path = br"\127.0.0.1\IPC$".to_vec();
+        assert_eq!(
+            all(AppBuf::SmbNamedPipe, tx, Direction::ToServer),
+            std::slice::from_ref(&path)
+        );
+        assert!(all(AppBuf::SmbShare, tx, Direction::ToServer).is_empty());
+        // Read to server only, as Suricata registers them.
+        assert!(all(AppBuf::SmbNamedPipe, tx, Direction::ToClient).is_empty());
+        // The same tree as a disk share ("A:").
+        let s = tree(b"A:\0");
+        let tx = Tx::Smb(&s, &s.txs()[0]);
+        assert_eq!(all(AppBuf::SmbShare, tx, Direction::ToServer), [path]);
+        assert!(all(AppBuf::SmbNamedPipe, tx, Direction::ToServer).is_empty());
+        assert_eq!(
+            AppBuf::from_keyword("smb_named_pipe"),
+            Some(AppBuf::SmbNamedPipe)
+        );
+        assert_eq!(AppBuf::from_keyword("smb_share"), Some(AppBuf::SmbShare));
+    }
+
+    #[test]
+    fn dce_stub_data_per_direction() {
+        use crate::applayer::dcerpc::{Carrier, DcerpcState};
+        use crate::applayer::test_hex as hex;
+        // ../shared/acceptance/dcerpc-issue-7187-01/input.pcap frames 7
+        // and 8: REQUEST opnum 4 (stub 02000000) and its RESPONSE (over
+        // TCP the stub includes the 8-byte response header, as Suricata's
+        // stub_data_size of 20 shows).
+        let mut s = DcerpcState::new(Carrier::Tcp);
+        s.parse(
+            Direction::ToServer,
+            &hex("05000003100000001c00000001000000040000000000040002000000"),
+        );
+        s.parse(
+            Direction::ToClient,
+            &hex("050002031000000024000000010000000c000000000000000400000010000000c0e14a00"),
+        );
+        let tx = Tx::Dcerpc(&s, &s.txs()[0]);
+        assert_eq!(
+            all(AppBuf::DceStubData, tx, Direction::ToServer),
+            [vec![2, 0, 0, 0]]
+        );
+        assert_eq!(
+            all(AppBuf::DceStubData, tx, Direction::ToClient),
+            [hex("0c000000000000000400000010000000c0e14a00")]
+        );
+        assert_eq!(
+            AppBuf::from_keyword("dcerpc.stub_data"),
+            Some(AppBuf::DceStubData)
+        );
+        // Not a buffer of other transactions.
+        let ssh = crate::applayer::ssh::SshState::new();
+        assert!(all(AppBuf::DceStubData, Tx::Ssh(&ssh), Direction::ToServer).is_empty());
     }
 }

@@ -4,13 +4,16 @@
 //! `dns.opcode`, `ssl_version`, `ssl_state`, `tls.version`,
 //! `tls.subject`, `tls.issuerdn`, `tls.fingerprint`,
 //! `tls.cert_chain_len`, `tls_cert_notbefore`/`notafter`/`expired`/`valid`,
-//! `krb5_msg_type`, `krb5_err_code`, `krb5.ticket_encryption`).
+//! `krb5_msg_type`, `krb5_err_code`, `krb5.ticket_encryption`,
+//! `dce_iface`, `dce_opnum`).
 //! Buffers (`http.uri`, …) are in [`super::app`].
 
 use super::Builder;
+use crate::applayer::dcerpc::parser::parse_uuid;
 use crate::applayer::dns::DnsEvent;
 use crate::applayer::http::{HttpEvent, Progress};
 use crate::applayer::krb5::{Krb5Event, parser::is_weak};
+use crate::applayer::smb::SmbEvent;
 use crate::applayer::ssh::SshEvent;
 use crate::applayer::tls::{SslState, SslVersions, TlsEvent, TlsState};
 use crate::applayer::{AppProto, Direction};
@@ -171,6 +174,19 @@ pub enum TxCond {
     Fingerprint(String),
     /// `tls.cert_chain_len`.
     ChainLen(Uint),
+    /// `dce_iface:<uuid>[,<version>][,any_frag]`: a DCE/RPC call on an
+    /// interface the server accepted with this UUID (and major version).
+    DceIface {
+        /// Interface UUID, canonical byte order.
+        uuid: [u8; 16],
+        /// Condition on the interface's major version.
+        version: Option<Uint>,
+        /// `any_frag`: also when the BIND was not a first fragment.
+        any_frag: bool,
+    },
+    /// `dce_opnum:N[-M][,…]`: the call's operation number is one of these
+    /// inclusive ranges.
+    DceOpnum(Vec<(u16, u16)>),
     /// `krb5_msg_type:N`: the Kerberos message type (an error reports the
     /// request's).
     Krb5MsgType(u8),
@@ -210,6 +226,7 @@ impl TxCond {
             TxCond::Krb5MsgType(_) | TxCond::Krb5ErrCode(_) | TxCond::Krb5TicketEnc(_) => {
                 AppProto::Krb5
             }
+            TxCond::DceIface { .. } | TxCond::DceOpnum(_) => AppProto::Dcerpc,
             _ => AppProto::Tls,
         }
     }
@@ -238,6 +255,9 @@ impl TxCond {
                 Tx::Tls(t) => t.events.has(*bit),
                 Tx::Ssh(t) => t.events.has(*bit),
                 Tx::Krb5(t) => t.events.has(*bit),
+                Tx::Smb(_, t) => t.events.has(*bit),
+                // Suricata 7 has no DCE/RPC events.
+                Tx::Dcerpc(..) => false,
             },
             (TxCond::Krb5MsgType(m), Tx::Krb5(t)) => t.msg_type() == u32::from(*m),
             (TxCond::Krb5ErrCode(c), Tx::Krb5(t)) => t.error_code() == Some(i64::from(*c)),
@@ -279,6 +299,22 @@ impl TxCond {
             (TxCond::ChainLen(u), Tx::Tls(t)) => {
                 !t.certs_der.is_empty() && u.matches(t.certs_der.len() as u64)
             }
+            (
+                TxCond::DceIface {
+                    uuid,
+                    version,
+                    any_frag,
+                },
+                Tx::Dcerpc(s, t),
+            ) => s.iface_matches(
+                t,
+                uuid,
+                |v| version.is_none_or(|u| u.matches(u64::from(v))),
+                *any_frag,
+            ),
+            (TxCond::DceOpnum(ranges), Tx::Dcerpc(_, t)) => t
+                .opnum()
+                .is_some_and(|o| ranges.iter().any(|&(a, b)| a <= o && o <= b)),
             _ => false,
         }
     }
@@ -332,6 +368,7 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         "tls" => TlsEvent::from_name(ev).map(|e| (AppProto::Tls, e as u32)),
         "ssh" => SshEvent::from_name(ev).map(|e| (AppProto::Ssh, e as u32)),
         "krb5" => Krb5Event::from_name(ev).map(|e| (AppProto::Krb5, e as u32)),
+        "smb" => SmbEvent::from_name(ev).map(|e| (AppProto::Smb, e as u32)),
         _ => None,
     };
     let Some((proto, bit)) = found else {
@@ -618,6 +655,82 @@ pub fn krb5_ticket_encryption(b: &mut Builder, _: &str, v: Option<&str>) -> Resu
     Ok(())
 }
 
+/// `dce_iface:<uuid>[,<version>][,any_frag]` (`dcerpc.iface`): the UUID
+/// dashed or not (optionally after `urn:uuid:`), a version condition with
+/// the integer syntax (`2`, `>1`, `<=3`, `!2`, `1-3`), `any_frag` last, as
+/// Suricata 7.0.10 reads it.
+pub fn dce_iface(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs an interface UUID")?;
+    let parts: Vec<&str> = s.split(',').map(str::trim).collect();
+    let uuid = parse_uuid(parts[0]).ok_or_else(|| {
+        format!(
+            "`{}` is not a UUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)",
+            parts[0]
+        )
+    })?;
+    let version = |t: &str| {
+        if t.starts_with('&') {
+            return Err(format!("`{t}`: a version takes no bit mask"));
+        }
+        Uint::parse(t, u64::from(u16::MAX)).map(Some)
+    };
+    let (version, any_frag) = match parts[1..] {
+        [] => (None, false),
+        ["any_frag"] => (None, true),
+        [v] => (version(v)?, false),
+        [v, "any_frag"] => (version(v)?, true),
+        _ => {
+            return Err(format!("`{s}`: expected <uuid>[,<version>][,any_frag]"));
+        }
+    };
+    push(
+        b,
+        TxCond::DceIface {
+            uuid,
+            version,
+            any_frag,
+        },
+    );
+    Ok(())
+}
+
+/// `dce_opnum:N[-M][,…]` (`dcerpc.opnum`): operation numbers and
+/// inclusive ranges (decimal, 0-65535, `A-B` with A ≤ B), as Suricata 7.0.10
+/// reads them.
+pub fn dce_opnum(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let s = v
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or("needs operation numbers")?;
+    let num = |t: &str| {
+        t.parse::<u16>()
+            .map_err(|_| format!("`{t}` is not an operation number (0-65535)"))
+    };
+    let mut ranges = Vec::new();
+    for item in s.split(',') {
+        let range = match item.split('-').collect::<Vec<_>>()[..] {
+            [n] => {
+                let n = num(n)?;
+                (n, n)
+            }
+            [a, z] => {
+                let (a, z) = (num(a)?, num(z)?);
+                if a > z {
+                    return Err(format!("`{item}`: the range ends before it starts"));
+                }
+                (a, z)
+            }
+            _ => return Err(format!("`{item}` is not N or N-M")),
+        };
+        ranges.push(range);
+    }
+    push(b, TxCond::DceOpnum(ranges));
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -726,5 +839,143 @@ mod tests {
             assert!(krb5_number(bad, 255).is_err(), "{bad:?}");
         }
         assert_eq!(krb5_number(Some("999"), 999), Ok(999));
+    }
+
+    fn conds(opts: &str) -> Result<Vec<TxCond>, String> {
+        use crate::detect::error::Location;
+        use crate::detect::rule::parse::{Parsed, parse_rule};
+        let text = format!("alert tcp any any -> any any ({opts} sid:1;)");
+        let loc = Location {
+            file: "t.rules".into(),
+            line: 1,
+        };
+        match parse_rule(&text, &Default::default(), loc) {
+            Ok(Parsed::Loaded(s)) => Ok(s
+                .matches
+                .iter()
+                .filter_map(|m| match m {
+                    PacketMatch::Tx(c) => Some(c.clone()),
+                    _ => None,
+                })
+                .collect()),
+            Ok(_) => Err("unsupported".into()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    const IFACE: &str = "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc";
+
+    #[test]
+    fn dce_iface_values() {
+        let uuid = parse_uuid(IFACE).unwrap();
+        let one = |v: &str| match conds(&format!("dce_iface:{v};")) {
+            Ok(c) => match &c[..] {
+                [
+                    TxCond::DceIface {
+                        uuid: u,
+                        version,
+                        any_frag,
+                    },
+                ] => {
+                    assert_eq!(u, &uuid, "{v}");
+                    (*version, *any_frag)
+                }
+                other => panic!("{v}: {other:?}"),
+            },
+            Err(e) => panic!("{v}: {e}"),
+        };
+        assert_eq!(one(IFACE), (None, false));
+        assert_eq!(one(&IFACE.to_uppercase()), (None, false));
+        assert_eq!(one(&IFACE.replace('-', "")), (None, false));
+        assert_eq!(one(&format!("urn:uuid:{IFACE}")), (None, false));
+        assert_eq!(one(&format!("{IFACE},any_frag")), (None, true));
+        let gt1 = Uint::parse(">1", 65535).unwrap();
+        assert_eq!(one(&format!("{IFACE},>1")), (Some(gt1), false));
+        assert_eq!(one(&format!("{IFACE}, >1 ,any_frag")), (Some(gt1), true));
+        let (v, _) = one(&format!("{IFACE},!2"));
+        assert!(v.unwrap().matches(1) && !v.unwrap().matches(2));
+        let (v, _) = one(&format!("{IFACE},2"));
+        assert!(v.unwrap().matches(2) && !v.unwrap().matches(3));
+        // Refused by Suricata 7.0.10 too.
+        for bad in [
+            "",
+            "{5d2b62aa-ee0a-4a95-91ae-b064fdb471fc}",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471f",
+            "5d2b62a-aee0a-4a95-91ae-b064fdb471fc",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc,any_frag,>1",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc,any_frag,any_frag",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc,<0",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc,>65535",
+            "5d2b62aa-ee0a-4a95-91ae-b064fdb471fc,&1=1",
+        ] {
+            assert!(conds(&format!("dce_iface:{bad};")).is_err(), "{bad}");
+        }
+        assert!(conds("dce_iface;").is_err());
+    }
+
+    #[test]
+    fn dce_opnum_values() {
+        let ranges = |v: &str| match conds(&format!("dce_opnum:{v};")).as_deref() {
+            Ok([TxCond::DceOpnum(r)]) => r.clone(),
+            other => panic!("{v}: {other:?}"),
+        };
+        assert_eq!(ranges("12"), [(12, 12)]);
+        assert_eq!(ranges("12,15"), [(12, 12), (15, 15)]);
+        assert_eq!(ranges("10-12,15,20-30"), [(10, 12), (15, 15), (20, 30)]);
+        assert_eq!(ranges("12-12"), [(12, 12)]);
+        assert_eq!(ranges("0-65535"), [(0, 65535)]);
+        assert_eq!(ranges("+12"), [(12, 12)]);
+        assert_eq!(
+            conds("dcerpc.opnum:3;").unwrap(),
+            [TxCond::DceOpnum(vec![(3, 3)])]
+        );
+        // Refused by Suricata 7.0.10 too (no negation, no hex, no spaces).
+        for bad in [
+            "!12", "12-10", "70000", "12 , 15", "12-", "-12", "1-2-3", "12,", "0x10",
+        ] {
+            assert!(conds(&format!("dce_opnum:{bad};")).is_err(), "{bad}");
+        }
+        assert!(conds("dce_opnum:;").is_err());
+    }
+
+    #[test]
+    fn dce_conditions_on_a_real_session() {
+        use crate::applayer::dcerpc::{Carrier, DcerpcState};
+        use crate::applayer::test_hex as hex;
+        // ../shared/acceptance/dcerpc-issue-7187-01/input.pcap frames 4, 6,
+        // 7 (TCP payloads): BIND of two contexts, the BIND_ACK accepting
+        // the first (5d2b62aa…, version 1.0), REQUEST opnum 4.
+        let mut s = DcerpcState::new(Carrier::Tcp);
+        s.parse(Direction::ToServer, &hex("05000b03100000007400000001000000d016d016000000000200000000000100aa622b5d0aee954a91aeb064fdb471fc01000000045d888aeb1cc9119fe808002b1048600200000001000100aa622b5d0aee954a91aeb064fdb471fc010000002c1cb76c12984045030000000000000001000000"));
+        s.parse(Direction::ToClient, &hex("05000c03100000005400000001000000d016d0163230343605003939373836000200000000000000045d888aeb1cc9119fe808002b10486002000000030003000000000000000000000000000000000000000000"));
+        s.parse(
+            Direction::ToServer,
+            &hex("05000003100000001c00000001000000040000000000040002000000"),
+        );
+        let (bind, call) = (Tx::Dcerpc(&s, &s.txs()[0]), Tx::Dcerpc(&s, &s.txs()[1]));
+        let m = |opts: &str, tx: Tx<'_>| {
+            let c = conds(opts).unwrap();
+            [Direction::ToServer, Direction::ToClient].map(|d| c.iter().all(|c| c.matches(tx, d)))
+        };
+        assert_eq!(m(&format!("dce_iface:{IFACE};"), call), [true, true]);
+        assert_eq!(m(&format!("dce_iface:{IFACE};"), bind), [false, false]);
+        assert_eq!(m(&format!("dce_iface:{IFACE},=1;"), call), [true; 2]);
+        assert_eq!(m(&format!("dce_iface:{IFACE},>1;"), call), [false; 2]);
+        assert_eq!(m(&format!("dce_iface:{IFACE},!2;"), call), [true; 2]);
+        // The second context (6cb71c2c-…) was refused by the server.
+        assert_eq!(
+            m(
+                "dce_iface:6cb71c2c-9812-4540-0300-000000000000,any_frag;",
+                call
+            ),
+            [false; 2]
+        );
+        assert_eq!(m("dce_opnum:4;", call), [true; 2]);
+        assert_eq!(m("dce_opnum:3-5;", call), [true; 2]);
+        assert_eq!(m("dce_opnum:0-3,5-9;", call), [false; 2]);
+        assert_eq!(m("dce_opnum:0-65535;", bind), [false; 2]);
+        // Not a condition other transactions satisfy.
+        let ssh = crate::applayer::ssh::SshState::new();
+        assert_eq!(m("dce_opnum:0-65535;", Tx::Ssh(&ssh)), [false; 2]);
     }
 }

@@ -188,14 +188,14 @@ pub static REGISTRY: &[Keyword] = &[
     yes("krb5_msg_type", applayer::krb5_msg_type),
     yes("krb5_err_code", applayer::krb5_err_code),
     yes("krb5.ticket_encryption", applayer::krb5_ticket_encryption),
+    yes("dce_iface", applayer::dce_iface),
+    yes("dcerpc.iface", applayer::dce_iface),
+    yes("dce_opnum", applayer::dce_opnum),
+    yes("dcerpc.opnum", applayer::dce_opnum),
     // Not enforced yet: application-layer buffers (sticky).
     no_buffer("http2.header_name"),
     no_buffer("http2.header"),
     no_buffer("file.name"),
-    no_buffer("smb.named_pipe"),
-    no_buffer("smb_named_pipe"),
-    no_buffer("smb.share"),
-    no_buffer("dce_stub_data"),
     no_buffer("base64_data"),
     no_buffer("sip.method"),
     no_buffer("sip.uri"),
@@ -213,8 +213,6 @@ pub static REGISTRY: &[Keyword] = &[
     no("tls_cert_notafter"),
     no("tls_cert_notbefore"),
     no("tls_cert_valid"),
-    no("dce_iface"),
-    no("dce_opnum"),
     no("filestore"),
     no("filemagic"),
     no("fileext"),
@@ -482,7 +480,8 @@ mod tests {
         assert!(lookup("content").unwrap().enforced);
         assert!(lookup("http.uri").unwrap().enforced);
         assert!(lookup("http_uri").unwrap().enforced);
-        assert!(!lookup("smb.named_pipe").unwrap().enforced);
+        assert!(lookup("smb.named_pipe").unwrap().enforced);
+        assert!(!lookup("file.name").unwrap().enforced);
         for &b in app::AppBuf::ALL {
             assert!(
                 !REGISTRY.iter().any(|k| k.name == b.keyword()),

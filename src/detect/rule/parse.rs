@@ -13,7 +13,9 @@ use crate::detect::error::{Location, ParseError};
 use crate::detect::keywords::app::AppBuf;
 use crate::detect::keywords::buffers::BufferKind;
 use crate::detect::keywords::{self, Builder};
-use crate::detect::signature::{Action, FastPattern, PayloadOn, Proto, Signature, Step, Val};
+use crate::detect::signature::{
+    Action, FastPattern, PacketMatch, PayloadOn, Proto, Signature, Step, Val,
+};
 
 /// The outcome for a rule that parsed.
 #[derive(Debug)]
@@ -153,26 +155,46 @@ fn finish(b: &mut Builder) -> Result<(), ParseError> {
                 c.name()
             )));
         }
-        Ok(Some(p)) => match b.sig.alproto {
-            None => b.sig.alproto = Some(p),
-            // `file.data` is read from several protocols' files.
-            Some(h)
-                if h != p
-                    && !b
-                        .sig
-                        .buffers
-                        .iter()
-                        .all(|l| l.kind.app().is_none_or(|a| a == AppBuf::FileData)) =>
-            {
-                return Err(ParseError::Rule(format!(
-                    "`{}` keywords in a `{}` rule",
-                    p.name(),
-                    h.name()
-                )));
+        Ok(Some(p)) => {
+            // `file.data` is read from several protocols' files; `dce_*`
+            // keywords read DCE/RPC over SMB too (`alert smb … dce_opnum`).
+            let only_file_data = b
+                .sig
+                .buffers
+                .iter()
+                .all(|l| l.kind.app().is_none_or(|a| a == AppBuf::FileData))
+                && !b
+                    .sig
+                    .matches
+                    .iter()
+                    .any(|m| matches!(m, PacketMatch::Tx(_)));
+            let smb_dce = p == AppProto::Dcerpc;
+            match b.sig.alproto {
+                None => b.sig.alproto = Some(p),
+                Some(h) if h != p && !only_file_data && !(h == AppProto::Smb && smb_dce) => {
+                    return Err(ParseError::Rule(format!(
+                        "`{}` keywords in a `{}` rule",
+                        p.name(),
+                        h.name()
+                    )));
+                }
+                Some(_) => {}
             }
-            Some(_) => {}
-        },
+        }
         Ok(None) => {}
+    }
+    // Suricata 7 rejects a rule that reads a transaction and also needs
+    // the packet itself (dsize, header keywords, header buffers,
+    // flow:no_stream, tcp-pkt): measured with 7.0.10, "Signature combines
+    // packet specific matches (like dsize, flags, ttl) with stream / state
+    // matching by matching on app layer proto".
+    if b.sig.is_tx()
+        && let Some(k) = b.sig.packet_specific()
+    {
+        return Err(ParseError::Rule(format!(
+            "`{k}` (a packet-specific match) combined with application-layer keywords: \
+             Suricata rejects such rules; split it in two"
+        )));
     }
     // Drop empty lists (a sticky buffer with nothing after it is an error
     // in Suricata).
@@ -291,13 +313,13 @@ mod tests {
 
     #[test]
     fn unsupported_is_reported_not_weakened() {
-        let Parsed::Unsupported { keywords, .. } = parse(
-            r#"alert pop3 any any -> any any (smb.share; content:"/a"; pcre:"/x/K"; sid:1;)"#,
-        )
-        .unwrap() else {
+        let Parsed::Unsupported { keywords, .. } =
+            parse(r#"alert pop3 any any -> any any (sip.uri; content:"/a"; pcre:"/x/K"; sid:1;)"#)
+                .unwrap()
+        else {
             panic!("loaded")
         };
-        assert_eq!(keywords, ["smb.share", "pcre:K", "protocol pop3"]);
+        assert_eq!(keywords, ["sip.uri", "pcre:K", "protocol pop3"]);
     }
 
     #[test]
@@ -342,5 +364,84 @@ mod tests {
             let e = parse(t).unwrap_err().to_string();
             assert!(e.contains(needle), "{t}: {e}");
         }
+    }
+
+    /// Suricata 7.0.10 refuses these (`suricata -T`: "Signature combines
+    /// packet specific matches (like dsize, flags, ttl) with stream / state
+    /// matching"), dcerpc-issue-7187-01's question included: a rule mixing
+    /// dsize with dce_* keywords never loads.
+    #[test]
+    fn packet_specific_keywords_with_transaction_keywords_fail() {
+        for (opts, kw) in [
+            ("dce_opnum:12; dsize:>0;", "dsize"),
+            ("dce_stub_data; content:\"x\"; dsize:>0;", "dsize"),
+            (
+                "dce_iface:5d2b62aa-ee0a-4a95-91ae-b064fdb471fc; dsize:3;",
+                "dsize",
+            ),
+            ("ttl:64; dce_opnum:1;", "ttl"),
+            ("flags:S; http.uri; content:\"x\";", "flags"),
+            ("flow:no_stream; http.uri; content:\"/\";", "flow:no_stream"),
+            ("flow.age:1; dce_opnum:1;", "flow.age"),
+            ("dce_opnum:1; tcp.hdr; content:\"x\";", "tcp.hdr"),
+            ("urilen:>1; dsize:>0;", "dsize"),
+        ] {
+            let t = format!("alert tcp any any -> any any ({opts} sid:1;)");
+            let e = parse(&t).unwrap_err().to_string();
+            assert!(e.contains(kw) && e.contains("packet-specific"), "{t}: {e}");
+        }
+        let e = parse("alert tcp-pkt any any -> any any (http.uri; content:\"/\"; sid:1;)")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("tcp-pkt"), "{e}");
+        // ... and loads these.
+        for t in [
+            "alert http any any -> any any (dsize:>0; sid:1;)",
+            "alert tcp any any -> any any (icmp_seq:1; dce_opnum:1; sid:1;)",
+            "alert tcp any any -> any any (tcpv4-csum:valid; dce_opnum:1; sid:1;)",
+            "alert tcp any any -> any any (flow:only_stream; dce_opnum:1; sid:1;)",
+            "alert tcp any any -> any any (dce_opnum:1; content:\"x\"; sid:1;)",
+        ] {
+            assert!(matches!(parse(t), Ok(Parsed::Loaded(_))), "{t}");
+        }
+    }
+
+    /// `dce_*` keywords make a DCE/RPC rule; in an `alert smb` rule they
+    /// read the DCE/RPC of its named pipes (Suricata 7.0.10 loads both and
+    /// alerts on bug-5162's SMB flow with either).
+    #[test]
+    fn dce_keywords_in_tcp_dcerpc_and_smb_rules() {
+        let proto = |t: &str| match parse(t) {
+            Ok(Parsed::Loaded(s)) => s.alproto,
+            other => panic!("{t}: {other:?}"),
+        };
+        for (t, want) in [
+            (
+                "alert tcp any any -> any any (dce_opnum:12; sid:1;)",
+                AppProto::Dcerpc,
+            ),
+            (
+                "alert dcerpc any any -> any any (dce_opnum:12; sid:1;)",
+                AppProto::Dcerpc,
+            ),
+            (
+                "alert smb any any -> any any (dce_opnum:12; sid:1;)",
+                AppProto::Smb,
+            ),
+            (
+                "alert tcp any any -> any any (smb.share; content:\"C$\"; dce_opnum:1; sid:1;)",
+                AppProto::Smb,
+            ),
+            (
+                "alert smb any any -> any any (file_data; content:\"X5O\"; sid:1;)",
+                AppProto::Smb,
+            ),
+        ] {
+            assert_eq!(proto(t), Some(want), "{t}");
+        }
+        let e = parse("alert http any any -> any any (dce_opnum:1; sid:1;)")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("dcerpc"), "{e}");
     }
 }
