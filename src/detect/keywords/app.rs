@@ -62,6 +62,11 @@ macro_rules! app_buffers {
     };
 }
 
+/// File data Suricata 7 waits for before inspecting `file.data` of a file
+/// still open (its `FILEDATA_CONTENT_INSPECT_MIN_SIZE` default for
+/// non-HTTP files): a small file is inspected whole, when it is closed.
+pub const FILE_INSPECT_MIN_SIZE: usize = 32 * 1024;
+
 const TS: Option<Direction> = Some(Direction::ToServer);
 const TC: Option<Direction> = Some(Direction::ToClient);
 const BOTH: Option<Direction> = None;
@@ -267,11 +272,17 @@ impl AppBuf {
                 AppBuf::SmbShare => t.share().is_some_and(f),
                 AppBuf::SmbNamedPipe => t.named_pipe().is_some_and(f),
                 // A file transaction: the file's bytes in file order, in
-                // the direction they travel (Suricata's file.data).
+                // the direction they travel (Suricata's file.data), once
+                // the file is closed (or the flow ended) or holds
+                // FILE_INSPECT_MIN_SIZE bytes, as Suricata defers it.
                 AppBuf::FileData => t
                     .file
                     .and_then(|i| s.files().get(i))
-                    .filter(|file| file.dir == dir && !file.data().is_empty())
+                    .filter(|file| {
+                        file.dir == dir
+                            && !file.data().is_empty()
+                            && (file.closed || file.data().len() >= FILE_INSPECT_MIN_SIZE)
+                    })
                     .is_some_and(|file| f(file.data())),
                 _ => false,
             },
