@@ -87,8 +87,8 @@ impl Tx<'_> {
                     .and_then(|i| s.files().get(i))
                     .filter(|f| f.dir == dir)
                     .map_or(0, |f| ((f.data().len() as u64) << 1) | u64::from(f.closed));
-                (file << 24)
-                    | ((t.events.0 & 0xffff) << 8)
+                (file << 32)
+                    | ((t.events.0 & 0xff_ffff) << 8)
                     | (u64::from(t.is_pipe.is_some()) << 3)
                     | (u64::from(t.status.is_some()) << 2)
                     | (u64::from(t.response_done) << 1)

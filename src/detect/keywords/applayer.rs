@@ -978,4 +978,38 @@ mod tests {
         let ssh = crate::applayer::ssh::SshState::new();
         assert_eq!(m("dce_opnum:0-65535;", Tx::Ssh(&ssh)), [false; 2]);
     }
+
+    #[test]
+    fn smb_events_on_the_transaction() {
+        use crate::applayer::smb::SmbState;
+        use crate::applayer::test_hex as hex;
+        let c = conds("app-layer-event:smb.request_to_client;").unwrap();
+        let bit = crate::applayer::smb::SmbEvent::RequestToClient as u32;
+        assert_eq!(
+            c,
+            [TxCond::Event {
+                proto: AppProto::Smb,
+                bit
+            }]
+        );
+        // ../shared/acceptance/smb-named-pipe-ascii frame 11 (a TREE_CONNECT
+        // request), then the same request seen going to the client: the
+        // event lands on the flow's latest transaction.
+        let req = hex(
+            "00000043ff534d427500000000184348000000000000000000000000ffff64060010030004ff0000000c0001001800005c5c3132372e302e302e315c49504324003f3f3f3f3f00",
+        );
+        let mut s = SmbState::new();
+        s.parse(Direction::ToServer, &req);
+        assert!(!c[0].matches(Tx::Smb(&s, &s.txs()[0]), Direction::ToServer));
+        s.parse(Direction::ToClient, &req);
+        let tx = Tx::Smb(&s, &s.txs()[0]);
+        assert!(c[0].matches(tx, Direction::ToClient));
+        let other = conds("app-layer-event:smb.malformed_data;").unwrap();
+        assert!(!other[0].matches(tx, Direction::ToClient));
+        // An SMB event name that does not exist: reported unsupported.
+        assert_eq!(
+            conds("app-layer-event:smb.no_such_event;"),
+            Err("unsupported".into())
+        );
+    }
 }
