@@ -50,7 +50,7 @@ fn cli_check_reports_located_failures_as_json() {
         "alert tcp any any -> any any (content:\"a\"; sid:1;)\n\
          # alert tcp any any -> any any (broken\n\
          alert tcp any any -> any any (content:\"a\"; depth:0; sid:2;)\n\
-         alert smb any any -> any any (smb.named_pipe; content:\"/x\"; sid:3;)\n",
+         alert sip any any -> any any (sip.uri; content:\"/x\"; sid:3;)\n",
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_vxtap"))
@@ -64,7 +64,7 @@ fn cli_check_reports_located_failures_as_json() {
     assert_eq!(v["loaded"], 1);
     assert_eq!(v["unsupported"], 1);
     assert_eq!(v["failed"], 1);
-    assert_eq!(v["unsupported_by_keyword"]["smb.named_pipe"], 1);
+    assert_eq!(v["unsupported_by_keyword"]["sip.uri"], 1);
     let f = &v["failures"][0];
     assert_eq!(f["line"], 3);
     assert_eq!(f["sid"], 2);
