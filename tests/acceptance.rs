@@ -30,7 +30,6 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     // Parsers not built yet (issue 8).
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
     // Application layer wired, counts still differ (being worked on).
-    ("decode-chdlc-01", "HTTP inside CHDLC: no alert"),
     (
         "tcp-fastopen-07",
         "HTTP over TCP fast open: some requests missed",

@@ -13,11 +13,6 @@ use vxtap::applayer::{AppProto, Prober, Transport};
 /// A flow's transport, detection and bytes seen per direction.
 type FlowProbe = (Transport, Prober, [Vec<u8>; 2]);
 
-/// Captures whose link type `vxtap::wire::link` does not decode yet (Cisco
-/// HDLC, linktype 104): no flow comes out. The test requires that they
-/// still yield nothing, so it fails (and this list must go) once they do.
-const UNDECODED: &[&str] = &["acceptance/decode-chdlc-01/input.pcap"];
-
 #[test]
 fn app_proto_equals_suricata() {
     let want = expected("app_proto.tsv");
@@ -31,15 +26,7 @@ fn app_proto_equals_suricata() {
     let mut checked = 0;
     for (cap, lines) in &by_cap {
         let mut flows: BTreeMap<[String; 2], FlowProbe> = BTreeMap::new();
-        let all = chunks(&shared().join(cap));
-        if UNDECODED.contains(&cap.as_str()) {
-            assert!(
-                all.is_empty(),
-                "{cap} decodes now: remove it from UNDECODED"
-            );
-            continue;
-        }
-        for c in all {
+        for c in chunks(&shared().join(cap)) {
             let (_, p, seen) = flows.entry(c.endpoints.clone()).or_insert_with(|| {
                 (
                     c.transport,

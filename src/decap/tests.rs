@@ -302,9 +302,10 @@ proptest! {
 
     /// No byte sequence panics the decoder, on any link type.
     #[test]
-    fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), lt in 0usize..8) {
+    fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200), lt in 0usize..10) {
         let links = [LinkType::Ethernet, LinkType::Raw, LinkType::Null, LinkType::LinuxSll,
-            LinkType::LinuxSll2, LinkType::Ipv4, LinkType::Ipv6, LinkType::Loop];
+            LinkType::LinuxSll2, LinkType::Ipv4, LinkType::Ipv6, LinkType::Loop, LinkType::Ppp,
+            LinkType::CiscoHdlc];
         let _ = decode(&DecapConfig::default(), links[lt], &bytes);
     }
 
@@ -346,3 +347,31 @@ proptest! {
         prop_assert_eq!(p.ip_len as usize, out.len() - 14);
     }
 }
+
+/// Frame 1 of `../shared/acceptance/decode-chdlc-01/input.pcap` (Cisco
+/// HDLC); `tshark -r input.pcap -c 1 -T fields -e ip.src -e tcp.srcport
+/// -e ip.dst -e tcp.dstport -e tcp.flags` prints
+/// `192.168.2.7 4938 65.55.116.183 80 0x0002`. In PPP framing (`ff 03 00
+/// 21`) tshark reads the same packet.
+#[test]
+fn cisco_hdlc_and_ppp_frames() {
+    let chdlc = crate::applayer::test_hex(CHDLC_SYN);
+    let ppp = [&[0xff, 0x03, 0x00, 0x21][..], &chdlc[4..]].concat();
+    for (link, frame) in [(LinkType::CiscoHdlc, &chdlc), (LinkType::Ppp, &ppp)] {
+        let p = decode(&DecapConfig::default(), link, frame).unwrap();
+        assert_eq!(p.tunnel, Tunnel::None);
+        assert_eq!(p.src, Addr::v4([192, 168, 2, 7]));
+        assert_eq!(p.dst, Addr::v4([65, 55, 116, 183]));
+        assert_eq!((p.protocol, p.src_port, p.dst_port), (6, 4938, 80));
+        assert_eq!((p.tcp_flags, p.ip_len), (Some(0x02), 48));
+    }
+    // LCP is PPP without IP: counted as non-IP, not as a broken link header.
+    let lcp = [0xff, 0x03, 0xc0, 0x21, 0x01, 0x01, 0x00, 0x04];
+    assert_eq!(
+        decode(&DecapConfig::default(), LinkType::Ppp, &lcp).unwrap_err(),
+        DecapError::NonIp
+    );
+}
+
+const CHDLC_SYN: &str = "0f00080045000030155a400080066cd0c0a80207413774b7134a00509c34096c0000000070024000114700000204\
+05b401010402";
