@@ -31,10 +31,6 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
     // Application layer wired, counts still differ (being worked on).
     (
-        "tcp-fastopen-07",
-        "HTTP over TCP fast open: some requests missed",
-    ),
-    (
         "derived-tls-keywords",
         "sid 16: tls_cert_notafter not enforced yet",
     ),

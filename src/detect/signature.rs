@@ -410,7 +410,11 @@ pub enum PayloadOn {
     /// stream is not matched on its own.
     #[default]
     Stream,
-    /// The packet only: `dsize`, `flow:no_stream`, `tcp-pkt`.
+    /// The packet only: `dsize`, `flow:no_stream`, `tcp-pkt`, and every
+    /// header keyword but the checksum ones (`ttl`, `tos`, `id`,
+    /// `ip_proto`, `sameip`, `ipopts`, `fragbits`, `fragoffset`, `flags`,
+    /// `window`, `seq`, `ack`, `tcp.mss`, the ICMP ones) and `flow.age`,
+    /// whose setup sets Suricata's `SIG_FLAG_REQUIRE_PACKET`.
     Packet,
     /// The stream chunk inspected with the packet first, else the packet
     /// itself: a rule that may match TCP with a payload `content` anchored
@@ -425,9 +429,18 @@ pub enum PayloadOn {
 impl PayloadOn {
     /// Decides it for a complete rule.
     pub fn of(s: &Signature) -> PayloadOn {
+        // Suricata 7.0.10, checked with a content only the reassembled
+        // stream holds (`tcp-fastopen-07`'s "d2d3"; for `sameip` and
+        // `ipopts` a "GET" split over two segments of a written capture):
+        // next to `ttl`, `tos`, `id`, `ip_proto`, `sameip`, `ipopts`,
+        // `fragbits`, `fragoffset`, `flags`, `window`, `seq`, `ack`,
+        // `tcp.mss` or `flow.age` it never alerts; next to
+        // `tcpv4-csum`/`ipv4-csum`, `flowbits`, `stream_size`, `flow` it does
+        // (see the parser's `payload_on_follows_require_packet` test).
         let packet = s.proto == Proto::TcpPkt
             || s.matches.iter().any(|m| match m {
-                PacketMatch::Dsize(_) => true,
+                PacketMatch::Dsize(_) | PacketMatch::FlowAge(_) => true,
+                PacketMatch::Header(h) => !matches!(h, HeaderMatch::Checksum(..)),
                 PacketMatch::Flow(f) => f.stream == Some(false),
                 _ => false,
             });
@@ -486,8 +499,8 @@ impl Signature {
     }
 
     /// Whether payload matching needs the packet itself rather than the
-    /// reassembled stream (Suricata's `SIG_FLAG_REQUIRE_PACKET`): `dsize`,
-    /// `flow:no_stream` and the `tcp-pkt` protocol.
+    /// reassembled stream (Suricata's `SIG_FLAG_REQUIRE_PACKET` without
+    /// `SIG_FLAG_REQUIRE_STREAM`: see [`PayloadOn::Packet`]).
     #[inline]
     pub fn requires_packet(&self) -> bool {
         self.payload_on == PayloadOn::Packet

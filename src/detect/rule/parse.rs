@@ -290,6 +290,52 @@ mod tests {
         parse_rule(t, &RuleVars::default(), loc())
     }
 
+    /// Where payload matches on a TCP stream, per keyword, as Suricata
+    /// 7.0.10 decides it: with `content:"d2d3"`, which only the reassembled
+    /// stream of `../shared/acceptance/tcp-fastopen-07` holds, `suricata -r
+    /// input.pcap -S <each rule> -k none --runmode single` alerts for the
+    /// rules expected `Stream` here and never for those expected `Packet`
+    /// (the header keywords set `SIG_FLAG_REQUIRE_PACKET`).
+    #[test]
+    fn payload_on_follows_require_packet() {
+        use crate::detect::signature::PayloadOn;
+        let on = |opts: &str| {
+            let t = format!(r#"alert tcp any any -> any any (content:"d2d3"; {opts} sid:1;)"#);
+            match parse(&t).unwrap() {
+                Parsed::Loaded(s) => s.payload_on,
+                _ => panic!("{t} not loaded"),
+            }
+        };
+        for opts in [
+            "ttl:>0;",
+            "tos:!1;",
+            "id:59986;",
+            "fragbits:!R;",
+            "fragoffset:0;",
+            "flags:A+;",
+            "tcp.flags:A+;",
+            "window:511;",
+            "seq:98756183;",
+            "ack:3635954823;",
+            "tcp.mss:<2000;",
+            "flow.age:0;",
+            "dsize:>0;",
+        ] {
+            assert_eq!(on(opts), PayloadOn::Packet, "{opts}");
+        }
+        for opts in [
+            "",
+            "flow:established;",
+            "flow:to_server;",
+            "flowbits:isnotset,zz;",
+            "tcpv4-csum:valid;",
+            "ipv4-csum:valid;",
+        ] {
+            assert_eq!(on(opts), PayloadOn::Stream, "{opts}");
+        }
+        assert_eq!(on("stream_size:client,>,1;"), PayloadOn::Both);
+    }
+
     #[test]
     fn loads_a_payload_rule() {
         let Parsed::Loaded(s) = parse(
