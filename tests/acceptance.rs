@@ -31,10 +31,6 @@ const KNOWN_FAILING: &[(&str, &str)] = &[
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
     // Application layer wired, counts still differ (being worked on).
     (
-        "derived-tls-keywords",
-        "sid 16: tls_cert_notafter not enforced yet",
-    ),
-    (
         "derived-vxlan-aws-mirror",
         "sid 12 (app-layer-protocol:ssh to client) 26 vs 30, one per flow fewer (when the server speaks first)",
     ),

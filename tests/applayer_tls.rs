@@ -2,8 +2,8 @@
 //! `tests/data/applayer/tls.py` goes through the TLS parser in the pieces
 //! reassembly delivers (and byte by byte); SNI, JA3 and JA3S strings and
 //! hashes equal tshark's, and each server certificate's serial, SHA-1
-//! fingerprint, subject and issuer equal openssl's on the certificate bytes
-//! tshark extracts (`tests/data/applayer/tls.tsv`).
+//! fingerprint, subject, issuer and validity dates equal openssl's on the
+//! certificate bytes tshark extracts (`tests/data/applayer/tls.tsv`).
 
 mod applayer_common;
 
@@ -48,8 +48,8 @@ fn lines(cap: &str, bytewise: bool) -> Vec<String> {
         }
         for c in &s.certs {
             out.push(format!(
-                "{cap}\tCERT\t{}\t{}\t{}\t{}",
-                c.serial, c.fingerprint, c.subject, c.issuer
+                "{cap}\tCERT\t{}\t{}\t{}\t{}\t{}\t{}",
+                c.serial, c.fingerprint, c.subject, c.issuer, c.not_before, c.not_after
             ));
         }
     }

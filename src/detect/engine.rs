@@ -518,7 +518,7 @@ impl RuleSet {
             PacketMatch::Header(h) => h.matches(p),
             PacketMatch::Event(ev) => p.events.contains(*ev),
             PacketMatch::AppProto(m) => m.matches(&f.app, f.to_server),
-            PacketMatch::Tx(c) => e.tx.is_some_and(|(tx, dir)| c.matches(tx, dir)),
+            PacketMatch::Tx(c) => e.tx.is_some_and(|(tx, dir)| c.matches(tx, dir, e.now)),
             PacketMatch::Dsize(u) => p.l4_hdr_len > 0 && u.matches(p.payload().len() as u64),
             PacketMatch::Flow(fm) => fm.matches(f, stream),
             PacketMatch::FlowAge(u) => u.matches(f.age_secs),

@@ -9,6 +9,7 @@
 //! Buffers (`http.uri`, …) are in [`super::app`].
 
 use super::Builder;
+use super::validity::Validity;
 use crate::applayer::dcerpc::parser::parse_uuid;
 use crate::applayer::dns::DnsEvent;
 use crate::applayer::http::{HttpEvent, Progress};
@@ -194,6 +195,9 @@ pub enum TxCond {
     Krb5ErrCode(i32),
     /// `krb5.ticket_encryption`: the reply's ticket etype.
     Krb5TicketEnc(EtypeMatch),
+    /// `tls_cert_notbefore`, `tls_cert_notafter`, `tls_cert_expired`,
+    /// `tls_cert_valid` (see [`super::validity`]).
+    CertValidity(Validity),
 }
 
 /// What `krb5.ticket_encryption` asks of a ticket's etype (Suricata 7's
@@ -238,13 +242,15 @@ impl TxCond {
             TxCond::CertField { .. }
             | TxCond::Fingerprint(_)
             | TxCond::ChainLen(_)
-            | TxCond::Krb5TicketEnc(_) => Some(Direction::ToClient),
+            | TxCond::Krb5TicketEnc(_)
+            | TxCond::CertValidity(_) => Some(Direction::ToClient),
             _ => None,
         }
     }
 
-    /// Whether `tx`, inspected in direction `dir`, satisfies it.
-    pub fn matches(&self, tx: Tx<'_>, dir: Direction) -> bool {
+    /// Whether `tx`, inspected in direction `dir` with the flow's clock at
+    /// `now_ns` (ns since the epoch), satisfies it.
+    pub fn matches(&self, tx: Tx<'_>, dir: Direction, now_ns: u64) -> bool {
         if self.dir().is_some_and(|d| d != dir) {
             return false;
         }
@@ -315,6 +321,9 @@ impl TxCond {
             (TxCond::DceOpnum(ranges), Tx::Dcerpc(_, t)) => t
                 .opnum()
                 .is_some_and(|o| ranges.iter().any(|&(a, b)| a <= o && o <= b)),
+            (TxCond::CertValidity(v), Tx::Tls(t)) => t.leaf().is_some_and(|c| {
+                v.matches(c.not_before, c.not_after, (now_ns / 1_000_000_000) as i64)
+            }),
             _ => false,
         }
     }
@@ -762,13 +771,23 @@ mod tests {
         let c = |listed, negated| TxCond::SslState { listed, negated };
         let tx = Tx::Tls(&t);
         assert!(
-            c(SslState::CLIENT_HELLO | SslState::SERVER_HELLO, 0).matches(tx, Direction::ToServer)
+            c(SslState::CLIENT_HELLO | SslState::SERVER_HELLO, 0).matches(
+                tx,
+                Direction::ToServer,
+                0
+            )
         );
-        assert!(!c(SslState::SERVER_HELLO, 0).matches(tx, Direction::ToServer));
-        assert!(c(SslState::SERVER_HELLO, SslState::SERVER_HELLO).matches(tx, Direction::ToServer));
-        assert!(
-            !c(SslState::CLIENT_HELLO, SslState::CLIENT_HELLO).matches(tx, Direction::ToServer)
-        );
+        assert!(!c(SslState::SERVER_HELLO, 0).matches(tx, Direction::ToServer, 0));
+        assert!(c(SslState::SERVER_HELLO, SslState::SERVER_HELLO).matches(
+            tx,
+            Direction::ToServer,
+            0
+        ));
+        assert!(!c(SslState::CLIENT_HELLO, SslState::CLIENT_HELLO).matches(
+            tx,
+            Direction::ToServer,
+            0
+        ));
     }
 
     #[test]
@@ -809,18 +828,21 @@ mod tests {
         let enc = |s: &str| TxCond::Krb5TicketEnc(parse_etype_match(s).unwrap());
         // The acceptance case's three rules (ticket etype 23, rc4-hmac).
         for v in ["weak", "23", "rc4-hmac", "18 23"] {
-            assert!(enc(v).matches(p, tc), "{v}");
+            assert!(enc(v).matches(p, tc, 0), "{v}");
             // A request has no ticket; tickets are read to client only.
-            assert!(!enc(v).matches(q, ts) && !enc(v).matches(p, ts), "{v}");
+            assert!(
+                !enc(v).matches(q, ts, 0) && !enc(v).matches(p, ts, 0),
+                "{v}"
+            );
         }
         for v in ["!weak", "18", "aes256-cts-hmac-sha1-96"] {
-            assert!(!enc(v).matches(p, tc), "{v}");
+            assert!(!enc(v).matches(p, tc, 0), "{v}");
         }
-        assert!(TxCond::Krb5MsgType(12).matches(q, ts));
-        assert!(TxCond::Krb5MsgType(13).matches(p, tc));
-        assert!(!TxCond::Krb5MsgType(12).matches(p, tc));
+        assert!(TxCond::Krb5MsgType(12).matches(q, ts, 0));
+        assert!(TxCond::Krb5MsgType(13).matches(p, tc, 0));
+        assert!(!TxCond::Krb5MsgType(12).matches(p, tc, 0));
         // No error in this exchange.
-        assert!(!TxCond::Krb5ErrCode(0).matches(p, tc));
+        assert!(!TxCond::Krb5ErrCode(0).matches(p, tc, 0));
     }
 
     #[test]
@@ -955,7 +977,8 @@ mod tests {
         let (bind, call) = (Tx::Dcerpc(&s, &s.txs()[0]), Tx::Dcerpc(&s, &s.txs()[1]));
         let m = |opts: &str, tx: Tx<'_>| {
             let c = conds(opts).unwrap();
-            [Direction::ToServer, Direction::ToClient].map(|d| c.iter().all(|c| c.matches(tx, d)))
+            [Direction::ToServer, Direction::ToClient]
+                .map(|d| c.iter().all(|c| c.matches(tx, d, 0)))
         };
         assert_eq!(m(&format!("dce_iface:{IFACE};"), call), [true, true]);
         assert_eq!(m(&format!("dce_iface:{IFACE};"), bind), [false, false]);
@@ -1000,12 +1023,12 @@ mod tests {
         );
         let mut s = SmbState::new();
         s.parse(Direction::ToServer, &req);
-        assert!(!c[0].matches(Tx::Smb(&s, &s.txs()[0]), Direction::ToServer));
+        assert!(!c[0].matches(Tx::Smb(&s, &s.txs()[0]), Direction::ToServer, 0));
         s.parse(Direction::ToClient, &req);
         let tx = Tx::Smb(&s, &s.txs()[0]);
-        assert!(c[0].matches(tx, Direction::ToClient));
+        assert!(c[0].matches(tx, Direction::ToClient, 0));
         let other = conds("app-layer-event:smb.malformed_data;").unwrap();
-        assert!(!other[0].matches(tx, Direction::ToClient));
+        assert!(!other[0].matches(tx, Direction::ToClient, 0));
         // An SMB event name that does not exist: reported unsupported.
         assert_eq!(
             conds("app-layer-event:smb.no_such_event;"),

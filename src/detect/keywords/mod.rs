@@ -25,6 +25,7 @@ pub mod meta;
 pub mod pcre;
 pub mod threshold;
 pub mod transforms;
+pub mod validity;
 
 use buffers::BufferKind;
 
@@ -184,6 +185,10 @@ pub static REGISTRY: &[Keyword] = &[
     yes("tls.issuerdn", applayer::cert_field),
     yes("tls.fingerprint", applayer::fingerprint),
     yes("tls.cert_chain_len", applayer::chain_len),
+    yes("tls_cert_notbefore", validity::cert_date),
+    yes("tls_cert_notafter", validity::cert_date),
+    yes("tls_cert_expired", validity::cert_state),
+    yes("tls_cert_valid", validity::cert_state),
     yes("dns.opcode", applayer::dns_opcode),
     yes("krb5_msg_type", applayer::krb5_msg_type),
     yes("krb5_err_code", applayer::krb5_err_code),
@@ -209,10 +214,6 @@ pub static REGISTRY: &[Keyword] = &[
     no("ftpbounce"),
     no("ftpdata_command"),
     no("tls.store"),
-    no("tls_cert_expired"),
-    no("tls_cert_notafter"),
-    no("tls_cert_notbefore"),
-    no("tls_cert_valid"),
     no("filestore"),
     no("filemagic"),
     no("fileext"),

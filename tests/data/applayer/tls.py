@@ -4,10 +4,11 @@
     <capture>\tSNI\t<server name>                    tls.handshake.extensions_server_name
     <capture>\tJA3\t<ja3 string>\t<md5>              tls.handshake.ja3_full, tls.handshake.ja3
     <capture>\tJA3S\t<ja3s string>\t<md5>            tls.handshake.ja3s_full, tls.handshake.ja3s
-    <capture>\tCERT\t<serial>\t<sha1>\t<subject>\t<issuer>
+    <capture>\tCERT\t<serial>\t<sha1>\t<subject>\t<issuer>\t<notBefore>\t<notAfter>
         for each certificate tshark extracts (tls.handshake.certificate), from
         `openssl x509 -inform DER -noout -serial -fingerprint -sha1 -subject
-        -issuer -nameopt sep_comma_plus_space,sname,utf8,esc_ctrl`; the serial
+        -issuer -nameopt sep_comma_plus_space,sname,utf8,esc_ctrl -dates`
+        (the dates as seconds since the epoch, UTC); the serial
         written as its DER integer bytes (a 00 first when the top bit is set),
         upper-case pairs joined by ":", the SHA-1 lower-case, the attributes
         openssl calls emailAddress and street spelled Email and streetAddress
@@ -18,6 +19,7 @@ from `tshark -r <capture> -Y "tls.handshake && tcp.stream in {S}" -T json`
 `stream.midstream: false`). Run from the project root:
     python3 tests/data/applayer/tls.py > tests/data/applayer/tls.tsv
 """
+import datetime
 import json
 import subprocess
 
@@ -42,7 +44,7 @@ def cert_line(hexder):
     der = bytes.fromhex(hexder.replace(":", ""))
     out = subprocess.run(
         ["openssl", "x509", "-inform", "DER", "-noout", "-serial", "-fingerprint", "-sha1",
-         "-subject", "-issuer", "-nameopt", "sep_comma_plus_space,sname,utf8,esc_ctrl"],
+         "-subject", "-issuer", "-nameopt", "sep_comma_plus_space,sname,utf8,esc_ctrl", "-dates"],
         input=der, check=True, capture_output=True,
     ).stdout.decode()
     f = {}
@@ -56,7 +58,14 @@ def cert_line(hexder):
         b = b"\x00" + b
     serial = ":".join("%02X" % x for x in b)
     sha1 = f["sha1 Fingerprint"].lower()
-    return ["CERT", serial, sha1, names(f.get("subject", "")), names(f.get("issuer", ""))]
+    return ["CERT", serial, sha1, names(f.get("subject", "")), names(f.get("issuer", "")),
+            epoch(f["notBefore"]), epoch(f["notAfter"])]
+
+
+def epoch(date):
+    """openssl's `Jan  1 00:00:00 2019 GMT` as seconds since the epoch."""
+    t = datetime.datetime.strptime(date, "%b %d %H:%M:%S %Y %Z")
+    return str(int(t.replace(tzinfo=datetime.timezone.utc).timestamp()))
 
 
 # openssl's short names where x509-parser (Suricata's decoder) spells the
