@@ -29,11 +29,6 @@ use std::sync::Mutex;
 const KNOWN_FAILING: &[(&str, &str)] = &[
     // Parsers not built yet (issue 8).
     ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
-    // Application layer wired, counts still differ (being worked on).
-    (
-        "derived-vxlan-aws-mirror",
-        "sid 12 (app-layer-protocol:ssh to client) 26 vs 30, one per flow fewer (when the server speaks first)",
-    ),
 ];
 
 fn acceptance() -> PathBuf {

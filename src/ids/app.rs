@@ -151,6 +151,11 @@ impl FlowAppLayer {
         }
     }
 
+    /// Whether the flow's parser is SSH's.
+    pub fn is_ssh(&self) -> bool {
+        matches!(self.parser, Parser::Ssh(_))
+    }
+
     /// Whether the parser finished a message of `dir` since its stream was
     /// last inspected: the stream is inspected on the next packet of `dir`
     /// without waiting for a full chunk.

@@ -437,6 +437,16 @@ impl Inspector {
                     set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
                     self.stats.stream_chunks += 1;
                 }
+                if why == Flush::DetectLog && flow.app.as_ref().is_some_and(|a| a.is_ssh()) {
+                    // Suricata 7.0.10 injects its detect/log pseudo packets
+                    // when SSH turns encrypted (not TLS): whole packets, so
+                    // packet rules (`flow`, `app-layer-protocol`, headers)
+                    // match them too, payload inspection already off.
+                    let payload = std::mem::replace(&mut flow.state.no_payload_inspection, true);
+                    let set = &self.current.set;
+                    set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                    flow.state.no_payload_inspection = payload;
+                }
                 if why == Flush::End && flow.app.is_some() {
                     self.txs(flow, dir, &input);
                 }
