@@ -51,12 +51,6 @@ const KNOWN: &[(&str, usize, usize, &str)] = &[
         "the same capture and libhtp behaviour as byte-extract-01",
     ),
     (
-        "decode-chdlc-01",
-        1,
-        0,
-        "Cisco HDLC link type: vxtap does not decode it (no flow, no event)",
-    ),
-    (
         "security-4710-02",
         1,
         1,
