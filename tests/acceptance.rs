@@ -22,7 +22,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 use std::sync::Mutex;
 
 /// Cases that do not pass yet, and why.
@@ -92,17 +92,7 @@ fn run_case(case: &str, family: &str) -> Outcome {
         .map(|n| dir.join(n))
         .find(|p| p.exists())
         .unwrap_or_else(|| panic!("{case}: no input.pcap"));
-    let out = tempfile::tempdir().unwrap();
-    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-        .arg("replay")
-        .arg(&pcap)
-        .arg("--rules")
-        .arg(dir.join("test.rules"))
-        .arg("--out")
-        .arg(out.path())
-        .args(["--workers", "1", "--quiet"])
-        .output()
-        .unwrap();
+    let (run, out) = common::replay_with_rules(&pcap, &dir.join("test.rules"));
     // Exit 1 is allowed (some captures have frames vxtap reports as
     // undecodable); a crash or a usage error is not.
     let code = run.status.code();

@@ -7,7 +7,7 @@
 //! `tx_id` and `app_proto`; the `smb` object is not written yet).
 
 use std::path::Path;
-use std::process::Command;
+mod common;
 
 use serde_json::Value;
 
@@ -55,17 +55,8 @@ fn transaction_alerts_equal_suricatas() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for case in CASES {
         let dir = root.join("../shared/acceptance").join(case);
-        let out = tempfile::tempdir().unwrap();
-        let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
-            .arg("replay")
-            .arg(dir.join("input.pcap"))
-            .arg("--rules")
-            .arg(dir.join("test.rules"))
-            .arg("--out")
-            .arg(out.path())
-            .args(["--workers", "1", "--quiet"])
-            .output()
-            .unwrap();
+        let (run, out) =
+            common::replay_with_rules(&dir.join("input.pcap"), &dir.join("test.rules"));
         assert!(run.status.success(), "{case}: {run:?}");
         let got = alerts(&std::fs::read_to_string(out.path().join("eve.json")).unwrap());
         let oracle = root.join(format!(
