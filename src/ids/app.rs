@@ -139,16 +139,24 @@ impl FlowAppLayer {
         self.prober.proto()
     }
 
-    /// Whether the session is encrypted from here on (TLS after both
-    /// sides' ChangeCipherSpec, SSH after both sides' NEWKEYS): payload
-    /// inspection stops, as with Suricata's default `encryption-handling`
-    /// (TLS) and its SSH parser.
+    /// Whether payload inspection stops from here on, as Suricata 7.0.10
+    /// decides it: TLS once an application-data record was parsed in
+    /// either direction (its `SSL_AL_FLAG_HANDSHAKE_DONE` and
+    /// `APP_LAYER_PARSER_NO_INSPECTION_PAYLOAD`, default
+    /// `encryption-handling`), SSH after both sides' NEWKEYS.
     pub fn encrypted(&self) -> bool {
         match &self.parser {
-            Parser::Tls(t) => t.encrypted(),
+            Parser::Tls(t) => t.handshake_done(),
             Parser::Ssh(s) => s.encrypted(),
             _ => false,
         }
+    }
+
+    /// Makes `dir`'s stream inspected on its next packet whatever its
+    /// size (Suricata's `STREAMTCP_STREAM_FLAG_NEW_RAW_DISABLED`: the last
+    /// raw inspection before raw reassembly is disabled).
+    pub fn trigger_raw(&mut self, dir: Direction) {
+        self.raw_trigger[dir.index()] = true;
     }
 
     /// Whether the flow's parser is SSH's.

@@ -78,6 +78,18 @@ pub struct Tcp {
 }
 
 impl Tcp {
+    /// The session is closed: an accepted RST, or both FINs acknowledged
+    /// (Suricata's `TCP_CLOSED`, when raw inspection stops waiting for a
+    /// full chunk).
+    fn closed(&self) -> bool {
+        self.rst
+            || (0..2).all(|d| {
+                self.fin[d]
+                    && self.last_ack[1 - d]
+                        .is_some_and(|a| a.wrapping_sub(self.next_seq[d]) as i32 >= 0)
+            })
+    }
+
     /// Bytes of direction `dir`'s stream the other side acknowledged.
     fn acked(&self, dir: usize) -> usize {
         let len = self.streams[dir].data().len();
@@ -243,12 +255,7 @@ impl DetectFlow {
     /// acknowledged by the other (Suricata's application-layer EOF in both
     /// directions, when its transaction loggers write what is left).
     pub fn tcp_finished(&self) -> bool {
-        self.tcp.as_ref().is_some_and(|t| {
-            (0..2).all(|d| {
-                t.fin[d]
-                    && t.last_ack[1 - d].is_some_and(|a| a.wrapping_sub(t.next_seq[d]) as i32 >= 0)
-            })
-        })
+        self.tcp.as_ref().is_some_and(|t| !t.rst && t.closed())
     }
 
     /// What the rules know of the flow for a packet in key direction `dir`.
@@ -361,15 +368,11 @@ impl DetectFlow {
 
     /// The uninspected stream bytes of direction `dir` that a packet in that
     /// direction should inspect now: the acknowledged ones once `chunk` of
-    /// them are waiting or the application layer finished a message in
-    /// them (Suricata's raw-reassembly trigger), or all of them when the
-    /// packet carries FIN or RST.
-    pub fn stream_ready(
-        &mut self,
-        dir: usize,
-        v: &PacketView<'_>,
-        chunk: usize,
-    ) -> Option<Range<usize>> {
+    /// them are waiting, the application layer finished a message in them
+    /// (Suricata's raw-reassembly trigger) or the session is closed (RST,
+    /// or both FINs acknowledged). Bytes not acknowledged yet wait for the
+    /// flow's end, as in Suricata's IDS mode.
+    pub fn stream_ready(&mut self, dir: usize, chunk: usize) -> Option<Range<usize>> {
         let adir = self.app_dir(dir);
         let triggered = self.app.as_ref().is_some_and(|a| a.raw_triggered(adir));
         let t = self.tcp.as_mut().filter(|t| t.tracked)?;
@@ -378,13 +381,10 @@ impl DetectFlow {
         if len <= from {
             return None;
         }
-        let closing = v.tcp_flags().unwrap_or(0) & (FIN | RST) != 0;
         let acked = t.last_ack[1 - dir]
             .and_then(|a| t.streams[dir].offset_of(a))
             .map_or(0, |o| o.min(len));
-        let to = if closing {
-            len
-        } else if acked > from && (triggered || acked >= from + chunk.max(1)) {
+        let to = if acked > from && (triggered || t.closed() || acked >= from + chunk.max(1)) {
             acked
         } else {
             return None;

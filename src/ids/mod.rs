@@ -158,9 +158,8 @@ struct Inspector {
 enum Flush {
     /// The flow ends (timeout, end of input): transactions too.
     End,
-    /// Its application layer stops payload inspection (TLS or SSH
-    /// encrypted): Suricata's "detect/log" flush, before payload inspection
-    /// stops.
+    /// SSH turned encrypted: Suricata's "detect/log" flush, before payload
+    /// inspection stops (TLS has none: see `Ids::packet`).
     DetectLog,
 }
 
@@ -232,11 +231,26 @@ impl Ids {
         } else {
             flow.other_packet(dir);
         }
+        let mut payload_stops = false;
         if flow.app_packet(dir, &view, &mut w.stats.app) {
-            // The session turned encrypted: what its streams hold is
-            // inspected now, then payload inspection stops.
-            w.flush(&key, flow, Flush::DetectLog);
-            flow.state.no_payload_inspection = true;
+            if flow.app.as_ref().is_some_and(|a| a.is_ssh()) {
+                // SSH turned encrypted: what its streams hold is inspected
+                // now by Suricata's detect/log pseudo packets, then payload
+                // inspection stops.
+                w.flush(&key, flow, Flush::DetectLog);
+                flow.state.no_payload_inspection = true;
+            } else {
+                // TLS application data: Suricata flags the flow "no payload
+                // inspection" for the packets that follow and disables raw
+                // reassembly after one last inspection of this packet's
+                // direction, forced whatever its size. No pseudo packets:
+                // the other direction's pending bytes are never inspected.
+                let adir = flow.app_dir(dir);
+                if let Some(a) = flow.app.as_mut() {
+                    a.trigger_raw(adir);
+                }
+                payload_stops = true;
+            }
         }
         // Transaction events due on this packet (none unless enabled).
         let mut log_flush = false;
@@ -249,7 +263,7 @@ impl Ids {
         // The stream of this packet's direction, when enough of it is
         // acknowledged, a parser finished a message in it, or the
         // direction is closing, is inspected with the packet.
-        let ready = flow.stream_ready(dir, &view, self.cfg.chunk_size);
+        let ready = flow.stream_ready(dir, self.cfg.chunk_size);
         let chunk = match (&ready, flow.tcp.as_ref()) {
             (Some(range), Some(tcp)) => {
                 w.stats.stream_chunks += 1;
@@ -269,6 +283,9 @@ impl Ids {
         };
         let set = &w.current.set;
         set.inspect(&input, &mut flow.state, &mut w.ctx, &mut w.alerts);
+        if payload_stops {
+            flow.state.no_payload_inspection = true;
+        }
         // The transactions of this packet's direction that grew.
         if flow.tx_ready() {
             let input = Input {
@@ -437,7 +454,7 @@ impl Inspector {
                     set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
                     self.stats.stream_chunks += 1;
                 }
-                if why == Flush::DetectLog && flow.app.as_ref().is_some_and(|a| a.is_ssh()) {
+                if why == Flush::DetectLog {
                     // Suricata 7.0.10 injects its detect/log pseudo packets
                     // when SSH turns encrypted (not TLS): whole packets, so
                     // packet rules (`flow`, `app-layer-protocol`, headers)
