@@ -66,7 +66,7 @@ pub struct Metrics {
 }
 
 /// Labels of [`Metrics::detect`].
-pub const DETECT_EVENTS: [&str; 7] = [
+pub const DETECT_EVENTS: [&str; 9] = [
     "packets",
     "stream_chunks",
     "undecodable",
@@ -74,6 +74,11 @@ pub const DETECT_EVENTS: [&str; 7] = [
     "flows_untracked",
     "outer_packets",
     "gre_inner_packets",
+    // Replay with several workers: lookups of FTP expectations that waited
+    // for the other workers to reach their packet, and waits that gave up
+    // (see dispatch::order).
+    "order_waits",
+    "order_wait_timeouts",
 ];
 
 /// Labels of [`Metrics::defrag`].

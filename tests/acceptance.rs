@@ -26,10 +26,7 @@ mod common;
 use std::sync::Mutex;
 
 /// Cases that do not pass yet, and why.
-const KNOWN_FAILING: &[(&str, &str)] = &[
-    // Parsers not built yet (issue 8).
-    ("ftp-download-passive", "FTP and ftp-data parsers: issue 8"),
-];
+const KNOWN_FAILING: &[(&str, &str)] = &[];
 
 fn acceptance() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/acceptance")

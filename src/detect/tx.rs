@@ -11,6 +11,7 @@
 
 use crate::applayer::dcerpc::{DcerpcState, DcerpcTx};
 use crate::applayer::dns::DnsTx;
+use crate::applayer::ftp::{FtpDataState, FtpTx};
 use crate::applayer::http::HttpTx;
 use crate::applayer::http::Progress;
 use crate::applayer::krb5::Krb5Tx;
@@ -40,6 +41,16 @@ pub enum Tx<'a> {
     /// the server accepted: DCE/RPC over TCP, or over an SMB flow's named
     /// pipes (as Suricata, `dce_*` keywords read both).
     Dcerpc(&'a DcerpcState, &'a DcerpcTx),
+    /// One FTP command and its replies.
+    Ftp {
+        /// The transaction.
+        tx: &'a FtpTx,
+        /// `ftpbounce` holds for the control state now (the last command
+        /// was a PORT naming a host other than the client).
+        bounce: bool,
+    },
+    /// The file of an `ftp-data` flow (one transaction per flow).
+    FtpData(&'a FtpDataState),
 }
 
 impl Tx<'_> {
@@ -53,6 +64,8 @@ impl Tx<'_> {
             Tx::Krb5(_) => AppProto::Krb5,
             Tx::Smb(..) => AppProto::Smb,
             Tx::Dcerpc(..) => AppProto::Dcerpc,
+            Tx::Ftp { .. } => AppProto::Ftp,
+            Tx::FtpData(_) => AppProto::FtpData,
         }
     }
 
@@ -102,6 +115,15 @@ impl Tx<'_> {
                     | (u64::from(t.resp_done) << 1)
                     | u64::from(t.req_done)
             }
+            // The request is whole when parsed; replies grow until the
+            // final one.
+            Tx::Ftp { tx, .. } => match dir {
+                Direction::ToServer => u64::from(!tx.request.is_empty()),
+                Direction::ToClient => ((tx.replies.len() as u64) << 1) | u64::from(tx.done),
+            },
+            // The file grows and completes in its own direction only.
+            Tx::FtpData(d) if d.direction() == dir => (d.size() << 1) | u64::from(d.closed()),
+            Tx::FtpData(_) => 0,
         }
     }
 

@@ -10,8 +10,14 @@
 //! ([`frag`]), before hashing.
 
 pub mod frag;
+pub mod order;
 
-use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError, bounded};
+
+use self::order::Order;
 
 use crate::flow::PacketMeta;
 
@@ -19,6 +25,9 @@ use crate::flow::PacketMeta;
 pub const BATCH_SIZE: usize = 256;
 /// Batches queued per worker.
 pub const QUEUE_BATCHES: usize = 64;
+/// How often a dispatcher blocked on a full queue looks whether a worker
+/// waits for the others ([`order`]).
+const ORDERED_SEND_POLL: Duration = Duration::from_micros(200);
 
 /// What a full worker queue does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +85,9 @@ pub struct Carried {
     pub role: Role,
     /// Frame number in its capture (1-based; 0 live).
     pub frame: u64,
+    /// Position in the dispatcher's sequence of queued packets (0-based,
+    /// every worker's packets in one sequence; see [`order`]).
+    pub seq: u64,
 }
 
 /// The extra things [`Dispatcher::push_carried`] sends with a packet.
@@ -98,6 +110,10 @@ pub struct Batch {
     pub packets: Vec<PacketMeta>,
     /// Capture time the reader has reached (ns).
     pub clock_ns: u64,
+    /// Packets the dispatcher had queued when it sent the batch: every
+    /// packet of this worker numbered below it is in this batch or an
+    /// earlier one ([`order`]).
+    pub seq_end: u64,
     /// The packets' bytes, back to back, when the dispatcher carries
     /// bytes (detection needs them; flow logs do not): one arena per batch,
     /// recycled with it, so carrying bytes allocates nothing per packet.
@@ -114,6 +130,7 @@ impl Batch {
         Batch {
             packets: Vec::with_capacity(BATCH_SIZE),
             clock_ns: 0,
+            seq_end: 0,
             data: Vec::new(),
             spans: Vec::new(),
         }
@@ -162,6 +179,11 @@ pub struct Dispatcher {
     carry_bytes: bool,
     /// Packets dropped because a queue was full (live mode).
     pub dropped: u64,
+    /// Packets queued so far (the next packet's sequence number).
+    seq: u64,
+    /// Capture order shared with the workers (replay with detection and
+    /// several workers).
+    order: Option<Arc<Order>>,
 }
 
 /// The receiving side of one worker.
@@ -206,6 +228,8 @@ impl Dispatcher {
                 clock_ns: 0,
                 carry_bytes: false,
                 dropped: 0,
+                seq: 0,
+                order: None,
             },
             queues,
         )
@@ -222,6 +246,8 @@ impl Dispatcher {
             clock_ns: 0,
             carry_bytes: self.carry_bytes,
             dropped: 0,
+            seq: 0,
+            order: None,
         }
     }
 
@@ -229,6 +255,14 @@ impl Dispatcher {
     /// to the workers (off by default: flow logs need none).
     pub fn carry_bytes(mut self, on: bool) -> Self {
         self.carry_bytes = on;
+        self
+    }
+
+    /// Shares `order` with the workers: batches carry their sequence stamp,
+    /// and a worker waiting for the others gets every partial batch sent
+    /// at once (see [`order`]). Blocking mode only (replay).
+    pub fn ordered(mut self, order: Arc<Order>) -> Self {
+        self.order = Some(order);
         self
     }
 
@@ -272,6 +306,7 @@ impl Dispatcher {
             len: c.ip.len() as u32,
             role: c.role,
             frame: c.frame,
+            seq: self.seq,
         });
         b.data.extend_from_slice(c.outer);
         b.data.extend_from_slice(c.ip);
@@ -302,6 +337,7 @@ impl Dispatcher {
             let b = &mut self.pending[w];
             b.spans.push(Carried {
                 at: b.data.len() as u32,
+                seq: self.seq,
                 ..Carried::default()
             });
         }
@@ -310,9 +346,43 @@ impl Dispatcher {
 
     #[inline]
     fn queue(&mut self, w: usize, p: PacketMeta) {
+        self.seq += 1;
         self.pending[w].packets.push(p);
         if self.pending[w].packets.len() >= BATCH_SIZE {
             self.send(w);
+        }
+        if self.order.as_ref().is_some_and(|o| o.flush_wanted()) {
+            self.help_waiters(None);
+        }
+    }
+
+    /// A worker waits for the others ([`order`]): offers every worker but
+    /// `skip` its partial batch (an empty one too, so that an idle worker
+    /// publishes its progress) without blocking; once all went, the
+    /// request is served.
+    fn help_waiters(&mut self, skip: Option<usize>) {
+        let Some(order) = self.order.clone() else {
+            return;
+        };
+        let mut all = skip.is_none();
+        for v in 0..self.senders.len() {
+            if Some(v) == skip {
+                continue;
+            }
+            // Only this thread sends: a queue with room now takes it.
+            if self.senders[v].is_full() {
+                all = false;
+                continue;
+            }
+            let fresh = self.recycle.try_recv().unwrap_or_else(|_| Batch::empty());
+            let mut batch = std::mem::replace(&mut self.pending[v], fresh);
+            batch.clock_ns = self.clock_ns;
+            batch.seq_end = self.seq;
+            // A closed queue: that worker died (its error surfaces at join).
+            let _ = self.senders[v].try_send(batch);
+        }
+        if all {
+            order.flushed();
         }
     }
 
@@ -342,7 +412,23 @@ impl Dispatcher {
         fresh.clear();
         let mut batch = std::mem::replace(&mut self.pending[w], fresh);
         batch.clock_ns = self.clock_ns;
+        batch.seq_end = self.seq;
         match self.mode {
+            Backpressure::Block if self.order.is_some() => {
+                // While this worker's queue is full, the others still get
+                // their partial batches when one waits for them.
+                loop {
+                    match self.senders[w].send_timeout(batch, ORDERED_SEND_POLL) {
+                        Ok(()) | Err(SendTimeoutError::Disconnected(_)) => break,
+                        Err(SendTimeoutError::Timeout(b)) => {
+                            batch = b;
+                            if self.order.as_ref().is_some_and(|o| o.flush_wanted()) {
+                                self.help_waiters(Some(w));
+                            }
+                        }
+                    }
+                }
+            }
             Backpressure::Block => {
                 // A closed channel means the worker died; its error surfaces at join.
                 let _ = self.senders[w].send(batch);
@@ -441,5 +527,44 @@ mod tests {
         assert!(d.pending[0].data.is_empty());
         let batch = queues[0].rx.try_recv().unwrap();
         assert_eq!(batch.data.len(), BATCH_SIZE * 100);
+    }
+
+    /// Packets are numbered in dispatch order across workers, batches
+    /// stamped with how far the numbering got, and a waiting worker's
+    /// flush request sends every partial batch (empty ones too).
+    #[test]
+    fn ordered_batches_carry_sequence_and_flush_on_request() {
+        let order = Arc::new(Order::new(2));
+        let (d, queues) = Dispatcher::new(2, Backpressure::Block);
+        let mut d = d.carry_bytes(true).ordered(order.clone());
+        // One flow on each worker.
+        let w0 = d.worker_of(&meta(0));
+        let other = (1..100).find(|&i| d.worker_of(&meta(i)) != w0).unwrap();
+        d.push_with_bytes(meta(0), b"a");
+        d.push_with_bytes(meta(other), b"b");
+        d.push_with_bytes(meta(0), b"c");
+        assert!(
+            queues.iter().all(|q| q.rx.is_empty()),
+            "partial batches wait"
+        );
+        // A worker asks (as Order::wait_for does): the next packet queued
+        // sends every partial batch.
+        std::thread::scope(|s| {
+            let o = order.clone();
+            let waiter = s.spawn(move || o.wait_for(w0, 2));
+            while !order.flush_wanted() {
+                std::thread::yield_now();
+            }
+            d.push_with_bytes(meta(0), b"d");
+            assert!(!order.flush_wanted());
+            let b0 = queues[w0].rx.try_recv().unwrap();
+            let b1 = queues[1 - w0].rx.try_recv().unwrap();
+            let seqs = |b: &Batch| b.spans.iter().map(|c| c.seq).collect::<Vec<_>>();
+            assert_eq!((seqs(&b0), seqs(&b1)), (vec![0, 2, 3], vec![1]));
+            assert_eq!((b0.seq_end, b1.seq_end), (4, 4));
+            // The other worker processed its batch: the waiter goes on.
+            order.progress(1 - w0, b1.seq_end);
+            assert!(waiter.join().unwrap());
+        });
     }
 }

@@ -12,6 +12,7 @@
 
 use crate::applayer::dcerpc::{Carrier, DcerpcState};
 use crate::applayer::dns::{DnsState, DnsTx};
+use crate::applayer::ftp::{FtpDataState, FtpExpectation, FtpState};
 use crate::applayer::http::Progress;
 use crate::applayer::http::{HttpConfig, HttpState};
 use crate::applayer::krb5::{Krb5State, Krb5Tx};
@@ -21,11 +22,15 @@ use crate::applayer::tls::TlsState;
 use crate::applayer::{AppProto, Direction, Prober, Transport};
 use crate::detect::{FlowApp, Tx};
 use crate::output::eve_tx::TxLogging;
+use crate::wire::Addr;
 
 /// DNS messages waiting for a packet of their direction, per flow.
 const MAX_PENDING_DNS: usize = 256;
 /// Kerberos messages waiting for a packet of their direction, per flow.
 const MAX_PENDING_KRB5: usize = 256;
+/// Data connections an FTP control flow announced during one packet that
+/// wait for the caller to hand them to the shared store.
+const MAX_ANNOUNCED: usize = 64;
 
 /// Marks of DCE/RPC calls over an SMB flow's named pipes: their ids with
 /// this bit, apart from the SMB transactions' own.
@@ -44,6 +49,8 @@ enum Parser {
     Krb5(Box<Krb5State>),
     Smb(Box<SmbState>),
     Dcerpc(Box<DcerpcState>),
+    Ftp(Box<FtpState>),
+    FtpData(Box<FtpDataState>),
 }
 
 /// Inspection progress of one transaction.
@@ -67,6 +74,11 @@ pub struct AppStats {
     pub dns_dropped: u64,
     /// Kerberos messages dropped unseen because too many were waiting.
     pub krb5_dropped: u64,
+    /// FTP data connections announced beyond [`MAX_ANNOUNCED`] in one
+    /// packet (dropped).
+    pub ftp_announced_dropped: u64,
+    /// Flows an FTP expectation made `ftp-data`.
+    pub ftp_data_flows: u64,
 }
 
 /// One flow's application layer.
@@ -99,6 +111,20 @@ pub struct FlowAppLayer {
     /// response, a TLS record) whose stream bytes were not inspected since
     /// (Suricata's `AppLayerParserTriggerRawStreamReassembly`).
     raw_trigger: [bool; 2],
+    /// An FTP control channel's expectation made the flow `ftp-data`
+    /// (over what the prober says).
+    ftp_data: bool,
+    /// The expectations were looked up for a direction (Suricata's
+    /// `FLOW_IS_PE_DONE`: once, on its first data).
+    pe_done: [bool; 2],
+    /// FTP control: data connections announced, for the caller to share.
+    announced: Vec<FtpExpectation>,
+    /// FTP control: the flow's client, when IPv4 (`ftpbounce`).
+    client_v4: Option<std::net::Ipv4Addr>,
+    /// The flow's client and server (FTP expectations name them).
+    hosts: Option<(Addr, Addr)>,
+    /// The server's port.
+    server_port: u16,
 }
 
 impl FlowAppLayer {
@@ -119,11 +145,45 @@ impl FlowAppLayer {
             detected_now: false,
             udp_marked: [0; 2],
             raw_trigger: [false; 2],
+            ftp_data: false,
+            pe_done: [false; 2],
+            announced: Vec::new(),
+            client_v4: None,
+            hosts: None,
+            server_port,
         }
+    }
+
+    /// The flow's client and server addresses (FTP expectations name them;
+    /// `ftpbounce` compares a PORT command's address with the client's).
+    pub fn set_hosts(&mut self, client: Addr, server: Addr) {
+        self.hosts = Some((client, server));
+        self.client_v4 = match client.to_ip() {
+            std::net::IpAddr::V4(a) => Some(a),
+            std::net::IpAddr::V6(_) => None,
+        };
+    }
+
+    /// The flow's client and server, when known.
+    pub fn hosts(&self) -> Option<(Addr, Addr)> {
+        self.hosts
+    }
+
+    /// The server's port.
+    pub fn server_port(&self) -> u16 {
+        self.server_port
     }
 
     /// The protocol detected, for rules and EVE.
     pub fn info(&self) -> FlowApp {
+        if self.ftp_data {
+            // Suricata sets both directions' protocol from the expectation.
+            return FlowApp {
+                flow: AppProto::FtpData,
+                dirs: [AppProto::FtpData; 2],
+                detected_now: self.detected_now,
+            };
+        }
         FlowApp {
             flow: self.prober.proto(),
             dirs: [
@@ -136,7 +196,35 @@ impl FlowAppLayer {
 
     /// The flow's protocol.
     pub fn proto(&self) -> AppProto {
+        if self.ftp_data {
+            return AppProto::FtpData;
+        }
         self.prober.proto()
+    }
+
+    /// FTP control: the data connections announced since the last call
+    /// (the caller adds them to the shared store).
+    pub fn take_announced(&mut self) -> std::vec::Drain<'_, FtpExpectation> {
+        self.announced.drain(..)
+    }
+
+    /// An FTP control channel announced this flow: it is `ftp-data` in
+    /// both directions, its file parsed from the stream start on.
+    fn expect_ftp_data(&mut self, exp: &FtpExpectation, stats: &mut AppStats) {
+        self.ftp_data = true;
+        self.detected_now = true;
+        self.parser = Parser::FtpData(Box::new(FtpDataState::new(exp)));
+        stats.ftp_data_flows += 1;
+    }
+
+    /// A direction's stream ended (its FIN acknowledged) and every byte of
+    /// it was parsed: an ftp-data file travelling that way is complete.
+    pub fn eof(&mut self, dir: Direction) {
+        if let Parser::FtpData(d) = &mut self.parser
+            && d.direction() == dir
+        {
+            d.close();
+        }
     }
 
     /// Whether payload inspection stops from here on, as Suricata 7.0.10
@@ -179,10 +267,40 @@ impl FlowAppLayer {
     /// TCP: `data` is direction `dir`'s reassembled stream from its start,
     /// of which the first `upto` bytes may be parsed now.
     pub fn stream(&mut self, dir: Direction, data: &[u8], upto: usize, stats: &mut AppStats) {
+        self.stream_expecting(dir, data, upto, stats, &mut |_| None);
+    }
+
+    /// [`stream`](Self::stream), looking up an FTP expectation with
+    /// `expected(dir)` on the direction's first data when detection named
+    /// no protocol on it (as Suricata, once per direction): when one
+    /// matches, the flow is `ftp-data`.
+    pub fn stream_expecting(
+        &mut self,
+        dir: Direction,
+        data: &[u8],
+        upto: usize,
+        stats: &mut AppStats,
+        expected: &mut dyn FnMut(Direction) -> Option<FtpExpectation>,
+    ) {
         let upto = upto.min(data.len());
-        if !self.prober.dir_done(dir) {
+        if !self.ftp_data && !self.prober.dir_done(dir) {
             self.prober.feed(dir, &data[..upto]);
             self.detected_now |= self.prober.dir_done(dir);
+        }
+        let d = dir.index();
+        if upto > 0 && !self.pe_done[d] {
+            self.pe_done[d] = true;
+            let named = !matches!(
+                self.prober.detected(dir),
+                AppProto::Unknown | AppProto::Failed
+            );
+            if !named
+                && !self.ftp_data
+                && matches!(self.parser, Parser::None)
+                && let Some(e) = expected(dir)
+            {
+                self.expect_ftp_data(&e, stats);
+            }
         }
         self.start_parser();
         let d = dir.index();
@@ -231,6 +349,7 @@ impl FlowAppLayer {
         match &mut self.parser {
             Parser::Http(h) => h.close(),
             Parser::Smb(s) => s.close(),
+            Parser::FtpData(d) => d.close(),
             _ => {}
         }
     }
@@ -247,6 +366,7 @@ impl FlowAppLayer {
             AppProto::Krb5 => Parser::Krb5(Box::new(Krb5State::new(self.transport))),
             AppProto::Smb => Parser::Smb(Box::default()),
             AppProto::Dcerpc => Parser::Dcerpc(Box::new(DcerpcState::new(Carrier::Tcp))),
+            AppProto::Ftp => Parser::Ftp(Box::default()),
             _ => Parser::None,
         };
     }
@@ -280,6 +400,17 @@ impl FlowAppLayer {
             }
             Parser::Smb(t) => t.parse(dir, bytes),
             Parser::Dcerpc(t) => t.parse(dir, bytes),
+            Parser::Ftp(f) => {
+                f.parse(dir, bytes);
+                for e in f.take_expectations() {
+                    if self.announced.len() >= MAX_ANNOUNCED {
+                        stats.ftp_announced_dropped += 1;
+                    } else {
+                        self.announced.push(e);
+                    }
+                }
+            }
+            Parser::FtpData(f) => f.parse(dir, bytes),
             Parser::Dns(d) => {
                 d.parse(dir, bytes);
                 for tx in d.take_txs() {
@@ -316,10 +447,38 @@ impl FlowAppLayer {
             dns,
             http_logged,
             krb5,
+            client_v4,
             ..
         } = self;
         match parser {
             Parser::None => {}
+            Parser::Ftp(f) => {
+                let bounce = client_v4.is_some_and(|c| f.ftpbounce(c));
+                for t in f.txs() {
+                    let tx = Tx::Ftp { tx: t, bounce };
+                    visit(marks, t.id, tx, d, dir, stats, &mut inspect);
+                }
+                // Release what is answered and was inspected both ways.
+                let bounce_of = |t| Tx::Ftp { tx: t, bounce };
+                let gone: Vec<u64> = f
+                    .txs()
+                    .iter()
+                    .filter(|t| t.done && inspected(marks, t.id, bounce_of(t)))
+                    .map(|t| t.id)
+                    .collect();
+                if !gone.is_empty() {
+                    marks.retain(|m| !gone.contains(&m.id));
+                    f.remove_txs(&gone);
+                }
+            }
+            // The file's direction only: Suricata 7 inspects the transaction
+            // in the direction its parser updates (ftp-download-passive:
+            // `ftpdata_command` without a direction alerts once, to client).
+            Parser::FtpData(f) => {
+                if f.direction() == dir {
+                    visit(marks, 0, Tx::FtpData(f), d, dir, stats, &mut inspect);
+                }
+            }
             Parser::Dns(_) => {
                 let mut matched = Vec::new();
                 dns.retain(|(id, tx, _)| {
@@ -724,5 +883,88 @@ mod tests {
         assert!(seen(&mut a, Direction::ToClient).is_empty());
         assert!(a.marks.is_empty());
         assert!(matches!(&a.parser, Parser::Dcerpc(s) if s.txs().is_empty()));
+    }
+
+    #[test]
+    fn ftp_retr_announces_the_data_flow_that_carries_its_file() {
+        use Direction::{ToClient, ToServer};
+        // ../shared/acceptance/ftp-download-passive/input.pcap frames 29,
+        // 30 and 34 (control) and 36 (the data connection's file).
+        let ts = b"PASV\r\nRETR index.html\r\n";
+        let tc = b"227 Entering Passive Mode (172,23,0,2,82,16).\r\n";
+        let file = b"uid=0(root) gid=0(root) groups=0(root)\n";
+        let mut st = AppStats::default();
+        let mut ctl = FlowAppLayer::new(Transport::Tcp, 21, 41790);
+        ctl.stream(ToServer, ts, 6, &mut st);
+        ctl.stream(ToClient, tc, tc.len(), &mut st);
+        assert_eq!(ctl.proto(), AppProto::Ftp);
+        assert_eq!(ctl.take_announced().count(), 0, "no RETR yet");
+        ctl.stream(ToServer, ts, ts.len(), &mut st);
+        let exp: Vec<FtpExpectation> = ctl.take_announced().collect();
+        assert_eq!(exp.len(), 1);
+        assert_eq!((exp[0].port, exp[0].direction), (21008, ToClient));
+        assert_eq!(exp[0].file_name, b"index.html");
+        // Both control transactions inspected to server, with ftpbounce
+        // false (no PORT).
+        let mut cmds = Vec::new();
+        ctl.inspect(ToServer, &mut st, |_, tx, _| {
+            if let Tx::Ftp { tx, bounce } = tx {
+                assert!(!bounce);
+                cmds.push(tx.command);
+            }
+        });
+        use crate::applayer::ftp::FtpCommand;
+        assert_eq!(cmds, [FtpCommand::Pasv, FtpCommand::Retr]);
+
+        // The data flow: no probe names its bytes; the lookup, once per
+        // direction, makes it ftp-data both ways.
+        let mut data = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
+        let mut asked = Vec::new();
+        data.stream_expecting(ToClient, file, file.len(), &mut st, &mut |d| {
+            asked.push(d);
+            Some(exp[0].clone())
+        });
+        assert_eq!(asked, [ToClient]);
+        assert_eq!(data.proto(), AppProto::FtpData);
+        assert_eq!(data.info().dirs, [AppProto::FtpData; 2]);
+        assert_eq!(st.ftp_data_flows, 1);
+        data.stream_expecting(ToClient, file, file.len(), &mut st, &mut |_| {
+            panic!("looked up twice")
+        });
+        // Its one transaction, to client only; file.data waits for the
+        // file's end (its direction's FIN acknowledged).
+        data.inspect(ToServer, &mut st, |_, _, _| panic!("wrong direction"));
+        let mut closed = Vec::new();
+        data.inspect(ToClient, &mut st, |id, tx, _| {
+            assert_eq!(id, 0);
+            if let Tx::FtpData(f) = tx {
+                assert_eq!(f.file_data(), Some(&file[..]));
+                closed.push(f.closed());
+            }
+        });
+        data.eof(ToClient);
+        data.inspect(ToClient, &mut st, |_, tx, _| {
+            if let Tx::FtpData(f) = tx {
+                closed.push(f.closed());
+            }
+        });
+        assert_eq!(closed, [false, true]);
+    }
+
+    #[test]
+    fn a_flow_a_probe_named_never_looks_for_an_expectation() {
+        let mut st = AppStats::default();
+        let mut a = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
+        let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+        a.stream_expecting(Direction::ToServer, req, req.len(), &mut st, &mut |_| {
+            panic!("looked up")
+        });
+        assert_eq!(a.proto(), AppProto::Http);
+        // Nothing acknowledged yet: no first data, no lookup.
+        let mut b = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
+        b.stream_expecting(Direction::ToClient, b"uid", 0, &mut st, &mut |_| {
+            panic!("looked up")
+        });
+        assert_eq!(b.proto(), AppProto::Unknown);
     }
 }

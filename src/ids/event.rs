@@ -11,7 +11,9 @@ use crate::ids::flows::DetectFlow;
 use crate::output::eve::{
     AlertEvent, Direction, EveEvent, FlowSummary, MirrorContext, PktSrc, TunnelInfo,
 };
-use crate::output::eve_app::{AppObject, EveDnsAlert, EveHttp, EveTls, TxBody, TxEvent};
+use crate::output::eve_app::{
+    AppObject, EveDnsAlert, EveFtpData, EveHttp, EveTls, TxBody, TxEvent,
+};
 use crate::output::eve_ssh::EveSsh;
 use crate::output::eve_tx::Fingerprints;
 use crate::wire::Addr;
@@ -247,6 +249,10 @@ pub fn app_object(tx: Tx<'_>, tx_id: u64, fp: Fingerprints) -> Option<AppObject>
         // `dcerpc` object in alerts on DCE/RPC over TCP (measured on
         // dcerpc-issue-7187-01).
         Tx::Smb(..) | Tx::Dcerpc(..) => return None,
+        // Suricata 7.0.10 writes no `ftp` object in alerts; an ftp-data
+        // alert carries `ftp_data` (measured on ftp-download-passive).
+        Tx::Ftp { .. } => return None,
+        Tx::FtpData(d) => AppObject::FtpData(EveFtpData::from_state(d)),
     })
 }
 

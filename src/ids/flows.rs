@@ -8,6 +8,7 @@ use hashbrown::HashMap;
 use rustc_hash::FxBuildHasher;
 
 use super::app::{AppStats, FlowAppLayer};
+use super::expect::ExpectAt;
 use super::{IdsConfig, IdsStats};
 use crate::applayer::{Direction as AppDirection, Transport};
 use crate::detect::{Event, Events, FlowDetectState, FlowInfo, PacketView};
@@ -78,6 +79,16 @@ pub struct Tcp {
 }
 
 impl Tcp {
+    /// Whether direction `dir` sent FIN and the other side acknowledged it
+    /// (that direction's stream ended: Suricata's EOF for it).
+    fn fin_acked(&self, dir: usize) -> bool {
+        let len = self.streams[dir].data().len();
+        self.fin[dir]
+            && self.last_ack[1 - dir]
+                .and_then(|a| self.streams[dir].offset_of(a))
+                .is_some_and(|o| o > len)
+    }
+
     /// The session is closed: an accepted RST, or both FINs acknowledged
     /// (Suricata's `TCP_CLOSED`, when raw inspection stops waiting for a
     /// full chunk).
@@ -300,25 +311,39 @@ impl DetectFlow {
     /// encrypted (TLS).
     /// Returns whether the session just turned encrypted (payload
     /// inspection is to stop once its streams are flushed).
-    pub fn app_packet(&mut self, dir: usize, v: &PacketView<'_>, stats: &mut AppStats) -> bool {
+    pub fn app_packet(
+        &mut self,
+        dir: usize,
+        v: &PacketView<'_>,
+        stats: &mut AppStats,
+        at: ExpectAt<'_>,
+    ) -> bool {
         let client = dir == self.initiator as usize;
         let (server_port, client_port) = if client {
             (v.dport, v.sport)
         } else {
             (v.sport, v.dport)
         };
+        let hosts = if client {
+            (v.src, v.dst)
+        } else {
+            (v.dst, v.src)
+        };
         if let Some(a) = self.app.as_mut() {
             a.packet_start();
         }
         let (tcp, app) = (&self.tcp, &mut self.app);
+        let new_app = |transport| {
+            let mut a = Box::new(FlowAppLayer::new(transport, server_port, client_port));
+            a.set_hosts(hosts.0, hosts.1);
+            a
+        };
         match self.protocol {
             proto::TCP => {
                 let Some(t) = tcp.as_ref().filter(|t| t.tracked) else {
                     return false;
                 };
-                let app = app.get_or_insert_with(|| {
-                    Box::new(FlowAppLayer::new(Transport::Tcp, server_port, client_port))
-                });
+                let app = app.get_or_insert_with(|| new_app(Transport::Tcp));
                 let o = 1 - dir;
                 let acked = t.acked(o);
                 if acked > 0 {
@@ -327,13 +352,15 @@ impl DetectFlow {
                     } else {
                         AppDirection::ToServer
                     };
-                    app.stream(other, t.streams[o].data(), acked, stats);
+                    let data = t.streams[o].data();
+                    at.stream(app, (other, data, acked), stats);
+                    if acked >= data.len() && t.fin_acked(o) {
+                        app.eof(other);
+                    }
                 }
             }
             proto::UDP => {
-                let app = app.get_or_insert_with(|| {
-                    Box::new(FlowAppLayer::new(Transport::Udp, server_port, client_port))
-                });
+                let app = app.get_or_insert_with(|| new_app(Transport::Udp));
                 let d = if client {
                     AppDirection::ToServer
                 } else {
@@ -347,7 +374,7 @@ impl DetectFlow {
     }
 
     /// Flow end: the application layer gets every byte left.
-    pub fn app_finish(&mut self, stats: &mut AppStats) {
+    pub fn app_finish(&mut self, stats: &mut AppStats, at: ExpectAt<'_>) {
         let (Some(t), Some(app)) = (self.tcp.as_ref(), self.app.as_mut()) else {
             if let Some(app) = self.app.as_mut() {
                 app.close();
@@ -361,7 +388,7 @@ impl DetectFlow {
             } else {
                 AppDirection::ToClient
             };
-            app.stream(ad, data, data.len(), stats);
+            at.stream(app, (ad, data, data.len()), stats);
         }
         app.close();
     }

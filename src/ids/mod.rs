@@ -34,6 +34,7 @@
 
 pub mod app;
 pub mod event;
+pub mod expect;
 pub mod flows;
 pub mod reader;
 pub mod rules;
@@ -151,6 +152,10 @@ struct Inspector {
     /// Buffer of the pseudo packets stream flushes are inspected with.
     pseudo: Vec<u8>,
     stats: IdsStats,
+    /// FTP expectations shared by the workers, and the sequence number of
+    /// the packet being processed (`u64::MAX` at the end of input).
+    expect: expect::ExpectHandle,
+    seq: u64,
 }
 
 /// Why a flow's streams are inspected to their end.
@@ -192,10 +197,25 @@ impl Ids {
                 events: Vec::new(),
                 pseudo: Vec::with_capacity(64),
                 stats: IdsStats::default(),
+                expect: expect::ExpectHandle::default(),
+                seq: 0,
             },
             reported: IdsStats::default(),
             gauges: (0, 0),
         }
+    }
+
+    /// Shares FTP expectations through `handle` (one store for every
+    /// worker) instead of a store of this worker's own.
+    pub fn with_expectations(mut self, handle: expect::ExpectHandle) -> Self {
+        self.w.expect = handle;
+        self
+    }
+
+    /// Every packet of this worker numbered below `seq_end` was inspected
+    /// (the batch's stamp, [`crate::dispatch::order`]).
+    pub fn batch_done(&mut self, seq_end: u64) {
+        self.w.expect.progress(seq_end);
     }
 
     /// Inspects one packet of a batch.
@@ -232,7 +252,13 @@ impl Ids {
             flow.other_packet(dir);
         }
         let mut payload_stops = false;
-        if flow.app_packet(dir, &view, &mut w.stats.app) {
+        w.seq = c.seq;
+        let at = expect::ExpectAt {
+            handle: &w.expect,
+            seq: c.seq,
+            now_ns: meta.ts_ns,
+        };
+        if flow.app_packet(dir, &view, &mut w.stats.app, at) {
             if flow.app.as_ref().is_some_and(|a| a.is_ssh()) {
                 // SSH turned encrypted: what its streams hold is inspected
                 // now by Suricata's detect/log pseudo packets, then payload
@@ -341,6 +367,9 @@ impl Ids {
     /// End of input: inspects every flow's uninspected stream bytes and
     /// sends the last alerts.
     pub fn finish(&mut self) {
+        // No packet is left: workers waiting for this one go on.
+        self.w.seq = u64::MAX;
+        self.w.expect.progress(u64::MAX);
         for (key, mut flow) in self.flows.drain() {
             self.w.flush(&key, &mut flow, Flush::End);
             flow.release(&mut self.budget);
@@ -413,7 +442,12 @@ impl Inspector {
     /// pseudo packets of each direction; at its end, its transactions too.
     fn flush(&mut self, key: &crate::flow::FlowKey, flow: &mut DetectFlow, why: Flush) {
         if why == Flush::End {
-            flow.app_finish(&mut self.stats.app);
+            let at = expect::ExpectAt {
+                handle: &self.expect,
+                seq: self.seq,
+                now_ns: flow.last_ns,
+            };
+            flow.app_finish(&mut self.stats.app, at);
             if self.types.any_tx() {
                 let _ = log_txs(flow, self.types, &self.current, true, &mut self.tx_log);
             }

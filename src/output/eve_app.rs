@@ -111,6 +111,8 @@ pub enum AppObject {
     Tls(EveTls),
     /// `ssh`.
     Ssh(super::eve_ssh::EveSsh),
+    /// `ftp_data`.
+    FtpData(EveFtpData),
 }
 
 impl AppObject {
@@ -121,6 +123,7 @@ impl AppObject {
             AppObject::Dns(_) => "dns",
             AppObject::Tls(_) => "tls",
             AppObject::Ssh(_) => "ssh",
+            AppObject::FtpData(_) => "ftp_data",
         }
     }
 }
@@ -132,7 +135,48 @@ impl Serialize for AppObject {
             AppObject::Dns(o) => o.serialize(s),
             AppObject::Tls(o) => o.serialize(s),
             AppObject::Ssh(o) => o.serialize(s),
+            AppObject::FtpData(o) => o.serialize(s),
         }
+    }
+}
+
+// ---------------------------------------------------------------- FTP-DATA
+
+/// The `ftp_data` object of an alert on an ftp-data flow, as Suricata 7's
+/// `EveFTPDataAddMetadata` writes it: the file name, then the command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EveFtpData {
+    /// The RETR/STOR argument.
+    pub filename: Vec<u8>,
+    /// `RETR` or `STOR`.
+    pub command: Option<&'static str>,
+}
+
+impl EveFtpData {
+    /// The object of a data flow's state.
+    pub fn from_state(d: &crate::applayer::ftp::FtpDataState) -> Self {
+        use crate::applayer::ftp::FtpCommand;
+        EveFtpData {
+            filename: d.file_name().to_vec(),
+            command: match d.command() {
+                FtpCommand::Retr => Some("RETR"),
+                FtpCommand::Stor => Some("STOR"),
+                _ => None,
+            },
+        }
+    }
+}
+
+impl Serialize for EveFtpData {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        if !self.filename.is_empty() {
+            m.serialize_entry("filename", &Bytes(&self.filename))?;
+        }
+        if let Some(c) = self.command {
+            m.serialize_entry("command", c)?;
+        }
+        m.end()
     }
 }
 

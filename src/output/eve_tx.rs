@@ -191,8 +191,9 @@ pub fn tx_bodies(tx: Tx<'_>, tx_id: u64, fp: Fingerprints, out: &mut Vec<TxBody>
         }
         // No `krb5` transaction events yet (not among the opt-in types).
         Tx::Krb5(_) => {}
-        // `smb` and `dcerpc` transaction events are not written yet.
-        Tx::Smb(..) | Tx::Dcerpc(..) => {}
+        // `smb`, `dcerpc`, `ftp` and `ftp_data` transaction events are not
+        // written yet.
+        Tx::Smb(..) | Tx::Dcerpc(..) | Tx::Ftp { .. } | Tx::FtpData(_) => {}
     }
 }
 

@@ -295,6 +295,8 @@ impl Live {
                 rules: d.rules.clone(),
                 cfg: d.ids.clone(),
                 alerts: alert_tx.clone(),
+                order: None,
+                sequenced: false,
             }
         });
         drop(alert_tx);

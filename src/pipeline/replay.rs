@@ -116,6 +116,13 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
     let workers = opts.workers.max(1);
     let (dispatcher, queues) = Dispatcher::new(workers, Backpressure::Block);
     let mut dispatcher = dispatcher.carry_bytes(opts.rules.is_some());
+    // Several workers with detection agree on capture order where a flow's
+    // protocol depends on another worker's flow (FTP data connections).
+    let order = (opts.rules.is_some() && workers > 1)
+        .then(|| std::sync::Arc::new(crate::dispatch::order::Order::new(workers)));
+    if let Some(o) = &order {
+        dispatcher = dispatcher.ordered(o.clone());
+    }
     let (rec_tx, rec_rx) = crossbeam_channel::bounded::<Vec<FlowRecord>>(64);
     let (alert_tx, alert_rx) = crossbeam_channel::bounded::<Vec<EveEvent>>(64);
     let eve = match eve_file {
@@ -129,6 +136,8 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         rules: rules.clone(),
         cfg: opts.ids.clone(),
         alerts: alert_tx.clone(),
+        order: order.clone(),
+        sequenced: true,
     });
     drop(alert_tx);
     let mut ids_reader = opts
@@ -248,6 +257,16 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
     for h in handles {
         h.join()
             .map_err(|_| ReplayError::Worker("panicked".into()))?;
+    }
+    if let Some(o) = &order {
+        metrics
+            .detect
+            .with_label_values(&["order_waits"])
+            .inc_by(o.waits());
+        metrics
+            .detect
+            .with_label_values(&["order_wait_timeouts"])
+            .inc_by(o.timeouts());
     }
     let (records, files_written) = output
         .join()

@@ -18,6 +18,7 @@ use crate::decap::{Anomalies, DecapError, Frag, Packet, Tunnel};
 use crate::dispatch::frag::FragTracker;
 use crate::dispatch::{Carry, Dispatcher, Role, WorkerQueue};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats};
+use crate::ids::expect::ExpectHandle;
 use crate::ids::reader::{IdsReader, Source, meta_of, outer_headers};
 use crate::ids::{Ids, IdsConfig, RuleHandle};
 use crate::metrics::Metrics;
@@ -195,6 +196,12 @@ pub(crate) struct DetectSpec {
     pub rules: RuleHandle,
     pub cfg: IdsConfig,
     pub alerts: Sender<Vec<EveEvent>>,
+    /// Capture order shared with the dispatcher (replay with several
+    /// workers: an FTP data flow's lookup waits for the other workers);
+    /// `None` live, where packets are numbered per receive thread.
+    pub order: Option<Arc<crate::dispatch::order::Order>>,
+    /// Whether one dispatcher numbers every packet (replay).
+    pub sequenced: bool,
 }
 
 /// Starts one flow worker thread per queue (each with its detection stage
@@ -210,6 +217,7 @@ pub(crate) fn spawn_workers(
     let mut handles = Vec::with_capacity(queues.len());
     let workers = queues.len().max(1);
     let shared = crate::detect::DetectCtx::default();
+    let expectations = Arc::new(crate::ids::expect::Expectations::new());
     for (i, q) in queues.into_iter().enumerate() {
         let tx = records.clone();
         let m = metrics.clone();
@@ -219,7 +227,13 @@ pub(crate) fn spawn_workers(
             // The configured limits are for the whole engine.
             c.stream_memcap = (c.stream_memcap / workers).max(1 << 20);
             c.max_flows = (c.max_flows / workers).max(1024);
+            let handle = if d.sequenced {
+                ExpectHandle::new(expectations.clone(), d.order.clone(), i)
+            } else {
+                ExpectHandle::live(expectations.clone())
+            };
             Ids::new(d.rules.clone(), c, shared.sharing(), d.alerts.clone())
+                .with_expectations(handle)
         });
         handles.push(
             std::thread::Builder::new()

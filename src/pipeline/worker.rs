@@ -108,6 +108,7 @@ pub fn run(
                     }
                 }
                 ids.batch_end(batch.clock_ns);
+                ids.batch_done(batch.seq_end);
             }
         }
         table.advance(batch.clock_ns, &mut out);

@@ -255,6 +255,18 @@ impl FtpState {
         done
     }
 
+    /// Removes the transactions with these ids, except the latest one
+    /// (reply lines after its final one still join it).
+    pub fn remove_txs(&mut self, ids: &[u64]) {
+        let last = self.txs.last().map(|t| t.id);
+        let curr = self.curr.and_then(|i| self.txs.get(i)).map(|t| t.id);
+        self.txs
+            .retain(|t| Some(t.id) == last || !ids.contains(&t.id));
+        // The latest request's transaction stays current (it may have gone:
+        // replies then start from the oldest one held).
+        self.curr = curr.and_then(|c| self.txs.iter().position(|t| t.id == c));
+    }
+
     /// Data connections announced since the last call (RETR/STOR).
     pub fn take_expectations(&mut self) -> std::vec::Drain<'_, FtpExpectation> {
         self.expectations.drain(..)

@@ -131,7 +131,8 @@ app_buffers! {
     /// Response body (de-chunked, decompressed).
     HttpResponseBody => "http.response_body", [], Some("http_server_body"), Some('Q'), Http, TC;
     /// File data: HTTP bodies (response to client, request to server),
-    /// SMB files (written to server, read to client).
+    /// SMB files (written to server, read to client), the file of an
+    /// ftp-data flow (in the direction it travels).
     FileData => "file.data", ["file_data"], None, None, Http, BOTH;
     /// Each question name of a DNS request (multi-buffer).
     DnsQuery => "dns.query", ["dns_query"], None, None, Dns, TS;
@@ -290,6 +291,16 @@ impl AppBuf {
                 AppBuf::DceStubData => t.stub_data(dir).is_some_and(f),
                 _ => false,
             },
+            Tx::Ftp { .. } => false,
+            // The file of an ftp-data flow, in its direction, deferred as
+            // SMB files are (ftp-download-passive: its 39-byte file alerts
+            // once closed).
+            Tx::FtpData(d) => {
+                self == AppBuf::FileData
+                    && d.direction() == dir
+                    && d.file_data()
+                        .is_some_and(|b| (d.closed() || b.len() >= FILE_INSPECT_MIN_SIZE) && f(b))
+            }
         }
     }
 

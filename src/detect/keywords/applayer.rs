@@ -5,13 +5,14 @@
 //! `tls.subject`, `tls.issuerdn`, `tls.fingerprint`,
 //! `tls.cert_chain_len`, `tls_cert_notbefore`/`notafter`/`expired`/`valid`,
 //! `krb5_msg_type`, `krb5_err_code`, `krb5.ticket_encryption`,
-//! `dce_iface`, `dce_opnum`).
+//! `dce_iface`, `dce_opnum`, `ftpdata_command`, `ftpbounce`).
 //! Buffers (`http.uri`, …) are in [`super::app`].
 
 use super::Builder;
 use super::validity::Validity;
 use crate::applayer::dcerpc::parser::parse_uuid;
 use crate::applayer::dns::DnsEvent;
+use crate::applayer::ftp::{FtpCommand, FtpEvent};
 use crate::applayer::http::{HttpEvent, Progress};
 use crate::applayer::krb5::{Krb5Event, parser::is_weak};
 use crate::applayer::smb::SmbEvent;
@@ -198,6 +199,12 @@ pub enum TxCond {
     /// `tls_cert_notbefore`, `tls_cert_notafter`, `tls_cert_expired`,
     /// `tls_cert_valid` (see [`super::validity`]).
     CertValidity(Validity),
+    /// `ftpdata_command:retr|stor`: the control command that announced the
+    /// ftp-data flow.
+    FtpDataCommand(FtpCommand),
+    /// `ftpbounce`: the control channel's last command is a PORT naming a
+    /// host other than the client (Suricata's `detect-ftpbounce.c`).
+    FtpBounce,
 }
 
 /// What `krb5.ticket_encryption` asks of a ticket's etype (Suricata 7's
@@ -231,6 +238,8 @@ impl TxCond {
                 AppProto::Krb5
             }
             TxCond::DceIface { .. } | TxCond::DceOpnum(_) => AppProto::Dcerpc,
+            TxCond::FtpDataCommand(_) => AppProto::FtpData,
+            TxCond::FtpBounce => AppProto::Ftp,
             _ => AppProto::Tls,
         }
     }
@@ -238,7 +247,9 @@ impl TxCond {
     /// The direction it is read in (`None`: either).
     pub fn dir(&self) -> Option<Direction> {
         match self {
-            TxCond::Urilen { .. } | TxCond::DnsOpcode { .. } => Some(Direction::ToServer),
+            TxCond::Urilen { .. } | TxCond::DnsOpcode { .. } | TxCond::FtpBounce => {
+                Some(Direction::ToServer)
+            }
             TxCond::CertField { .. }
             | TxCond::Fingerprint(_)
             | TxCond::ChainLen(_)
@@ -262,9 +273,12 @@ impl TxCond {
                 Tx::Ssh(t) => t.events.has(*bit),
                 Tx::Krb5(t) => t.events.has(*bit),
                 Tx::Smb(_, t) => t.events.has(*bit),
-                // Suricata 7 has no DCE/RPC events.
-                Tx::Dcerpc(..) => false,
+                Tx::Ftp { tx, .. } => tx.events.has(*bit),
+                // Suricata 7 has no DCE/RPC or ftp-data events.
+                Tx::Dcerpc(..) | Tx::FtpData(_) => false,
             },
+            (TxCond::FtpDataCommand(c), Tx::FtpData(d)) => d.command() == *c,
+            (TxCond::FtpBounce, Tx::Ftp { bounce, .. }) => bounce,
             (TxCond::Krb5MsgType(m), Tx::Krb5(t)) => t.msg_type() == u32::from(*m),
             (TxCond::Krb5ErrCode(c), Tx::Krb5(t)) => t.error_code() == Some(i64::from(*c)),
             (TxCond::Krb5TicketEnc(e), Tx::Krb5(t)) => {
@@ -378,6 +392,7 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         "ssh" => SshEvent::from_name(ev).map(|e| (AppProto::Ssh, e as u32)),
         "krb5" => Krb5Event::from_name(ev).map(|e| (AppProto::Krb5, e as u32)),
         "smb" => SmbEvent::from_name(ev).map(|e| (AppProto::Smb, e as u32)),
+        "ftp" => FtpEvent::from_name(ev).map(|e| (AppProto::Ftp, e as u32)),
         _ => None,
     };
     let Some((proto, bit)) = found else {
@@ -385,6 +400,28 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         return Ok(());
     };
     push(b, TxCond::Event { proto, bit });
+    Ok(())
+}
+
+/// `ftpdata_command:retr|stor` (Suricata's regex: the word alone,
+/// lower-case, blanks around it).
+pub fn ftpdata_command(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    let c = match v.map(|s| s.trim_matches(|c: char| c.is_ascii_whitespace())) {
+        Some("retr") => FtpCommand::Retr,
+        Some("stor") => FtpCommand::Stor,
+        Some(o) => return Err(format!("`{o}` is neither `retr` nor `stor`")),
+        None => return Err("needs `retr` or `stor`".into()),
+    };
+    push(b, TxCond::FtpDataCommand(c));
+    Ok(())
+}
+
+/// `ftpbounce` (no value).
+pub fn ftpbounce(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
+    if v.is_some_and(|s| !s.trim().is_empty()) {
+        return Err("takes no value".into());
+    }
+    push(b, TxCond::FtpBounce);
     Ok(())
 }
 
@@ -1034,5 +1071,57 @@ mod tests {
             conds("app-layer-event:smb.no_such_event;"),
             Err("unsupported".into())
         );
+    }
+
+    #[test]
+    fn ftpdata_command_and_ftpbounce_parse_as_suricata() {
+        assert_eq!(
+            conds("ftpdata_command:retr;"),
+            Ok(vec![TxCond::FtpDataCommand(FtpCommand::Retr)])
+        );
+        assert_eq!(
+            conds("ftpdata_command: stor ;"),
+            Ok(vec![TxCond::FtpDataCommand(FtpCommand::Stor)])
+        );
+        for bad in [
+            "ftpdata_command:RETR;",
+            "ftpdata_command;",
+            "ftpdata_command:list;",
+        ] {
+            assert!(conds(bad).is_err(), "{bad}");
+        }
+        assert_eq!(conds("ftpbounce;"), Ok(vec![TxCond::FtpBounce]));
+        assert!(conds("ftpbounce:1;").is_err());
+        assert_eq!(
+            conds("app-layer-event:ftp.request_command_too_long;"),
+            Ok(vec![TxCond::Event {
+                proto: AppProto::Ftp,
+                bit: FtpEvent::RequestCommandTooLong as u32
+            }])
+        );
+    }
+
+    #[test]
+    fn ftpbounce_reads_the_control_channel_to_server() {
+        use crate::applayer::ftp::FtpState;
+        // A PORT naming 10.0.0.9 from client 10.0.0.1 (detect-ftpbounce.c's
+        // check), and one naming the client itself.
+        let client = std::net::Ipv4Addr::new(10, 0, 0, 1);
+        for (line, bounce) in [
+            (&b"PORT 10,0,0,9,4,1\r\n"[..], true),
+            (&b"PORT 10,0,0,1,4,1\r\n"[..], false),
+        ] {
+            let mut f = FtpState::new();
+            f.parse(Direction::ToServer, line);
+            let tx = Tx::Ftp {
+                tx: &f.txs()[0],
+                bounce: f.ftpbounce(client),
+            };
+            assert_eq!(
+                TxCond::FtpBounce.matches(tx, Direction::ToServer, 0),
+                bounce
+            );
+            assert!(!TxCond::FtpBounce.matches(tx, Direction::ToClient, 0));
+        }
     }
 }

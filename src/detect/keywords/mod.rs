@@ -196,6 +196,8 @@ pub static REGISTRY: &[Keyword] = &[
     yes("dce_iface", applayer::dce_iface),
     yes("dcerpc.iface", applayer::dce_iface),
     yes("dce_opnum", applayer::dce_opnum),
+    yes("ftpdata_command", applayer::ftpdata_command),
+    yes("ftpbounce", applayer::ftpbounce),
     yes("dcerpc.opnum", applayer::dce_opnum),
     // Not enforced yet: application-layer buffers (sticky).
     no_buffer("http2.header_name"),
@@ -211,8 +213,6 @@ pub static REGISTRY: &[Keyword] = &[
     no("tag"),
     no("base64_decode"),
     no("asn1"),
-    no("ftpbounce"),
-    no("ftpdata_command"),
     no("tls.store"),
     no("filestore"),
     no("filemagic"),
