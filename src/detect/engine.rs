@@ -28,7 +28,7 @@ use super::keywords::flow::{FlowInfo, stream_size_matches};
 use super::packet::PacketView;
 use super::prefilter::{Prefilter, Scratch};
 use super::signature::{Action, PacketMatch, PayloadOn, PostMatch, Proto, Signature};
-use super::state::{FlowDetectState, HostTable, ThresholdTable};
+use super::state::{BitOwner, FlowDetectState, HostTable, ThresholdTable};
 use super::tx::Tx;
 use crate::applayer::{AppProto, Direction};
 
@@ -532,7 +532,11 @@ impl RuleSet {
                 }
             }
             PacketMatch::Hostbits(c) => {
-                let host = if c.dir == HostDir::Dst { p.dst } else { p.src };
+                let host = match c.dir {
+                    HostDir::Dst => BitOwner::Host(p.dst),
+                    HostDir::Pair => BitOwner::pair(p.src, p.dst),
+                    HostDir::Src | HostDir::Both => BitOwner::Host(p.src),
+                };
                 let hosts = lock(hosts);
                 let mut states = c.ids.iter().map(|&id| hosts.get(host, id, now));
                 if c.isset {
@@ -622,9 +626,10 @@ impl RuleSet {
                 }
                 PostMatch::Hostbits(o) => {
                     let targets: &[_] = match o.dir {
-                        HostDir::Src => &[p.src],
-                        HostDir::Dst => &[p.dst],
-                        HostDir::Both => &[p.src, p.dst],
+                        HostDir::Src => &[BitOwner::Host(p.src)],
+                        HostDir::Dst => &[BitOwner::Host(p.dst)],
+                        HostDir::Both => &[BitOwner::Host(p.src), BitOwner::Host(p.dst)],
+                        HostDir::Pair => &[BitOwner::pair(p.src, p.dst)],
                     };
                     let mut hosts = lock(hosts);
                     for &h in targets {

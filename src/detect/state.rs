@@ -69,10 +69,32 @@ impl FlowDetectState {
     }
 }
 
-/// Host bits: (address, bit id) → expiry time (ns).
+/// Whose bit a [`HostTable`] entry is: one host (`hostbits`, `xbits`
+/// `track ip_src|ip_dst`) or an unordered pair of hosts (`xbits` `track
+/// ip_pair`, Suricata's IPPair, whose lookup matches either order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BitOwner {
+    /// One address.
+    Host(Addr),
+    /// Two addresses, lower first (so both directions find the same bit).
+    Pair(Addr, Addr),
+}
+
+impl BitOwner {
+    /// The pair of `a` and `b`, in either order.
+    pub fn pair(a: Addr, b: Addr) -> Self {
+        if a <= b {
+            BitOwner::Pair(a, b)
+        } else {
+            BitOwner::Pair(b, a)
+        }
+    }
+}
+
+/// Host and IP-pair bits: (owner, bit id) → expiry time (ns).
 #[derive(Debug, Clone)]
 pub struct HostTable {
-    map: HashMap<(Addr, u32), u64>,
+    map: HashMap<(BitOwner, u32), u64>,
     cap: usize,
     /// Sets refused because the table was full.
     pub dropped: u64,
@@ -95,12 +117,12 @@ impl HostTable {
     }
 
     /// Whether `host` has bit `id` at time `now` (ns).
-    pub fn get(&self, host: Addr, id: u32, now: u64) -> bool {
+    pub fn get(&self, host: BitOwner, id: u32, now: u64) -> bool {
         self.map.get(&(host, id)).is_some_and(|&exp| now < exp)
     }
 
     /// Sets (expiring at `expire_at` ns) or clears a bit at time `now`.
-    pub fn set(&mut self, host: Addr, id: u32, on: bool, now: u64, expire_at: u64) {
+    pub fn set(&mut self, host: BitOwner, id: u32, on: bool, now: u64, expire_at: u64) {
         if !on {
             self.map.remove(&(host, id));
             return;
@@ -293,12 +315,22 @@ mod tests {
     #[test]
     fn host_bits_expire_and_cap() {
         let mut h = HostTable::new(1);
-        let a = Addr::v4([1, 1, 1, 1]);
+        let a = BitOwner::Host(Addr::v4([1, 1, 1, 1]));
         h.set(a, 0, true, 0, 30 * S);
         assert!(h.get(a, 0, 29 * S) && !h.get(a, 0, 30 * S));
-        h.set(Addr::v4([2, 2, 2, 2]), 0, true, S, 60 * S);
+        h.set(BitOwner::Host(Addr::v4([2, 2, 2, 2])), 0, true, S, 60 * S);
         assert_eq!(h.dropped, 1);
         h.set(a, 0, false, 0, 0);
         assert!(!h.get(a, 0, 0));
+    }
+
+    #[test]
+    fn pair_bits_are_unordered_and_apart_from_host_bits() {
+        let mut h = HostTable::default();
+        let (a, b) = (Addr::v4([10, 0, 0, 1]), Addr::v4([10, 0, 0, 2]));
+        h.set(BitOwner::pair(a, b), 3, true, 0, 10 * S);
+        assert!(h.get(BitOwner::pair(b, a), 3, S));
+        assert!(!h.get(BitOwner::Host(a), 3, S) && !h.get(BitOwner::Host(b), 3, S));
+        assert!(!h.get(BitOwner::pair(a, a), 3, S));
     }
 }

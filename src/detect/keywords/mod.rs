@@ -168,6 +168,7 @@ pub static REGISTRY: &[Keyword] = &[
     yes("stream_size", flow::stream_size),
     yes("flowbits", bits::flowbits),
     yes("hostbits", bits::hostbits),
+    yes("xbits", bits::xbits),
     yes("flowint", bits::flowint),
     yes("decode-event", event::decode_event),
     yes("stream-event", event::stream_event),
@@ -209,7 +210,6 @@ pub static REGISTRY: &[Keyword] = &[
     // Not enforced yet: legacy content modifiers for app-layer buffers.
     no_modifier("http_raw_cookie"),
     // Not enforced yet: other keywords.
-    no("xbits"),
     no("tag"),
     no("base64_decode"),
     no("asn1"),
