@@ -56,3 +56,13 @@ fn case(name: &str) {
 fn xbits_as_suricata() {
     case("xbits");
 }
+
+#[test]
+fn base64_decode_and_data_as_suricata() {
+    case("base64");
+}
+
+#[test]
+fn base64_in_et_open_http_rules_as_suricata() {
+    case("base64-http");
+}

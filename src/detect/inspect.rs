@@ -228,6 +228,13 @@ fn run(
             }
             None => R::NoMatch,
         },
+        Step::Base64Decode(d) => {
+            // Terminal: a match of the decoded data is the buffer's match.
+            let matched = d.run(buf, cursor, |data, decoded| {
+                !data.is_empty() && run(data, 0, decoded, 0, vars, budget) == R::Match
+            });
+            if matched { R::Match } else { R::NoMatch }
+        }
         Step::Bsize(u) => {
             if u.matches(len as u64) {
                 next(steps, i, buf, cursor, vars, budget)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::error::Location;
 use super::events::Event;
 use super::keywords::applayer::{AppProtoMatch, TxCond};
+use super::keywords::base64::Base64Decode;
 use super::keywords::bits::{BitsCond, BitsOp, FlowintCond, FlowintOp};
 use super::keywords::buffers::BufferKind;
 use super::keywords::byte::{ByteExtract, ByteJump, ByteMath, ByteTest};
@@ -243,6 +244,8 @@ pub enum Step {
     ByteMath(ByteMath),
     /// `bsize`: the buffer's length.
     Bsize(Uint),
+    /// `base64_decode`, carrying the rule's `base64_data` steps.
+    Base64Decode(Box<Base64Decode>),
 }
 
 impl Step {
@@ -257,7 +260,9 @@ impl Step {
             Step::ByteJump(b) => b.relative,
             Step::ByteExtract(b) => b.relative,
             Step::ByteMath(b) => b.relative,
-            Step::Bsize(_) => false,
+            // Suricata sets no DETECT_CONTENT_RELATIVE_NEXT for it: a
+            // failed decode does not retry the previous content.
+            Step::Bsize(_) | Step::Base64Decode(_) => false,
         }
     }
 }

@@ -114,16 +114,14 @@ impl BufferKind {
 /// `pkt_data`: back to the packet payload.
 pub fn pkt_data(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
     no_value(v)?;
-    b.select(BufferKind::Payload);
-    Ok(())
+    b.select(BufferKind::Payload)
 }
 
 /// A header sticky buffer (`tcp.hdr`, …).
 pub fn sticky(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), String> {
     no_value(v)?;
     let kind = BufferKind::from_keyword(name).ok_or_else(|| format!("not a buffer: {name}"))?;
-    b.select(kind);
-    Ok(())
+    b.select(kind)
 }
 
 /// A legacy content modifier (`http_uri`, …): moves the previous content
@@ -137,8 +135,7 @@ pub fn modifier(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), Stri
 /// An application-layer sticky buffer vxtap does not produce yet.
 pub fn unsupported_buffer(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
     no_value(v)?;
-    b.select_unsupported();
-    Ok(())
+    b.select_unsupported()
 }
 
 fn no_value(v: Option<&str>) -> Result<(), String> {

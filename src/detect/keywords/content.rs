@@ -349,6 +349,9 @@ pub fn fast_pattern(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(), 
     if b.fast_pattern.is_some() {
         return Err("fast_pattern given on more than one content".into());
     }
+    if l == super::BASE64 {
+        return Err("a `base64_data` content cannot be the fast pattern".into());
+    }
     let c = last(b, name)?;
     match v.map(str::trim) {
         None | Some("") | Some("only") => {}

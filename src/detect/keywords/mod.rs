@@ -14,6 +14,7 @@ use super::signature::{BufferList, Signature, Step, Val};
 
 pub mod app;
 pub mod applayer;
+pub mod base64;
 pub mod bits;
 pub mod buffers;
 pub mod byte;
@@ -114,6 +115,8 @@ pub static REGISTRY: &[Keyword] = &[
     yes("byte_jump", byte::byte_jump),
     yes("byte_extract", byte::byte_extract),
     yes("byte_math", byte::byte_math),
+    yes("base64_decode", base64::base64_decode),
+    yes("base64_data", base64::base64_data),
     // Buffers vxtap produces.
     yes("pkt_data", buffers::pkt_data),
     yes("ipv4.hdr", buffers::sticky),
@@ -204,14 +207,12 @@ pub static REGISTRY: &[Keyword] = &[
     no_buffer("http2.header_name"),
     no_buffer("http2.header"),
     no_buffer("file.name"),
-    no_buffer("base64_data"),
     no_buffer("sip.method"),
     no_buffer("sip.uri"),
     // Not enforced yet: legacy content modifiers for app-layer buffers.
     no_modifier("http_raw_cookie"),
     // Not enforced yet: other keywords.
     no("tag"),
-    no("base64_decode"),
     no("asn1"),
     no("tls.store"),
     no("filestore"),
@@ -270,10 +271,15 @@ enum Cur {
     List(usize),
     /// A buffer vxtap does not produce: parsed for errors, then dropped.
     Unsupported,
+    /// `base64_data`: the bytes `base64_decode` decoded.
+    Base64,
 }
 
 /// Index of the scratch list that collects content for unsupported buffers.
 pub(crate) const DUMMY: usize = usize::MAX;
+
+/// Index of the list that collects the `base64_data` steps.
+pub(crate) const BASE64: usize = usize::MAX - 1;
 
 /// A rule under construction: setup functions add to it.
 pub struct Builder {
@@ -281,6 +287,11 @@ pub struct Builder {
     pub sig: Signature,
     cur: Option<Cur>,
     dummy: BufferList,
+    /// The `base64_data` steps (moved into each `base64_decode` step when
+    /// the rule is finished).
+    pub(crate) base64: BufferList,
+    /// Whether a `base64_decode` was seen.
+    pub(crate) has_base64_decode: bool,
     /// The last content/pcre (list, step) for modifiers.
     pub(crate) last_pm: Option<(usize, usize)>,
     /// Byte variable names in definition order.
@@ -306,6 +317,12 @@ impl Builder {
                 transforms: Vec::new(),
                 steps: Vec::new(),
             },
+            base64: BufferList {
+                kind: BufferKind::Payload,
+                transforms: Vec::new(),
+                steps: Vec::new(),
+            },
+            has_base64_decode: false,
             last_pm: None,
             var_names: Vec::new(),
             unsupported: Vec::new(),
@@ -336,19 +353,59 @@ impl Builder {
     }
 
     /// Makes `kind` the current buffer (a sticky buffer keyword).
-    pub(crate) fn select(&mut self, kind: BufferKind) {
+    pub(crate) fn select(&mut self, kind: BufferKind) -> Result<(), String> {
+        self.leave_base64()?;
         let i = self.list_of(kind);
         self.cur = Some(Cur::List(i));
+        Ok(())
+    }
+
+    /// Suricata refuses to switch away from `base64_data` (it is the last
+    /// buffer of a rule).
+    fn leave_base64(&self) -> Result<(), String> {
+        if self.cur == Some(Cur::Base64) {
+            return Err("no other buffer may follow `base64_data`".into());
+        }
+        Ok(())
+    }
+
+    /// `base64_data`: the following content keywords inspect the decoded
+    /// bytes.
+    pub(crate) fn select_base64(&mut self) -> Result<(), String> {
+        if !self.has_base64_decode {
+            return Err("`base64_data` without a `base64_decode` before it".into());
+        }
+        self.cur = Some(Cur::Base64);
+        Ok(())
+    }
+
+    /// Appends a `base64_decode` step where Suricata puts it: the current
+    /// sticky buffer, else the list of the previous content, else the
+    /// payload.
+    pub(crate) fn push_base64_decode(&mut self, step: Step) -> Result<(), String> {
+        let l = match self.cur {
+            Some(Cur::Base64) => return Err("`base64_decode` after `base64_data`".into()),
+            Some(_) => self.current(),
+            None => match self.last_pm {
+                Some((l, _)) => l,
+                None => self.current(),
+            },
+        };
+        self.list_mut(l).steps.push(step);
+        self.has_base64_decode = true;
+        Ok(())
     }
 
     /// Makes an unsupported buffer current.
-    pub(crate) fn select_unsupported(&mut self) {
+    pub(crate) fn select_unsupported(&mut self) -> Result<(), String> {
+        self.leave_base64()?;
         self.cur = Some(Cur::Unsupported);
         self.dummy.steps.clear();
         self.dummy.transforms.clear();
         if self.last_pm.is_some_and(|(l, _)| l == DUMMY) {
             self.last_pm = None;
         }
+        Ok(())
     }
 
     /// The current list index (the payload unless a sticky buffer was set).
@@ -356,6 +413,7 @@ impl Builder {
         match self.cur {
             Some(Cur::List(i)) => i,
             Some(Cur::Unsupported) => DUMMY,
+            Some(Cur::Base64) => BASE64,
             None => self.list_of(BufferKind::Payload),
         }
     }
@@ -369,6 +427,8 @@ impl Builder {
     pub(crate) fn list_mut(&mut self, i: usize) -> &mut BufferList {
         if i == DUMMY {
             &mut self.dummy
+        } else if i == BASE64 {
+            &mut self.base64
         } else {
             &mut self.sig.buffers[i]
         }
@@ -391,6 +451,9 @@ impl Builder {
         if l == DUMMY {
             // The content went to a buffer vxtap does not produce.
             return Ok(());
+        }
+        if l == BASE64 {
+            return Err(format!("`{name}` cannot apply to a `base64_data` content"));
         }
         let from = self.sig.buffers[l].kind;
         if from == kind {

@@ -204,10 +204,24 @@ fn finish(b: &mut Builder) -> Result<(), ParseError> {
             l.kind.keyword()
         )));
     }
+    // The `base64_data` steps run inside every `base64_decode` step.
+    if !b.base64.transforms.is_empty() {
+        return Err(ParseError::Rule(
+            "transforms cannot apply to `base64_data`".into(),
+        ));
+    }
+    let mut base64 = std::mem::take(&mut b.base64.steps);
+    for step in &mut base64 {
+        if let Step::Content(c) = step {
+            c.compile();
+        }
+    }
     for list in &mut b.sig.buffers {
         for step in &mut list.steps {
-            if let Step::Content(c) = step {
-                c.compile();
+            match step {
+                Step::Content(c) => c.compile(),
+                Step::Base64Decode(d) => d.data = base64.clone(),
+                _ => {}
             }
         }
     }

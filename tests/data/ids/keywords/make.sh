@@ -7,7 +7,7 @@
 #   oracle-alerts --eve OUT/eve.json -S NAME.rules --all-sids --flat > NAME.expected.json
 set -e
 cd "$(dirname "$0")"
-for name in xbits base64; do
+for name in xbits base64 base64-http; do
     python3 "$name.py" "$name.pcap"
     out=$(mktemp -d)
     suricata -r "$name.pcap" -S "$name.rules" -k none --runmode single -l "$out" >/dev/null
