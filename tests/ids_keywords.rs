@@ -27,14 +27,17 @@ fn counts(eve: &Path) -> BTreeMap<String, u64> {
 
 fn case(name: &str) {
     let d = dir();
+    check(&d.join(format!("{name}.pcap")), name, name);
+}
+
+/// `pcap` replayed with `RULES.rules` must give `EXPECTED.expected.json`.
+fn check(pcap: &Path, rules: &str, name: &str) {
+    let d = dir();
     let expected: BTreeMap<String, u64> = serde_json::from_str(
         &std::fs::read_to_string(d.join(format!("{name}.expected.json"))).unwrap(),
     )
     .unwrap();
-    let (run, out) = common::replay_with_rules(
-        &d.join(format!("{name}.pcap")),
-        &d.join(format!("{name}.rules")),
-    );
+    let (run, out) = common::replay_with_rules(pcap, &d.join(format!("{rules}.rules")));
     assert!(
         run.status.success(),
         "{}",
@@ -65,4 +68,30 @@ fn base64_decode_and_data_as_suricata() {
 #[test]
 fn base64_in_et_open_http_rules_as_suricata() {
     case("base64-http");
+}
+
+/// Suricata 7.0.10 marks the packet on which a direction's protocol
+/// detection finished; when that is a packet of the other direction (TCP
+/// bytes are detected when acknowledged), the mark goes to the next packet
+/// of the direction itself: `app-layer-protocol` alerts once per direction.
+#[test]
+fn app_layer_protocol_once_per_direction_as_suricata() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps/plain");
+    for pcap in [
+        "zeek-ssh_single-conn.pcap",
+        "zeek-krb_kerberos_tso.pcapng",
+        "zeek-ssh_ssh.pcap",
+    ] {
+        let stem = pcap.rsplit_once('.').unwrap().0;
+        check(
+            &shared.join(pcap),
+            "app-layer-protocol",
+            &format!("app-layer-protocol.{stem}"),
+        );
+    }
+}
+
+#[test]
+fn tag_alerts_as_suricata() {
+    case("tag");
 }

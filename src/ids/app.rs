@@ -102,9 +102,16 @@ pub struct FlowAppLayer {
     /// inspected in the direction it travelled, as Suricata 7's
     /// per-direction transactions).
     krb5: Vec<Krb5Tx>,
-    /// Detection finished for a direction during the current packet
-    /// (Suricata's `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
+    /// The current packet carries a "detection done" mark (Suricata's
+    /// `PKT_PROTO_DETECT_TS_DONE`/`TC_DONE`).
     detected_now: bool,
+    /// The current packet's direction.
+    pkt_dir: Direction,
+    /// Detection of a direction finished on a packet of the other
+    /// direction: the mark goes to the next packet of that direction
+    /// (Suricata's `FlagPacketFlow` and `FLOW_PROTO_DETECT_TS/TC_DONE`,
+    /// moved to the next packet of the direction by `FlowHandlePacketUpdate`).
+    detect_pending: [bool; 2],
     /// UDP: datagrams per direction that carried the detection mark.
     udp_marked: [u8; 2],
     /// The parser finished a message of a direction (an HTTP request or
@@ -143,6 +150,8 @@ impl FlowAppLayer {
             dns_ids: 0,
             krb5: Vec::new(),
             detected_now: false,
+            pkt_dir: Direction::ToServer,
+            detect_pending: [false; 2],
             udp_marked: [0; 2],
             raw_trigger: [false; 2],
             ftp_data: false,
@@ -285,7 +294,16 @@ impl FlowAppLayer {
         let upto = upto.min(data.len());
         if !self.ftp_data && !self.prober.dir_done(dir) {
             self.prober.feed(dir, &data[..upto]);
-            self.detected_now |= self.prober.dir_done(dir);
+            if self.prober.dir_done(dir) {
+                // TCP: a direction's bytes are detected on the packet of
+                // the other direction that acknowledges them; the mark is
+                // for the next packet of the direction itself.
+                if dir == self.pkt_dir {
+                    self.detected_now = true;
+                } else {
+                    self.detect_pending[dir.index()] = true;
+                }
+            }
         }
         let d = dir.index();
         if upto > 0 && !self.pe_done[d] {
@@ -339,9 +357,12 @@ impl FlowAppLayer {
         self.parse(dir, payload, stats);
     }
 
-    /// A new packet: nothing detected on it yet.
-    pub fn packet_start(&mut self) {
-        self.detected_now = false;
+    /// A new packet travelling in `dir`: it carries the "detection done"
+    /// mark of its direction if detection finished for it on an earlier
+    /// packet of the other direction.
+    pub fn packet_start(&mut self, dir: Direction) {
+        self.pkt_dir = dir;
+        self.detected_now = std::mem::take(&mut self.detect_pending[dir.index()]);
     }
 
     /// The flow ends: bodies framed by the connection close complete.

@@ -329,13 +329,19 @@ impl DetectFlow {
         } else {
             (v.dst, v.src)
         };
+        let pkt_dir = if client {
+            AppDirection::ToServer
+        } else {
+            AppDirection::ToClient
+        };
         if let Some(a) = self.app.as_mut() {
-            a.packet_start();
+            a.packet_start(pkt_dir);
         }
         let (tcp, app) = (&self.tcp, &mut self.app);
         let new_app = |transport| {
             let mut a = Box::new(FlowAppLayer::new(transport, server_port, client_port));
             a.set_hosts(hosts.0, hosts.1);
+            a.packet_start(pkt_dir);
             a
         };
         match self.protocol {
