@@ -24,6 +24,7 @@ pub mod flow;
 pub mod header;
 pub mod meta;
 pub mod pcre;
+pub mod tag;
 pub mod threshold;
 pub mod transforms;
 pub mod validity;
@@ -95,6 +96,7 @@ pub static REGISTRY: &[Keyword] = &[
     yes("priority", meta::priority),
     yes("target", meta::target),
     yes("noalert", meta::noalert),
+    yes("tag", tag::tag),
     yes("prefilter", meta::ignore),
     yes("requires", meta::requires),
     // Payload inspection.
@@ -212,7 +214,6 @@ pub static REGISTRY: &[Keyword] = &[
     // Not enforced yet: legacy content modifiers for app-layer buffers.
     no_modifier("http_raw_cookie"),
     // Not enforced yet: other keywords.
-    no("tag"),
     no("asn1"),
     no("tls.store"),
     no("filestore"),
