@@ -3,29 +3,36 @@
 # vxtap uses), zlib-ng (C, built with cmake) and miniz_oxide (pure Rust, its
 # default), on the flow-log bench object made by bench/flowlogs/run.sh, each
 # with flate2's runtime_detection as in vxtap (zlib-rs's AVX2 inflate,
-# PCLMULQDQ CRC-32). Prints CPU seconds (user+sys) per pass of each backend,
-# RUNS alternating runs of PASSES passes, and their medians.
+# PCLMULQDQ CRC-32); and libdeflate (C, crate libdeflater, built by cc),
+# which inflates whole buffers only: the object in one call into one
+# buffer of its full size, allocated per pass (`libdeflate`) or kept for all
+# passes (`libdeflate-reuse`: no page faults after the first pass). Prints
+# CPU seconds (user+sys) per pass of each backend, RUNS alternating runs of
+# PASSES passes, and their medians.
 #
 #   bench/flowlogs/inflate.sh          # needs cmake and a C compiler for zlib-ng
 #   RUNS=5 PASSES=5 bench/flowlogs/inflate.sh
-#   BACKENDS="zlib-rs miniz-oxide" bench/flowlogs/inflate.sh   # without cmake
+#   BACKENDS="zlib-rs miniz-oxide libdeflate" bench/flowlogs/inflate.sh   # without cmake
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
 PASSES=${PASSES:-5}
-BACKENDS=${BACKENDS:-"zlib-rs zlib-ng miniz-oxide"}
+BACKENDS=${BACKENDS:-"zlib-rs zlib-ng miniz-oxide libdeflate libdeflate-reuse"}
 GZ=$(find bench/work/flowlogs/one -name '*.log.gz' | head -1)
 [ -n "$GZ" ] || { echo "run bench/flowlogs/run.sh first (it makes the object)" >&2; exit 1; }
+feature() { echo "${1%-reuse}"; }
 for backend in $BACKENDS; do
-  CARGO_TARGET_DIR=bench/work/inflate-$backend cargo build --release --quiet \
-    --manifest-path bench/flowlogs/inflate/Cargo.toml --features "$backend"
+  CARGO_TARGET_DIR=bench/work/inflate-$(feature "$backend") cargo build --release --quiet \
+    --manifest-path bench/flowlogs/inflate/Cargo.toml --features "$(feature "$backend")"
 done
 echo "object: $GZ ($(stat -c %s "$GZ") bytes); load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 declare -A ALL
 for _ in $(seq 1 "$RUNS"); do
   for backend in $BACKENDS; do
     t=$(mktemp)
-    /usr/bin/time -f "%U %S" -o "$t" bench/work/inflate-$backend/release/inflate-bench "$GZ" "$PASSES" >/dev/null
+    reuse=()
+    [ "$backend" = "${backend%-reuse}" ] || reuse=(env REUSE=1)
+    /usr/bin/time -f "%U %S" -o "$t" "${reuse[@]}" bench/work/inflate-$(feature "$backend")/release/inflate-bench "$GZ" "$PASSES" >/dev/null
     ALL[$backend]+="$(awk -v p="$PASSES" '{printf "%.3f", ($1 + $2) / p}' "$t") "
     rm -f "$t"
   done

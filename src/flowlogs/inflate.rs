@@ -14,6 +14,7 @@
 //! error); dropping the reader ends the thread at its next block.
 
 use std::io::{self, Read};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::{self, JoinHandle};
 
 use crossbeam_channel::{Receiver, Sender, bounded};
@@ -25,6 +26,14 @@ pub const BLOCKS: usize = 4;
 /// Bytes kept free before the data of each block, where a reader may move
 /// the unfinished end of the previous block (at most a line).
 pub const HEAD: usize = 64 * 1024 + 64;
+
+/// Inflate threads now running.
+static RUNNING: AtomicUsize = AtomicUsize::new(0);
+
+/// Number of inflate threads running now (started and not yet ended).
+pub fn running() -> usize {
+    RUNNING.load(Ordering::Relaxed)
+}
 
 /// The consuming end: reads the blocks the helper thread inflated.
 pub struct Inflated {
@@ -44,14 +53,17 @@ impl Inflated {
         let (empty, empty_rx) = bounded(BLOCKS);
         // The decoder moves into the thread only once it exists.
         let (start_tx, start_rx) = bounded::<R>(1);
+        RUNNING.fetch_add(1, Ordering::Relaxed);
         let spawned = thread::Builder::new()
             .name("vxtap-inflate".into())
             .spawn(move || {
                 if let Ok(inner) = start_rx.recv() {
                     pump(inner, &filled_tx, &empty_rx);
                 }
+                RUNNING.fetch_sub(1, Ordering::Relaxed);
             });
         let Ok(thread) = spawned else {
+            RUNNING.fetch_sub(1, Ordering::Relaxed);
             return Err(inner);
         };
         if let Err(e) = start_tx.send(inner) {

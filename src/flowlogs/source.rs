@@ -4,19 +4,63 @@
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
+use std::num::NonZero;
 use std::path::Path;
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use flate2::read::MultiGzDecoder;
 
 use super::error::{ErrorKind, LineError};
-use super::inflate::Inflated;
+use super::inflate::{self, Inflated};
 
 /// Read size for compressed input.
 const GZ_BUF: usize = 256 * 1024;
 
 /// Gzip objects at least this large (compressed) are inflated on a helper
-/// thread while the caller parses; smaller ones are not worth a thread.
+/// thread while the caller parses, when a core is free for it (see
+/// [`spare_core`]); smaller ones are not worth a thread.
 pub const INFLATE_THREAD_MIN: u64 = 1 << 20;
+
+/// Threads now reading a text object (one per open [`Reading`]).
+static READERS: AtomicUsize = AtomicUsize::new(0);
+
+/// Marks the calling thread as reading a text object for as long as it
+/// lives (held by each text reader), so that [`spare_core`] knows how many
+/// cores the readers already keep busy.
+#[derive(Debug)]
+pub struct Reading(());
+
+impl Reading {
+    /// Counts one more reading thread.
+    pub fn start() -> Self {
+        READERS.fetch_add(1, Ordering::Relaxed);
+        Self(())
+    }
+}
+
+impl Drop for Reading {
+    fn drop(&mut self) {
+        READERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The cores this process may run on (its CPU affinity and cgroup quota:
+/// 1 under `taskset -c 0`).
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZero::get))
+}
+
+/// True if one more inflate thread would have a core to itself beside the
+/// threads reading (this one included) and the inflate threads already
+/// running. Otherwise it could only take turns with a reader on the same
+/// cores: the same work plus a hand-over per block, so the object is
+/// inflated on the reading thread instead (one pinned core, or `-j` at the
+/// number of cores).
+fn spare_core() -> bool {
+    READERS.load(Ordering::Relaxed) + 1 + inflate::running() < cores()
+}
 
 /// An opened object.
 pub enum Opened {
@@ -33,8 +77,14 @@ pub enum Opened {
     Parquet(File),
 }
 
-/// Opens `path` and sniffs its first bytes.
+/// Opens `path` and sniffs its first bytes; a large gzip object is inflated
+/// on a helper thread when a core is free for it ([`spare_core`]).
 pub fn open(path: &Path) -> Result<Opened, LineError> {
+    open_with(path, spare_core())
+}
+
+/// [`open`], with or without a helper thread for a large gzip object.
+fn open_with(path: &Path, helper: bool) -> Result<Opened, LineError> {
     let io_err = |e: io::Error| LineError::new(ErrorKind::Io, None, format!("cannot read: {e}"));
     let mut file = File::open(path).map_err(io_err)?;
     let mut magic = [0u8; 4];
@@ -50,7 +100,7 @@ pub fn open(path: &Path) -> Result<Opened, LineError> {
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
     let magic = &magic[..got];
     if magic.starts_with(&[0x1f, 0x8b]) {
-        let large = file.metadata().is_ok_and(|m| m.len() >= INFLATE_THREAD_MIN);
+        let large = helper && file.metadata().is_ok_and(|m| m.len() >= INFLATE_THREAD_MIN);
         let decoder = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
         if large {
             match Inflated::spawn(decoder) {
@@ -112,13 +162,21 @@ mod tests {
     }
 
     fn read_all(bytes: &[u8]) -> (Vec<u8>, Option<ErrorKind>) {
+        read_with(bytes, true)
+    }
+
+    /// The bytes and error of `bytes` opened with or without a helper
+    /// thread (checked to be used exactly when asked for and large).
+    fn read_with(bytes: &[u8], helper: bool) -> (Vec<u8>, Option<ErrorKind>) {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x");
         std::fs::write(&p, bytes).unwrap();
-        let (mut reader, gzip): (Box<dyn Read>, bool) = match open(&p) {
-            Ok(Opened::Stream { reader, gzip }) => (reader, gzip),
-            Ok(Opened::Inflated(blocks)) => (Box::new(blocks), true),
-            _ => panic!("not a stream"),
+        let large =
+            helper && bytes.len() as u64 >= INFLATE_THREAD_MIN && bytes[..2] == [0x1f, 0x8b];
+        let (mut reader, gzip): (Box<dyn Read>, bool) = match open_with(&p, helper) {
+            Ok(Opened::Stream { reader, gzip }) if !large => (reader, gzip),
+            Ok(Opened::Inflated(blocks)) if large => (Box::new(blocks), true),
+            _ => panic!("not the stream asked for"),
         };
         let mut out = Vec::new();
         let err = reader
@@ -167,6 +225,10 @@ mod tests {
         let full = gz(&data);
         assert!(full.len() as u64 >= INFLATE_THREAD_MIN, "{}", full.len());
         assert_eq!(read_all(&full), (data.clone(), None));
+        // Without a spare core: the same, inflated on the reading thread.
+        assert_eq!(read_with(&full, false), (data.clone(), None));
+        let cut = &full[..full.len() / 3];
+        assert_eq!(read_with(cut, false), read_with(cut, true));
         // Cut: what was readable comes out, then the truncation.
         let (got, err) = read_all(&full[..full.len() * 3 / 4]);
         assert_eq!(err, Some(ErrorKind::GzipTruncated));

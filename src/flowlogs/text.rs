@@ -24,7 +24,7 @@ use super::lines::{LineEvent, LineReader};
 use super::parse::{MAX_LINE, check_line, parse_record};
 use super::record::{Record, Slot};
 use super::schema::Schema;
-use super::source::read_error;
+use super::source::{Reading, read_error};
 use super::subscription::{self, Event, MAX_PAYLOAD_BYTES};
 
 /// Bytes examined for NUL bytes and for a JSON payload before reading lines.
@@ -79,6 +79,8 @@ pub struct TextReader<R> {
     slots: Vec<Slot>,
     plan: Plan,
     source: Arc<SourceInfo>,
+    /// Counts this reader's thread as busy while the reader lives.
+    _reading: Reading,
 }
 
 impl<R: Read> TextReader<R> {
@@ -127,6 +129,7 @@ impl<R: Read> TextReader<R> {
             payload_error: None,
             slots: Vec::with_capacity(64),
             source,
+            _reading: Reading::start(),
         }
     }
 

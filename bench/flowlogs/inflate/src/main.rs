@@ -1,7 +1,16 @@
-//! Inflates a gzip file PASSES times the way vxtap reads one (flate2's
-//! MultiGzDecoder over a 256 KiB BufReader, 256 KiB reads) and prints the
-//! bytes per pass; the caller times the process (bench/flowlogs/inflate.sh).
+//! Inflates a gzip file PASSES times and prints the bytes per pass; the
+//! caller times the process (bench/flowlogs/inflate.sh). With a flate2
+//! backend: the way vxtap streams an object (flate2's MultiGzDecoder over a
+//! 256 KiB BufReader, 256 KiB reads). With `libdeflate` (whole buffers
+//! only): the object in memory, one call into one output buffer sized by
+//! the gzip trailer (ISIZE), plus a CRC-32 of the output (what a reader must
+//! compute to prove the object is a single member, as libdeflate's binding
+//! does not say where the member ended). The output buffer is allocated
+//! per pass, as reading one object pays for it (its page faults: ~116 MB of
+//! fresh memory for the bench object); `REUSE=1` keeps one buffer for all
+//! passes (what a reader of many objects on one thread could do).
 
+#[cfg(not(feature = "libdeflate"))]
 use std::io::{BufReader, Read};
 
 fn main() {
@@ -12,11 +21,16 @@ fn main() {
     };
     let passes: usize = passes.parse().expect("PASSES: a number");
     let gz = std::fs::read(&path).expect("read the gzip file");
+    let total = inflate(&gz, passes);
+    println!("{} bytes per pass", total / passes.max(1));
+}
+
+#[cfg(not(feature = "libdeflate"))]
+fn inflate(gz: &[u8], passes: usize) -> usize {
     let mut buf = vec![0u8; 256 * 1024];
     let mut total = 0usize;
     for _ in 0..passes {
-        let mut d =
-            flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, &gz[..]));
+        let mut d = flate2::read::MultiGzDecoder::new(BufReader::with_capacity(256 * 1024, gz));
         loop {
             let n = d.read(&mut buf).expect("inflate");
             if n == 0 {
@@ -25,5 +39,29 @@ fn main() {
             total += n;
         }
     }
-    println!("{} bytes per pass", total / passes.max(1));
+    total
+}
+
+#[cfg(feature = "libdeflate")]
+fn inflate(gz: &[u8], passes: usize) -> usize {
+    let tail: [u8; 4] = gz[gz.len() - 4..].try_into().unwrap();
+    let isize = u32::from_le_bytes(tail) as usize;
+    let reuse = std::env::var_os("REUSE").is_some();
+    let mut kept = vec![0u8; if reuse { isize } else { 0 }];
+    let mut d = libdeflater::Decompressor::new();
+    let mut total = 0usize;
+    for _ in 0..passes {
+        let mut fresh = Vec::new();
+        let out = if reuse {
+            &mut kept
+        } else {
+            fresh.resize(isize, 0u8);
+            &mut fresh
+        };
+        let n = d.gzip_decompress(gz, out).expect("inflate");
+        let crc = libdeflater::crc32(&out[..n]);
+        assert_eq!(crc.to_le_bytes(), gz[gz.len() - 8..gz.len() - 4]);
+        total += n;
+    }
+    total
 }
