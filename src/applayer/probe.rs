@@ -16,6 +16,41 @@
 
 use super::Direction;
 
+app_events! {
+    /// An event of protocol detection itself, raised on the packet whose
+    /// processing found it (Suricata's `app_layer_event_pkt_table`, matched
+    /// by `app-layer-event:applayer_*` without a protocol prefix).
+    DetectEvent {
+        /// Both directions named protocols and they differ.
+        MismatchProtocolBothDirections => "applayer_mismatch_protocol_both_directions",
+        /// The protocol needs its first bytes from the client, and the
+        /// server spoke first (not raised by vxtap: see docs/ids.md).
+        WrongDirectionFirstData => "applayer_wrong_direction_first_data",
+        /// One direction's detection failed while the other's named a
+        /// protocol.
+        DetectProtocolOnlyOneDirection => "applayer_detect_protocol_only_one_direction",
+        /// Detection gave up on a very unbalanced flow (not raised by
+        /// vxtap: see docs/ids.md).
+        ProtoDetectionSkipped => "applayer_proto_detection_skipped",
+        /// STARTTLS not followed by TLS (not raised: vxtap follows no
+        /// protocol upgrade).
+        NoTlsAfterStarttls => "applayer_no_tls_after_starttls",
+        /// Another protocol than the upgrade announced (not raised).
+        UnexpectedProtocol => "applayer_unexpected_protocol",
+    }
+}
+
+impl DetectEvent {
+    /// Whether vxtap raises it (the others load as unsupported).
+    pub fn raised(self) -> bool {
+        matches!(
+            self,
+            DetectEvent::MismatchProtocolBothDirections
+                | DetectEvent::DetectProtocolOnlyOneDirection
+        )
+    }
+}
+
 /// Bytes of a direction after which detection gives up on it (Suricata
 /// stops pattern and probing detection well before this; the cap only
 /// bounds work on hostile streams that keep saying "need more").
@@ -323,33 +358,20 @@ fn tls_record(dir: Direction, data: &[u8]) -> Verdict {
     }
 }
 
-/// SSLv2 record with a 2-byte header (high bit set): message type 1
-/// (ClientHello) to the server, 4 (ServerHello) to the client, followed by
-/// an SSL version 2 or 3.x.
+/// SSLv2 record with a 2-byte header (high bit set): a ClientHello
+/// (message type 1) with SSL version 2 or 3.x, to the server only.
+/// Suricata 7 registers no to-client SSLv2 pattern (its `|00 02|`
+/// ServerHello pattern is compiled out), so an SSLv2 ServerHello fails
+/// detection (zeek-tls_ssl-v2.pcap: `applayer_detect_protocol_only_one_direction`).
 fn sslv2(dir: Direction, data: &[u8]) -> Verdict {
-    if data[0] & 0x80 == 0 {
+    if data[0] & 0x80 == 0 || dir == Direction::ToClient {
         return Verdict::NotThis;
     }
     let Some(&[_, _, msg, major, minor]) = data.get(..5) else {
         return Verdict::NeedMore;
     };
-    let want = match dir {
-        Direction::ToServer => 1,
-        Direction::ToClient => 4,
-    };
-    let version_ok = match dir {
-        Direction::ToServer => (major == 0 && minor == 2) || (major == 3 && minor <= 4),
-        // ServerHello: session-id-hit, certificate type, then version.
-        Direction::ToClient => true,
-    };
-    if msg == want && version_ok {
-        if dir == Direction::ToClient {
-            return match data.get(5..7) {
-                None => Verdict::NeedMore,
-                Some(&[0, 2]) => Verdict::Is(AppProto::Tls),
-                Some(_) => Verdict::NotThis,
-            };
-        }
+    let version_ok = (major == 0 && minor == 2) || (major == 3 && minor <= 4);
+    if msg == 1 && version_ok {
         Verdict::Is(AppProto::Tls)
     } else {
         Verdict::NotThis
@@ -583,6 +605,16 @@ impl Prober {
     /// Whether the two directions named different protocols.
     pub fn mismatch(&self) -> bool {
         self.mismatch
+    }
+
+    /// TCP: one direction's detection failed (nothing its bytes could
+    /// still open) while the other's bytes named a protocol: Suricata's
+    /// condition for `applayer_detect_protocol_only_one_direction`.
+    pub fn only_one_direction(&self) -> bool {
+        let [a, b] = self.dirs;
+        let failed = |d: DirProbe| d.done && d.proto == AppProto::Unknown;
+        let named = |d: DirProbe| !matches!(d.proto, AppProto::Unknown | AppProto::Failed);
+        self.transport == Transport::Tcp && ((failed(a) && named(b)) || (failed(b) && named(a)))
     }
 
     /// Whether detection is over for the flow.

@@ -518,6 +518,9 @@ impl RuleSet {
             PacketMatch::Header(h) => h.matches(p),
             PacketMatch::Event(ev) => p.events.contains(*ev),
             PacketMatch::AppProto(m) => m.matches(&f.app, f.to_server),
+            // A packet's own event: not again on a stream chunk inspected
+            // apart from it (flow end, detect/log flush).
+            PacketMatch::AppLayerEvent(ev) => !e.stream && f.app.events.has(*ev as u32),
             PacketMatch::Tx(c) => e.tx.is_some_and(|(tx, dir)| c.matches(tx, dir, e.now)),
             PacketMatch::Dsize(u) => p.l4_hdr_len > 0 && u.matches(p.payload().len() as u64),
             PacketMatch::Flow(fm) => fm.matches(f, stream),
@@ -1136,6 +1139,7 @@ mod tests {
                 flow,
                 dirs: [flow, flow],
                 detected_now: false,
+                events: Default::default(),
             },
             ..ts()
         };

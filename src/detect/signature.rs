@@ -306,6 +306,9 @@ pub enum PacketMatch {
     Event(Event),
     /// `app-layer-protocol`: the flow's application protocol.
     AppProto(AppProtoMatch),
+    /// `app-layer-event:applayer_*`: protocol detection raised this event
+    /// on the packet.
+    AppLayerEvent(crate::applayer::probe::DetectEvent),
     /// A condition on the inspected transaction (`urilen`, `ssl_state`,
     /// `app-layer-event`, …): makes the rule a transaction rule.
     Tx(TxCond),

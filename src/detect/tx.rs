@@ -83,7 +83,11 @@ impl Tx<'_> {
             }
             // A message is whole when parsed.
             Tx::Dns(t) => u64::from(t.dir == dir),
-            Tx::Tls(t) => t.records(dir),
+            // Records of the direction, and the session's events: Suricata
+            // inspects its single TLS transaction on every packet, so an
+            // event raised while parsing one side is seen by the next
+            // packet of each direction.
+            Tx::Tls(t) => (t.events.0 << 32) ^ t.records(dir),
             // Banners are not records: count them too, for both sides (a
             // session's banners and key exchanges grow independently).
             Tx::Ssh(t) => [Direction::ToServer, Direction::ToClient]

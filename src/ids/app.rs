@@ -16,10 +16,11 @@ use crate::applayer::ftp::{FtpDataState, FtpExpectation, FtpState};
 use crate::applayer::http::Progress;
 use crate::applayer::http::{HttpConfig, HttpState};
 use crate::applayer::krb5::{Krb5State, Krb5Tx};
+use crate::applayer::probe::DetectEvent;
 use crate::applayer::smb::SmbState;
 use crate::applayer::ssh::{SshProgress, SshState};
 use crate::applayer::tls::TlsState;
-use crate::applayer::{AppProto, Direction, Prober, Transport};
+use crate::applayer::{AppProto, Direction, EventSet, Prober, Transport};
 use crate::detect::{FlowApp, Tx};
 use crate::output::eve_tx::TxLogging;
 use crate::wire::Addr;
@@ -114,6 +115,11 @@ pub struct FlowAppLayer {
     detect_pending: [bool; 2],
     /// UDP: datagrams per direction that carried the detection mark.
     udp_marked: [u8; 2],
+    /// Protocol-detection events ([`DetectEvent`]) raised while processing
+    /// the current packet (Suricata keeps them in the packet).
+    pkt_events: EventSet,
+    /// Those raised so far in the flow (each is raised once).
+    flow_events: EventSet,
     /// The parser finished a message of a direction (an HTTP request or
     /// response, a TLS record) whose stream bytes were not inspected since
     /// (Suricata's `AppLayerParserTriggerRawStreamReassembly`).
@@ -153,6 +159,8 @@ impl FlowAppLayer {
             pkt_dir: Direction::ToServer,
             detect_pending: [false; 2],
             udp_marked: [0; 2],
+            pkt_events: EventSet::default(),
+            flow_events: EventSet::default(),
             raw_trigger: [false; 2],
             ftp_data: false,
             pe_done: [false; 2],
@@ -191,6 +199,7 @@ impl FlowAppLayer {
                 flow: AppProto::FtpData,
                 dirs: [AppProto::FtpData; 2],
                 detected_now: self.detected_now,
+                events: self.pkt_events,
             };
         }
         FlowApp {
@@ -200,6 +209,7 @@ impl FlowAppLayer {
                 self.prober.detected(Direction::ToClient),
             ],
             detected_now: self.detected_now,
+            events: self.pkt_events,
         }
     }
 
@@ -304,6 +314,12 @@ impl FlowAppLayer {
                     self.detect_pending[dir.index()] = true;
                 }
             }
+            if self.prober.mismatch() {
+                self.detect_event(DetectEvent::MismatchProtocolBothDirections);
+            }
+            if self.prober.only_one_direction() {
+                self.detect_event(DetectEvent::DetectProtocolOnlyOneDirection);
+            }
         }
         let d = dir.index();
         if upto > 0 && !self.pe_done[d] {
@@ -359,10 +375,21 @@ impl FlowAppLayer {
 
     /// A new packet travelling in `dir`: it carries the "detection done"
     /// mark of its direction if detection finished for it on an earlier
-    /// packet of the other direction.
+    /// packet of the other direction; no detection event yet.
     pub fn packet_start(&mut self, dir: Direction) {
         self.pkt_dir = dir;
         self.detected_now = std::mem::take(&mut self.detect_pending[dir.index()]);
+        self.pkt_events = EventSet::default();
+    }
+
+    /// Raises a protocol-detection event on the current packet, once per
+    /// flow (Suricata settles a direction's detection once: the condition
+    /// is met on one packet only).
+    fn detect_event(&mut self, ev: DetectEvent) {
+        if !self.flow_events.has(ev as u32) {
+            self.flow_events.set(ev as u32);
+            self.pkt_events.set(ev as u32);
+        }
     }
 
     /// The flow ends: bodies framed by the connection close complete.
@@ -987,5 +1014,45 @@ mod tests {
             panic!("looked up")
         });
         assert_eq!(b.proto(), AppProto::Unknown);
+    }
+
+    fn events(a: &FlowAppLayer) -> Vec<&'static str> {
+        DetectEvent::ALL
+            .iter()
+            .filter(|e| a.info().events.has(**e as u32))
+            .map(|e| e.name())
+            .collect()
+    }
+
+    #[test]
+    fn detection_events_on_their_packet_once() {
+        // As zeek-tls_ssl-to-http-server.pcap: a TLS client, an HTTP
+        // server (Suricata: the mismatch on the packet acknowledging the
+        // server's bytes).
+        let mut st = AppStats::default();
+        let mut a = FlowAppLayer::new(Transport::Tcp, 443, 40000);
+        let hello = [0x16, 3, 1, 0, 4, 1, 0, 0, 0];
+        a.packet_start(Direction::ToClient);
+        a.stream(Direction::ToServer, &hello, hello.len(), &mut st);
+        assert!(events(&a).is_empty());
+        let resp = b"HTTP/1.1 400 Bad Request\r\n\r\n";
+        a.packet_start(Direction::ToServer);
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        assert_eq!(events(&a), ["applayer_mismatch_protocol_both_directions"]);
+        a.packet_start(Direction::ToServer);
+        assert!(events(&a).is_empty(), "a packet's events");
+        // As zeek-http_methods.pcap: a request no pattern knows, an HTTP
+        // response: one direction only.
+        let mut a = FlowAppLayer::new(Transport::Tcp, 80, 40000);
+        let req = b"OPTIONSHTTP/1.1\nHost: www.google.com\n\n";
+        a.packet_start(Direction::ToClient);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        assert!(events(&a).is_empty());
+        a.packet_start(Direction::ToServer);
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        assert_eq!(events(&a), ["applayer_detect_protocol_only_one_direction"]);
+        a.packet_start(Direction::ToServer);
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        assert!(events(&a).is_empty(), "once per flow");
     }
 }

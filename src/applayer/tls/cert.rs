@@ -3,6 +3,7 @@
 //! strings are formatted the same way) into the fields rules inspect.
 
 use sha1::{Digest, Sha1};
+use x509_parser::error::X509Error;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 /// Largest certificate decoded (bytes of DER); bigger ones are kept raw
@@ -30,13 +31,64 @@ pub struct Cert {
     pub san: Vec<String>,
 }
 
-/// Why a certificate was not decoded (Suricata's `certificate_invalid_*`).
+/// Why a certificate was not decoded: Suricata 7's `X509DecodeError`,
+/// mapped from x509-parser's error as its `rust/src/x509/mod.rs` does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CertError {
-    /// Longer than [`MAX_CERT_LEN`].
-    TooLong,
-    /// Not valid DER X.509.
+    /// The DER ended early (nom `Incomplete`), or longer than
+    /// [`MAX_CERT_LEN`] (vxtap's cap).
+    InvalidLength,
+    /// Bad version.
+    InvalidVersion,
+    /// Bad serial.
+    InvalidSerial,
+    /// Bad algorithm identifier.
+    InvalidAlgorithmIdentifier,
+    /// Bad name.
+    InvalidX509Name,
+    /// Bad date.
+    InvalidDate,
+    /// Bad extensions.
+    InvalidExtensions,
+    /// DER structure error.
     InvalidDer,
+    /// Any other decoding error.
+    InvalidCert,
+}
+
+impl CertError {
+    /// The TLS event Suricata raises for it.
+    pub fn event(self) -> super::TlsEvent {
+        use super::TlsEvent as E;
+        match self {
+            CertError::InvalidLength => E::CertificateInvalidLength,
+            CertError::InvalidVersion => E::CertificateInvalidVersion,
+            CertError::InvalidSerial => E::CertificateInvalidSerial,
+            CertError::InvalidAlgorithmIdentifier => E::CertificateInvalidAlgorithmidentifier,
+            CertError::InvalidX509Name => E::CertificateInvalidX509name,
+            CertError::InvalidDate => E::CertificateInvalidDate,
+            CertError::InvalidExtensions => E::CertificateInvalidExtensions,
+            CertError::InvalidDer => E::CertificateInvalidDer,
+            CertError::InvalidCert => E::InvalidCertificate,
+        }
+    }
+
+    fn of(e: &x509_parser::nom::Err<X509Error>) -> Self {
+        use x509_parser::nom::Err;
+        match e {
+            Err::Incomplete(_) => CertError::InvalidLength,
+            Err::Error(e) | Err::Failure(e) => match e {
+                X509Error::InvalidVersion => CertError::InvalidVersion,
+                X509Error::InvalidSerial => CertError::InvalidSerial,
+                X509Error::InvalidAlgorithmIdentifier => CertError::InvalidAlgorithmIdentifier,
+                X509Error::InvalidX509Name => CertError::InvalidX509Name,
+                X509Error::InvalidDate => CertError::InvalidDate,
+                X509Error::InvalidExtensions => CertError::InvalidExtensions,
+                X509Error::Der(_) => CertError::InvalidDer,
+                _ => CertError::InvalidCert,
+            },
+        }
+    }
 }
 
 /// Hex pairs joined by `:`.
@@ -58,9 +110,9 @@ pub fn colon_hex(b: &[u8], upper: bool) -> String {
 /// Decodes one DER certificate.
 pub fn decode(der: &[u8]) -> Result<Cert, CertError> {
     if der.len() > MAX_CERT_LEN {
-        return Err(CertError::TooLong);
+        return Err(CertError::InvalidLength);
     }
-    let (_, x) = X509Certificate::from_der(der).map_err(|_| CertError::InvalidDer)?;
+    let (_, x) = X509Certificate::from_der(der).map_err(|e| CertError::of(&e))?;
     let tbs = &x.tbs_certificate;
     let san = tbs
         .subject_alternative_name()

@@ -22,6 +22,15 @@ use parser::{Hello, content, hs};
 pub const MAX_HANDSHAKE: usize = 256 * 1024;
 /// Certificates kept from the server's chain.
 pub const MAX_CERTS: usize = 16;
+/// Suricata's `SSL_RECORD_MINIMUM_LENGTH`: one parse call may walk at most
+/// `max(bytes / 6, 1)` records before `too_many_records_in_packet`.
+pub const MIN_RECORD_LEN: usize = 6;
+/// Heartbeat request (RFC 6520).
+const HB_REQUEST: u8 = 1;
+/// Heartbeat response.
+const HB_RESPONSE: u8 = 2;
+/// Least padding of a heartbeat message (RFC 6520 section 4).
+const HB_MIN_PADDING: usize = 16;
 
 app_events! {
     /// A TLS anomaly, named as Suricata's `tls-events.rules`.
@@ -52,10 +61,38 @@ app_events! {
         InvalidSniLength => "invalid_sni_length",
         /// Several server_name extensions.
         MultipleSniExtensions => "multiple_sni_extensions",
-        /// An alert record was seen.
-        ErrorMessageEncountered => "error_message_encountered",
-        /// A heartbeat record was seen.
+        /// Named by Suricata 7's table but never raised by it: rules load
+        /// and never match (vxtap likewise).
         HeartbeatMessage => "heartbeat_message",
+        /// An SSLv2 ERROR message (Suricata 7 raises it for nothing else:
+        /// TLS alert records are not events).
+        ErrorMessageEncountered => "error_message_encountered",
+        /// A heartbeat record of a bad type, with too little padding, or a
+        /// second request in flight.
+        InvalidHeartbeatMessage => "invalid_heartbeat_message",
+        /// A heartbeat request whose payload length exceeds its record
+        /// (Heartbleed).
+        OverflowHeartbeatMessage => "overflow_heartbeat_message",
+        /// An encrypted heartbeat response longer than its request.
+        DataleakHeartbeatMismatch => "dataleak_heartbeat_mismatch",
+        /// A record Suricata's parser cannot walk: a handshake record under
+        /// 4 bytes, a message header cut by the record's end, an SSLv2
+        /// record of length 0.
+        InvalidSslRecord => "invalid_ssl_record",
+        /// More records in one parse call than its bytes allow.
+        TooManyRecordsInPacket => "too_many_records_in_packet",
+        /// The leaf certificate's version is invalid (x509 decoder).
+        CertificateInvalidVersion => "certificate_invalid_version",
+        /// Its serial is invalid.
+        CertificateInvalidSerial => "certificate_invalid_serial",
+        /// An algorithm identifier is invalid.
+        CertificateInvalidAlgorithmidentifier => "certificate_invalid_algorithmidentifier",
+        /// A name is invalid.
+        CertificateInvalidX509name => "certificate_invalid_x509name",
+        /// A date is invalid.
+        CertificateInvalidDate => "certificate_invalid_date",
+        /// The extensions are invalid.
+        CertificateInvalidExtensions => "certificate_invalid_extensions",
     }
 }
 
@@ -116,12 +153,60 @@ struct Side {
     handshake: Vec<u8>,
     /// ChangeCipherSpec seen: later records are encrypted.
     encrypted: bool,
-    /// Broken beyond repair: bytes ignored.
-    stopped: bool,
     /// Records seen.
     records: u64,
-    /// The first bytes decided SSLv2 framing (the 2-byte header).
-    sslv2_checked: bool,
+    /// The record being filled is SSLv2 (its first byte has one of the
+    /// top two bits set, as Suricata decides at each record start).
+    sslv2: bool,
+}
+
+impl Side {
+    /// Header length of the record being filled: 5 (TLS), 2 or 3
+    /// (SSLv2; the 3-byte form has a padding byte); the SSLv2 header is
+    /// counted with its message type byte.
+    fn header_len(&self, first: u8) -> usize {
+        match self.sslv2 {
+            false => parser::RECORD_HEADER_LEN,
+            true if first & 0x80 != 0 => 3,
+            true => 4,
+        }
+    }
+
+    /// SSLv2: the record length field (it counts the message type byte),
+    /// once the header is in.
+    fn sslv2_len(&self) -> Option<usize> {
+        let r = &self.record;
+        let b = r.get(..2)?;
+        let mask = if b[0] & 0x80 != 0 { 0x7f } else { 0x3f };
+        Some(((b[0] & mask) as usize) << 8 | b[1] as usize)
+    }
+
+    /// Bytes of the whole record being filled, once its header is in.
+    fn total_len(&self) -> Option<usize> {
+        let hdr = self.header_len(*self.record.first()?);
+        if self.record.len() < hdr {
+            return None;
+        }
+        if self.sslv2 {
+            self.sslv2_len().map(|n| hdr - 1 + n)
+        } else {
+            parser::record_header(&self.record).map(|h| parser::RECORD_HEADER_LEN + h.len)
+        }
+    }
+}
+
+/// Heartbeat exchange state (Suricata's `SSL_AL_FLAG_HB_*` flags and
+/// `hb_record_len`).
+#[derive(Debug, Default, Clone, Copy)]
+struct Heartbeat {
+    /// A heartbeat is in flight.
+    inflight: bool,
+    /// The server sent it.
+    server_init: bool,
+    /// The client sent it.
+    client_init: bool,
+    /// Length of the encrypted request in flight.
+    record_len: usize,
 }
 
 /// The TLS state of one flow.
@@ -136,8 +221,8 @@ pub struct TlsState {
     pub sslv2_client_version: Option<u16>,
     /// DER of the server's certificates, leaf first (`tls.certs`).
     pub certs_der: Vec<Vec<u8>>,
-    /// The decoded certificates (same order; a failed one is absent and
-    /// raises an event).
+    /// The decoded leaf certificate (none when it failed to decode: an
+    /// event says why). Suricata decodes no other certificate of the chain.
     pub certs: Vec<Cert>,
     /// The version field of the last record header the server sent before
     /// its ServerHello was parsed (what Suricata reports as the version
@@ -157,6 +242,13 @@ pub struct TlsState {
     handshake_done: bool,
     /// The server's ServerHelloDone was parsed.
     server_hello_done: bool,
+    /// A ChangeCipherSpec was seen in either direction (Suricata's
+    /// flow-wide `SSL_AL_FLAG_CHANGE_CIPHER_SPEC`).
+    ccs: bool,
+    /// Heartbeat exchange state.
+    heartbeat: Heartbeat,
+    /// A parser error ended parsing of the flow (both directions).
+    failed: bool,
 }
 
 fn md5_hex(s: &str) -> String {
@@ -271,33 +363,58 @@ impl TlsState {
         self.current.0 |= s;
     }
 
-    /// Parses the next reassembled bytes of one direction.
+    /// Parses the next reassembled bytes of one direction, as Suricata
+    /// 7's `SSLDecode` does one call: record by record, SSLv2 framing
+    /// decided at each record's first byte, at most `max(len / 6, 1)`
+    /// records (else `too_many_records_in_packet`); an error ends parsing
+    /// of the whole flow (Suricata disables the flow's app layer).
     pub fn parse(&mut self, dir: Direction, mut data: &[u8]) {
         self.current = SslState::default();
         let d = dir.index();
-        while !data.is_empty() && !self.sides[d].stopped {
-            // SSLv2 framing is only possible for the first record.
-            if !self.sides[d].sslv2_checked && self.sides[d].record.is_empty() {
-                self.sides[d].sslv2_checked = true;
-                if data[0] & 0x80 != 0 {
-                    self.sslv2(dir, data);
-                    return;
-                }
+        let max_records = (data.len() / MIN_RECORD_LEN).max(1);
+        let mut counter = 0usize;
+        while !data.is_empty() && !self.failed {
+            if counter > max_records {
+                self.sides[d].record.clear();
+                self.fail(TlsEvent::TooManyRecordsInPacket);
+                return;
             }
+            counter += 1;
             let side = &mut self.sides[d];
+            if side.record.is_empty() {
+                side.sslv2 = data[0] & 0xc0 != 0;
+            }
             // Fill the record header, then the record.
+            let hdr = side.header_len(side.record.first().copied().unwrap_or(data[0]));
             let have = side.record.len();
-            let need = if have < parser::RECORD_HEADER_LEN {
-                parser::RECORD_HEADER_LEN - have
+            let need = if have < hdr {
+                hdr - have
             } else {
-                let h = parser::record_header(&side.record).map_or(0, |h| h.len);
-                parser::RECORD_HEADER_LEN + h - have
+                side.total_len().unwrap_or(hdr).saturating_sub(have)
             };
             let n = need.min(data.len());
             side.record.extend_from_slice(&data[..n]);
             data = &data[n..];
-            if side.record.len() == parser::RECORD_HEADER_LEN {
-                let Some(h) = parser::record_header(&side.record) else {
+            if side.sslv2 {
+                let (Some(len), Some(total)) = (side.sslv2_len(), side.total_len()) else {
+                    continue;
+                };
+                if len == 0 {
+                    self.event(TlsEvent::InvalidSslv2Header);
+                    self.fail(TlsEvent::InvalidSslRecord);
+                    return;
+                }
+                if self.sides[d].record.len() < total {
+                    continue;
+                }
+                let rec = std::mem::take(&mut self.sides[d].record);
+                self.sslv2(dir, rec[hdr - 1], &rec[hdr..]);
+                self.sides[d].record = rec;
+                self.sides[d].record.clear();
+                continue;
+            }
+            if self.sides[d].record.len() == parser::RECORD_HEADER_LEN && n > 0 {
+                let Some(h) = parser::record_header(&self.sides[d].record) else {
                     continue;
                 };
                 if dir == Direction::ToClient && self.server_hello.is_none() {
@@ -307,13 +424,9 @@ impl TlsState {
                     self.application_data();
                 }
                 if let Some(ev) = Self::check_header(h) {
-                    self.event(ev);
-                    self.sides[d].stopped = true;
-                    self.sides[d].record = Vec::new();
+                    self.sides[d].record.clear();
+                    self.fail(ev);
                     return;
-                }
-                if h.len > 0 {
-                    continue;
                 }
             }
             let side = &self.sides[d];
@@ -328,6 +441,13 @@ impl TlsState {
             self.sides[d].record = rec;
             self.sides[d].record.clear();
         }
+    }
+
+    /// Raises `ev` and stops parsing the flow, both directions (Suricata's
+    /// parser error, after which the app layer is off for the flow).
+    fn fail(&mut self, ev: TlsEvent) {
+        self.event(ev);
+        self.failed = true;
     }
 
     /// An application-data record header: the handshake is over (as
@@ -357,35 +477,24 @@ impl TlsState {
         None
     }
 
-    /// An SSLv2 record at the start of a direction: a ClientHello
-    /// (client) is decoded for its version; either way the direction's
-    /// later records may be TLS (the upgrade), so the record is skipped.
-    fn sslv2(&mut self, dir: Direction, data: &[u8]) {
-        let d = dir.index();
-        let Some(&[a, b]) = data.get(..2) else {
-            self.event(TlsEvent::InvalidSslv2Header);
-            self.sides[d].stopped = true;
-            return;
-        };
-        let len = ((a & 0x7f) as usize) << 8 | b as usize;
-        let Some(msg) = data.get(2..2 + len) else {
-            // A split SSLv2 hello: not reassembled (rare, legacy).
-            self.sides[d].stopped = true;
-            return;
-        };
+    /// A whole SSLv2 record (`msg_type` then the rest of the message): an
+    /// ERROR message raises `error_message_encountered` (the only place
+    /// Suricata 7 raises it), a ClientHello (client) is decoded for its
+    /// version, a ServerHello is a handshake step.
+    fn sslv2(&mut self, dir: Direction, msg_type: u8, rest: &[u8]) {
         self.versions.0 |= SslVersions::SSLV2;
-        if dir == Direction::ToServer {
-            match parser::sslv2_client_hello(msg) {
-                Ok((v, _)) => {
-                    self.sslv2_client_version = Some(v);
-                    self.step(SslState::CLIENT_HELLO);
+        match msg_type {
+            parser::sslv2::ERROR => self.event(TlsEvent::ErrorMessageEncountered),
+            parser::sslv2::CLIENT_HELLO => {
+                self.step(SslState::CLIENT_HELLO);
+                if dir == Direction::ToServer && self.sslv2_client_version.is_none() {
+                    if let Ok((v, _)) = parser::sslv2_client_hello_body(rest) {
+                        self.sslv2_client_version = Some(v);
+                    }
                 }
-                Err(_) => self.event(TlsEvent::InvalidSslv2Header),
             }
-        }
-        let rest = &data[2 + len..];
-        if !rest.is_empty() {
-            self.parse(dir, rest);
+            parser::sslv2::SERVER_HELLO => self.step(SslState::SERVER_HELLO),
+            _ => {}
         }
     }
 
@@ -394,44 +503,116 @@ impl TlsState {
         self.sides[d].records += 1;
         self.versions.0 |= SslVersions::bit(h.version);
         match h.content_type {
-            content::CHANGE_CIPHER_SPEC => self.sides[d].encrypted = true,
-            content::ALERT => self.event(TlsEvent::ErrorMessageEncountered),
-            content::HEARTBEAT => self.event(TlsEvent::HeartbeatMessage),
-            content::HANDSHAKE if !self.sides[d].encrypted => self.handshake_bytes(dir, body),
+            content::CHANGE_CIPHER_SPEC => {
+                self.sides[d].encrypted = true;
+                self.ccs = true;
+            }
+            content::HEARTBEAT => self.heartbeat(dir, body),
+            content::HANDSHAKE if self.ccs && !self.tls13_middlebox_ccs() => {}
+            content::HANDSHAKE if body.len() < 4 => {
+                self.fail(TlsEvent::InvalidSslRecord);
+            }
+            content::HANDSHAKE => self.handshake_bytes(dir, body),
             _ => {}
         }
     }
 
-    /// Handshake bytes of one record: messages may span records and one
-    /// record may hold several.
+    /// A ChangeCipherSpec seen while the client offered TLS 1.3 and no
+    /// ServerHello came yet: only middlebox compatibility (RFC 8446 D.4),
+    /// handshake records are still parsed (Suricata's exception).
+    fn tls13_middlebox_ccs(&self) -> bool {
+        self.server_hello.is_none()
+            && self.client_hello.as_ref().is_some_and(|h| {
+                h.supported_versions.first().copied().unwrap_or(h.version) > 0x0303
+            })
+    }
+
+    /// A whole heartbeat record (RFC 6520), checked as Suricata 7's
+    /// `SSLv3ParseHeartbeatProtocol`: a request whose payload length does
+    /// not fit the record (Heartbleed), too little padding, a bad type, or
+    /// a second request in flight are events that end parsing; once
+    /// encrypted, a response longer than its request is a data leak.
+    fn heartbeat(&mut self, dir: Direction, body: &[u8]) {
+        if body.len() < 3 {
+            return;
+        }
+        let record_len = body.len();
+        let hb = &mut self.heartbeat;
+        if !self.ccs && !matches!(body[0], HB_REQUEST | HB_RESPONSE) {
+            self.fail(TlsEvent::InvalidHeartbeatMessage);
+            return;
+        }
+        let to_client = dir == Direction::ToClient;
+        if !hb.inflight {
+            hb.inflight = true;
+            hb.server_init = to_client;
+            hb.client_init = !to_client;
+            if self.ccs {
+                hb.record_len = record_len;
+                return;
+            }
+            let payload = u16::from_be_bytes([body[1], body[2]]) as usize;
+            if payload + 3 > record_len {
+                self.fail(TlsEvent::OverflowHeartbeatMessage);
+            } else if record_len - payload - 3 < HB_MIN_PADDING {
+                self.fail(TlsEvent::InvalidHeartbeatMessage);
+            }
+        } else if (to_client && hb.server_init) || (!to_client && hb.client_init) {
+            self.fail(TlsEvent::InvalidHeartbeatMessage);
+        } else {
+            *hb = Heartbeat {
+                record_len: hb.record_len,
+                ..Heartbeat::default()
+            };
+            let request = std::mem::take(&mut hb.record_len);
+            if self.ccs && request > 0 && request < record_len {
+                self.fail(TlsEvent::DataleakHeartbeatMismatch);
+            }
+        }
+    }
+
+    /// Handshake bytes of one record, as Suricata 7 walks them: a message
+    /// longer than what the record holds is buffered across records; a
+    /// message header cut by the record's end is `invalid_ssl_record`; a
+    /// message type Suricata does not know is `invalid_handshake_message`
+    /// and skipped.
     fn handshake_bytes(&mut self, dir: Direction, mut body: &[u8]) {
         let d = dir.index();
         while !body.is_empty() {
             let buf = &mut self.sides[d].handshake;
-            let need = if buf.len() < 4 {
-                4 - buf.len()
-            } else {
+            if !buf.is_empty() {
                 let len = (buf[1] as usize) << 16 | (buf[2] as usize) << 8 | buf[3] as usize;
-                4 + len - buf.len()
-            };
-            let n = need.min(body.len());
-            buf.extend_from_slice(&body[..n]);
-            body = &body[n..];
-            if buf.len() < 4 {
-                return;
-            }
-            let len = (buf[1] as usize) << 16 | (buf[2] as usize) << 8 | buf[3] as usize;
-            if len > MAX_HANDSHAKE {
-                self.event(TlsEvent::HandshakeInvalidLength);
-                self.sides[d].handshake = Vec::new();
-                self.sides[d].stopped = true;
-                return;
-            }
-            if buf.len() < 4 + len {
+                let n = (4 + len - buf.len()).min(body.len());
+                buf.extend_from_slice(&body[..n]);
+                body = &body[n..];
+                if buf.len() == 4 + len {
+                    let msg = std::mem::take(&mut self.sides[d].handshake);
+                    self.handshake(dir, msg[0], &msg[4..]);
+                }
                 continue;
             }
-            let msg = std::mem::take(&mut self.sides[d].handshake);
-            self.handshake(dir, msg[0], &msg[4..]);
+            if body.len() < 4 {
+                self.event(TlsEvent::InvalidSslRecord);
+                self.fail(TlsEvent::InvalidHandshakeMessage);
+                return;
+            }
+            let kind = body[0];
+            let len = (body[1] as usize) << 16 | (body[2] as usize) << 8 | body[3] as usize;
+            if !hs::known(kind) {
+                body = &body[(4 + len).min(body.len())..];
+                self.event(TlsEvent::InvalidHandshakeMessage);
+                continue;
+            }
+            if len > MAX_HANDSHAKE {
+                self.fail(TlsEvent::HandshakeInvalidLength);
+                return;
+            }
+            if 4 + len > body.len() {
+                buf.extend_from_slice(body);
+                return;
+            }
+            self.handshake(dir, kind, &body[4..4 + len]);
+            body = &body[4 + len..];
         }
     }
 
@@ -455,7 +636,9 @@ impl TlsState {
                             self.client_hello = Some(h);
                         }
                     }
-                    Err(_) => self.event(TlsEvent::InvalidHandshakeMessage),
+                    // Suricata's hello decoder: a field that does not fit
+                    // is `handshake_invalid_length`, and parsing goes on.
+                    Err(_) => self.event(TlsEvent::HandshakeInvalidLength),
                 }
             }
             (hs::SERVER_HELLO, Direction::ToClient) => {
@@ -475,33 +658,47 @@ impl TlsState {
                             self.sides[1].encrypted = true;
                         }
                     }
-                    Err(_) => self.event(TlsEvent::InvalidHandshakeMessage),
+                    Err(_) => self.event(TlsEvent::HandshakeInvalidLength),
                 }
             }
             (hs::CERTIFICATE, Direction::ToClient) if self.certs_der.is_empty() => {
-                match parser::certificates(body) {
-                    Ok(list) => {
-                        for der in list.into_iter().take(MAX_CERTS) {
-                            match cert::decode(der) {
-                                Ok(c) => self.certs.push(c),
-                                Err(cert::CertError::TooLong) => {
-                                    self.event(TlsEvent::CertificateInvalidLength)
-                                }
-                                Err(cert::CertError::InvalidDer) => {
-                                    self.event(TlsEvent::CertificateInvalidDer)
-                                }
-                            }
-                            self.certs_der.push(der.to_vec());
-                        }
-                    }
-                    Err(_) => self.event(TlsEvent::InvalidCertificate),
-                }
+                self.certificates(body)
             }
             (hs::CLIENT_KEY_EXCHANGE, _) => self.step(SslState::CLIENT_KEYX),
             (hs::SERVER_KEY_EXCHANGE, _) => self.step(SslState::SERVER_KEYX),
             (hs::SERVER_HELLO_DONE, Direction::ToClient) => self.server_hello_done = true,
             (hs::CERTIFICATE | hs::CERTIFICATE_REQUEST | hs::SERVER_HELLO_DONE, _) => {}
             _ => self.step(SslState::UNKNOWN),
+        }
+    }
+}
+
+impl TlsState {
+    /// The server's Certificate message, walked as Suricata 7's
+    /// `TlsDecodeHSCertificate`: every certificate is kept for `tls.certs`,
+    /// only the first (leaf) is decoded, and its decoding error is the
+    /// matching `certificate_invalid_*` event; a list cut short is
+    /// `invalid_certificate` (what came before it is kept).
+    fn certificates(&mut self, body: &[u8]) {
+        let mut r = parser::Reader::new(body);
+        let Ok(list) = r.vec24() else {
+            return;
+        };
+        let mut list = parser::Reader::new(list);
+        while !list.is_empty() {
+            let Ok(der) = list.vec24() else {
+                self.event(TlsEvent::InvalidCertificate);
+                return;
+            };
+            if self.certs_der.is_empty() {
+                match cert::decode(der) {
+                    Ok(c) => self.certs.push(c),
+                    Err(e) => self.event(e.event()),
+                }
+            }
+            if self.certs_der.len() < MAX_CERTS {
+                self.certs_der.push(der.to_vec());
+            }
         }
     }
 }

@@ -33,6 +33,25 @@ pub mod hs {
     pub const SERVER_HELLO_DONE: u8 = 14;
     /// client_key_exchange.
     pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+
+    /// Whether Suricata 7 knows the message type (`SupportedHandshakeType`:
+    /// hello_request 0, client/server hello, new_session_ticket 4,
+    /// certificate 11 to client_key_exchange 16, finished 20,
+    /// certificate_url 21, certificate_status 22); others are
+    /// `invalid_handshake_message`.
+    pub fn known(kind: u8) -> bool {
+        matches!(kind, 0..=2 | 4 | 11..=16 | 20..=22)
+    }
+}
+
+/// SSLv2 message types.
+pub mod sslv2 {
+    /// ERROR.
+    pub const ERROR: u8 = 0;
+    /// CLIENT-HELLO.
+    pub const CLIENT_HELLO: u8 = 1;
+    /// SERVER-HELLO.
+    pub const SERVER_HELLO: u8 = 4;
 }
 
 /// Extension types vxtap reads.
@@ -194,7 +213,9 @@ pub fn client_hello(body: &[u8]) -> Result<Hello, Short> {
     Ok(h)
 }
 
-/// Parses a ServerHello body.
+/// Parses a ServerHello body. A TLS 1.3 draft ServerHello (version
+/// 0x7fxx, or 0x0304 in the version field) has neither session id nor
+/// compression method, as Suricata reads it.
 pub fn server_hello(body: &[u8]) -> Result<Hello, Short> {
     let mut r = Reader::new(body);
     let mut h = Hello {
@@ -202,9 +223,14 @@ pub fn server_hello(body: &[u8]) -> Result<Hello, Short> {
         ..Hello::default()
     };
     r.take(32)?;
-    h.session_id = r.vec8()?.to_vec();
+    let draft = h.version >> 8 == 0x7f || h.version == 0x0304;
+    if !draft {
+        h.session_id = r.vec8()?.to_vec();
+    }
     h.ciphers.push(r.u16()?);
-    r.u8()?; // compression method
+    if !draft {
+        r.u8()?; // compression method
+    }
     if r.is_empty() {
         return Ok(h);
     }
@@ -282,10 +308,16 @@ fn extensions(r: &mut Reader<'_>, h: &mut Hello, client: bool) -> Result<(), Sho
 /// An SSLv2 ClientHello (after the 2-byte record header): version and
 /// cipher specs.
 pub fn sslv2_client_hello(msg: &[u8]) -> Result<(u16, Vec<u32>), Short> {
-    let mut r = Reader::new(msg);
-    if r.u8()? != 1 {
-        return Err(Short);
+    match msg.split_first() {
+        Some((&sslv2::CLIENT_HELLO, rest)) => sslv2_client_hello_body(rest),
+        _ => Err(Short),
     }
+}
+
+/// An SSLv2 ClientHello after its message type byte: version and cipher
+/// specs.
+pub fn sslv2_client_hello_body(msg: &[u8]) -> Result<(u16, Vec<u32>), Short> {
+    let mut r = Reader::new(msg);
     let version = r.u16()?;
     let cs_len = r.u16()? as usize;
     let _sid_len = r.u16()?;

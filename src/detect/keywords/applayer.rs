@@ -15,6 +15,7 @@ use crate::applayer::dns::DnsEvent;
 use crate::applayer::ftp::{FtpCommand, FtpEvent};
 use crate::applayer::http::{HttpEvent, Progress};
 use crate::applayer::krb5::{Krb5Event, parser::is_weak};
+use crate::applayer::probe::DetectEvent;
 use crate::applayer::smb::SmbEvent;
 use crate::applayer::ssh::SshEvent;
 use crate::applayer::tls::{SslState, SslVersions, TlsEvent, TlsState};
@@ -63,6 +64,9 @@ pub struct FlowApp {
     /// Detection finished for a direction on this packet: the packet
     /// protocol-detection-only rules are evaluated on.
     pub detected_now: bool,
+    /// Protocol-detection events raised on this packet
+    /// ([`DetectEvent`](crate::applayer::probe::DetectEvent) bits).
+    pub events: crate::applayer::EventSet,
 }
 
 fn same(rule: AppProto, seen: AppProto) -> bool {
@@ -379,10 +383,15 @@ pub fn app_layer_event(b: &mut Builder, name: &str, v: Option<&str>) -> Result<(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or("needs a value")?;
-    // `applayer_*` detection events and events vxtap's parsers do not
-    // raise (yet) are valid Suricata: reported unsupported, never failed.
+    // `applayer_*`: protocol detection's own events, on the packet.
+    // Events vxtap does not raise (yet) are valid Suricata: reported
+    // unsupported, never failed.
     let Some((proto, ev)) = s.split_once('.') else {
-        b.mark_unsupported(&format!("{name}:{s}"));
+        match DetectEvent::from_name(s) {
+            Some(e) if e.raised() => b.sig.matches.push(PacketMatch::AppLayerEvent(e)),
+            Some(_) => b.mark_unsupported(&format!("{name}:{s}")),
+            None => return Err(format!("unknown event `{s}`")),
+        }
         return Ok(());
     };
     let found = match proto {
@@ -787,6 +796,7 @@ mod tests {
             flow: AppProto::Http,
             dirs: [AppProto::Http, AppProto::Unknown],
             detected_now: false,
+            events: Default::default(),
         };
         let m = |proto, negated, mode| AppProtoMatch {
             proto,
