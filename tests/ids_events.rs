@@ -44,6 +44,9 @@ const SHARED: &[&str] = &[
     "zeek-ftp_retr",
     "sv-tls_tls13-draft14_tls13_draft14",
     "zeek-tls_tls-13draft19-early-data",
+    // Events raised by the to-client rest parsed at the flow's end: on the
+    // to-client pseudo packet only.
+    "sv-bug-1450-04_tls_DER-incomplete-header",
 ];
 
 /// (sid, pcap_cnt, src_port, dest_port) of each alert, sorted.
@@ -89,7 +92,10 @@ fn detection_and_tls_events_alert_as_suricata() {
     let mut alerting = 0;
     for (case, pcap) in cases {
         let (run, out) = common::replay_with_rules(&pcap, rules.path());
-        assert!(run.status.success(), "{case}: {run:?}");
+        // This capture ends in a corrupt pcap record: vxtap inspects what
+        // came before it, says so and exits 1 (Suricata stops there too).
+        let corrupt_tail = case == "sv-bug-1450-04_tls_DER-incomplete-header";
+        assert!(run.status.success() || corrupt_tail, "{case}: {run:?}");
         let got = alerts(&std::fs::read_to_string(out.path().join("eve.json")).unwrap());
         let oracle = data.join(format!("{case}.suricata-7.0.10.alerts.jsonl"));
         let want = alerts(&std::fs::read_to_string(oracle).unwrap());

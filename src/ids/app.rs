@@ -120,6 +120,11 @@ pub struct FlowAppLayer {
     pkt_events: EventSet,
     /// Those raised so far in the flow (each is raised once).
     flow_events: EventSet,
+    /// At the flow's end: the TLS events as they were before the
+    /// to-client rest was parsed, which the to-server flow-end inspection
+    /// sees (Suricata parses each direction's rest on that direction's
+    /// pseudo packet, to-server first).
+    eof_server_view: Option<EventSet>,
     /// The parser finished a message of a direction (an HTTP request or
     /// response, a TLS record) whose stream bytes were not inspected since
     /// (Suricata's `AppLayerParserTriggerRawStreamReassembly`).
@@ -161,6 +166,7 @@ impl FlowAppLayer {
             udp_marked: [0; 2],
             pkt_events: EventSet::default(),
             flow_events: EventSet::default(),
+            eof_server_view: None,
             raw_trigger: [false; 2],
             ftp_data: false,
             pe_done: [false; 2],
@@ -346,6 +352,15 @@ impl FlowAppLayer {
         self.parse(dir, piece, stats);
     }
 
+    /// The flow ends and direction `dir`'s rest is parsed next (to-server,
+    /// then to-client): the to-server flow-end inspection keeps seeing the
+    /// TLS events raised before the to-client rest.
+    pub fn finishing(&mut self, dir: Direction) {
+        if let (Direction::ToClient, Parser::Tls(t)) = (dir, &self.parser) {
+            self.eof_server_view = Some(t.events);
+        }
+    }
+
     /// UDP: one datagram's payload in direction `dir`.
     pub fn datagram(&mut self, dir: Direction, payload: &[u8], stats: &mut AppStats) {
         if payload.is_empty() {
@@ -496,6 +511,7 @@ impl FlowAppLayer {
             http_logged,
             krb5,
             client_v4,
+            eof_server_view,
             ..
         } = self;
         match parser {
@@ -540,8 +556,14 @@ impl FlowAppLayer {
                 });
             }
             Parser::Tls(t) => {
-                let tx = Tx::Tls(t);
-                visit(marks, 0, tx, d, dir, stats, &mut inspect);
+                let held = match (dir, *eof_server_view) {
+                    (Direction::ToServer, Some(v)) => Some(std::mem::replace(&mut t.events, v)),
+                    _ => None,
+                };
+                visit(marks, 0, Tx::Tls(t), d, dir, stats, &mut inspect);
+                if let Some(events) = held {
+                    t.events = events;
+                }
             }
             Parser::Krb5(_) => {
                 let mut matched = Vec::new();

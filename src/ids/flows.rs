@@ -394,6 +394,7 @@ impl DetectFlow {
             } else {
                 AppDirection::ToClient
             };
+            app.finishing(ad);
             at.stream(app, (ad, data, data.len()), stats);
         }
         app.close();

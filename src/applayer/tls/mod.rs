@@ -487,10 +487,11 @@ impl TlsState {
             parser::sslv2::ERROR => self.event(TlsEvent::ErrorMessageEncountered),
             parser::sslv2::CLIENT_HELLO => {
                 self.step(SslState::CLIENT_HELLO);
-                if dir == Direction::ToServer && self.sslv2_client_version.is_none() {
-                    if let Ok((v, _)) = parser::sslv2_client_hello_body(rest) {
-                        self.sslv2_client_version = Some(v);
-                    }
+                if dir == Direction::ToServer
+                    && self.sslv2_client_version.is_none()
+                    && let Ok((v, _)) = parser::sslv2_client_hello_body(rest)
+                {
+                    self.sslv2_client_version = Some(v);
                 }
             }
             parser::sslv2::SERVER_HELLO => self.step(SslState::SERVER_HELLO),

@@ -15,7 +15,8 @@ for p in $D/pcaps/*.pcap \
     ../shared/pcaps/plain/zeek-tls_ssl-to-http-server.pcap ../shared/pcaps/plain/zeek-tls_ssl.v3.pcap \
     ../shared/pcaps/plain/zeek-http_methods.pcap ../shared/pcaps/plain/zeek-ftp_retr.pcap \
     ../shared/pcaps/plain/sv-tls_tls13-draft14_tls13_draft14.pcap \
-    ../shared/pcaps/plain/zeek-tls_tls-13draft19-early-data.pcap; do
+    ../shared/pcaps/plain/zeek-tls_tls-13draft19-early-data.pcap \
+    ../shared/pcaps/plain/sv-bug-1450-04_tls_DER-incomplete-header.pcap; do
   o=$(mktemp -d)
   suricata -r $p -S $R -k none --runmode single -l $o \
     --set classification-file=../shared/rules/suricata/classification.config \
