@@ -221,9 +221,11 @@ pub struct TlsState {
     pub sslv2_client_version: Option<u16>,
     /// DER of the server's certificates, leaf first (`tls.certs`).
     pub certs_der: Vec<Vec<u8>>,
-    /// The decoded leaf certificate (none when it failed to decode: an
-    /// event says why). Suricata decodes no other certificate of the chain.
+    /// The certificates that decode, in chain order (`leaf()` is the
+    /// first only when the leaf itself decoded).
     pub certs: Vec<Cert>,
+    /// The leaf certificate did not decode (an event says why).
+    leaf_failed: bool,
     /// The version field of the last record header the server sent before
     /// its ServerHello was parsed (what Suricata reports as the version
     /// until the ServerHello is complete).
@@ -355,7 +357,7 @@ impl TlsState {
     /// The leaf certificate (`tls.cert_subject`, `tls.cert_issuer`,
     /// `tls.cert_serial`, `tls.cert_fingerprint`, validity).
     pub fn leaf(&self) -> Option<&Cert> {
-        self.certs.first()
+        self.certs.first().filter(|_| !self.leaf_failed)
     }
 
     fn step(&mut self, s: u8) {
@@ -676,9 +678,10 @@ impl TlsState {
 
 impl TlsState {
     /// The server's Certificate message, walked as Suricata 7's
-    /// `TlsDecodeHSCertificate`: every certificate is kept for `tls.certs`,
-    /// only the first (leaf) is decoded, and its decoding error is the
-    /// matching `certificate_invalid_*` event; a list cut short is
+    /// `TlsDecodeHSCertificate`: every certificate is kept for `tls.certs`;
+    /// the leaf's decoding error is the matching `certificate_invalid_*`
+    /// event (Suricata decodes no other: theirs raise nothing; a leaf
+    /// that failed leaves no leaf fields); a list cut short is
     /// `invalid_certificate` (what came before it is kept).
     fn certificates(&mut self, body: &[u8]) {
         let mut r = parser::Reader::new(body);
@@ -691,15 +694,18 @@ impl TlsState {
                 self.event(TlsEvent::InvalidCertificate);
                 return;
             };
-            if self.certs_der.is_empty() {
-                match cert::decode(der) {
-                    Ok(c) => self.certs.push(c),
-                    Err(e) => self.event(e.event()),
+            if self.certs_der.len() >= MAX_CERTS {
+                continue;
+            }
+            match cert::decode(der) {
+                Ok(c) => self.certs.push(c),
+                Err(e) if self.certs_der.is_empty() => {
+                    self.leaf_failed = true;
+                    self.event(e.event());
                 }
+                Err(_) => {}
             }
-            if self.certs_der.len() < MAX_CERTS {
-                self.certs_der.push(der.to_vec());
-            }
+            self.certs_der.push(der.to_vec());
         }
     }
 }
