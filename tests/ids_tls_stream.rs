@@ -22,11 +22,6 @@ const KNOWN_DIFFERENT: &[(&str, &str)] = &[
          flushes with detect/log pseudo packets; vxtap has no SMTP parser",
     ),
     (
-        "zeek-tls_tls-13draft19-early-data",
-        "TLS 1.3 draft-19 0-RTT: Suricata stops payload inspection at the \
-         first application-data record it accepts; vxtap keeps inspecting",
-    ),
-    (
         "sv-tls_tls-subjectaltname",
         "one `|15 03|` match in an HTTP flow (port 80) with out-of-order \
          segments: vxtap inspects that 2,560-byte chunk at frame 1595, \
