@@ -409,7 +409,16 @@ fn dcerpc(data: &[u8]) -> Verdict {
 pub fn port_probe(t: Transport, dir: Direction, ports: [u16; 2], data: &[u8]) -> Verdict {
     let mut f = Fold::default();
     let on = |p: u16| ports.contains(&p);
-    if on(53) {
+    // Suricata registers the UDP DNS probe on the destination port only
+    // (`AppLayerProtoDetectPPRegister(.., STREAM_TOSERVER, ..)`): a flow
+    // whose first datagram is an answer *from* port 53 stays undetected
+    // (`app_proto: failed`, measured on zeek-dns-edns-ecs.pcap).
+    let dns_port = match (t, dir) {
+        (Transport::Udp, Direction::ToServer) => ports[0] == 53,
+        (Transport::Udp, Direction::ToClient) => ports[1] == 53,
+        (Transport::Tcp, _) => on(53),
+    };
+    if dns_port {
         let msg = match t {
             Transport::Tcp => match data.get(..2) {
                 None => {

@@ -129,6 +129,9 @@ pub struct FlowAppLayer {
     /// response, a TLS record) whose stream bytes were not inspected since
     /// (Suricata's `AppLayerParserTriggerRawStreamReassembly`).
     raw_trigger: [bool; 2],
+    /// The direction whose stream bytes reached the application layer
+    /// first (Suricata's `data_first_seen_dir`).
+    first_data: Option<Direction>,
     /// An FTP control channel's expectation made the flow `ftp-data`
     /// (over what the prober says).
     ftp_data: bool,
@@ -168,6 +171,7 @@ impl FlowAppLayer {
             flow_events: EventSet::default(),
             eof_server_view: None,
             raw_trigger: [false; 2],
+            first_data: None,
             ftp_data: false,
             pe_done: [false; 2],
             announced: Vec::new(),
@@ -292,22 +296,32 @@ impl FlowAppLayer {
     /// TCP: `data` is direction `dir`'s reassembled stream from its start,
     /// of which the first `upto` bytes may be parsed now.
     pub fn stream(&mut self, dir: Direction, data: &[u8], upto: usize, stats: &mut AppStats) {
-        self.stream_expecting(dir, data, upto, stats, &mut |_| None);
+        self.stream_expecting(dir, data, upto, (&[], 0), stats, &mut |_| None);
     }
 
     /// [`stream`](Self::stream), looking up an FTP expectation with
     /// `expected(dir)` on the direction's first data when detection named
     /// no protocol on it (as Suricata, once per direction): when one
-    /// matches, the flow is `ftp-data`.
+    /// matches, the flow is `ftp-data`. `opposite` is the other
+    /// direction's stream and how much of it may be parsed: when detection
+    /// on `dir` starts the parser and the other direction's bytes came
+    /// first, those are parsed first (Suricata's
+    /// `TCPProtoDetectTriggerOpposingSide`): a request whose own detection
+    /// failed (an unknown method such as `SUBSCRIBE`) is still parsed before
+    /// the response that named the protocol, so the two match.
     pub fn stream_expecting(
         &mut self,
         dir: Direction,
         data: &[u8],
         upto: usize,
+        opposite: (&[u8], usize),
         stats: &mut AppStats,
         expected: &mut dyn FnMut(Direction) -> Option<FtpExpectation>,
     ) {
         let upto = upto.min(data.len());
+        if upto > 0 && self.first_data.is_none() {
+            self.first_data = Some(dir);
+        }
         if !self.ftp_data && !self.prober.dir_done(dir) {
             self.prober.feed(dir, &data[..upto]);
             if self.prober.dir_done(dir) {
@@ -342,8 +356,18 @@ impl FlowAppLayer {
                 self.expect_ftp_data(&e, stats);
             }
         }
+        let started = matches!(self.parser, Parser::None);
         self.start_parser();
-        let d = dir.index();
+        let started = started && !matches!(self.parser, Parser::None);
+        if started && self.first_data == Some(dir.flip()) {
+            let o = dir.flip().index();
+            let (odata, oupto) = (opposite.0, opposite.1.min(opposite.0.len()));
+            if oupto > self.fed[o] {
+                let piece = &odata[self.fed[o]..oupto];
+                self.fed[o] = oupto;
+                self.parse(dir.flip(), piece, stats);
+            }
+        }
         if matches!(self.parser, Parser::None) || upto <= self.fed[d] {
             return;
         }
@@ -779,7 +803,7 @@ mod tests {
         let mut a = FlowAppLayer::new(Transport::Tcp, 80, 40000);
         let mut st = AppStats::default();
         let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
         assert_eq!(a.proto(), AppProto::Http);
         let mut seen = Vec::new();
         a.inspect(Direction::ToServer, &mut st, |_, tx, m| {
@@ -796,7 +820,7 @@ mod tests {
         // The response completes the transaction; inspected to client,
         // then released with its mark.
         let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        a.stream(Direction::ToClient, resp, resp.len(), (&[], 0), &mut st);
         let mut n = 0;
         a.inspect(Direction::ToClient, &mut st, |_, _, m| {
             assert!(m.is_empty(), "matched per direction");
@@ -815,12 +839,12 @@ mod tests {
             ..TxLogging::default()
         };
         let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
         let mut logged = Vec::new();
         a.log_due(http, false, |id, _| logged.push(id));
         assert!(logged.is_empty(), "the response is still to come");
         let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
+        a.stream(Direction::ToClient, resp, resp.len(), (&[], 0), &mut st);
         // Not logged while its type is off.
         a.log_due(TxLogging::default(), true, |_, _| panic!("off"));
         a.log_due(http, false, |id, _| logged.push(id));
@@ -828,7 +852,7 @@ mod tests {
         assert_eq!(logged, [0]);
         // A request without response is logged at the end of the flow.
         let req2 = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\n\r\n";
-        a.stream(Direction::ToServer, req2, req2.len(), &mut st);
+        a.stream(Direction::ToServer, req2, req2.len(), (&[], 0), &mut st);
         a.log_due(http, false, |id, _| logged.push(id));
         a.log_due(http, true, |id, _| logged.push(id));
         assert_eq!(logged, [0, 1]);
@@ -840,9 +864,9 @@ mod tests {
         let mut st = AppStats::default();
         let req = b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
         // Half acknowledged, then all.
-        a.stream(Direction::ToServer, req, 10, &mut st);
-        a.stream(Direction::ToServer, req, req.len(), &mut st);
-        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        a.stream(Direction::ToServer, req, 10, (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
         let mut uris = Vec::new();
         a.inspect(Direction::ToServer, &mut st, |_, tx, _| {
             if let Tx::Http(t) = tx {
@@ -904,14 +928,14 @@ mod tests {
         );
         let mut a = FlowAppLayer::new(Transport::Tcp, 445, 40000);
         let mut st = AppStats::default();
-        a.stream(Direction::ToServer, &req, req.len(), &mut st);
+        a.stream(Direction::ToServer, &req, req.len(), (&[], 0), &mut st);
         assert_eq!(a.proto(), AppProto::Smb);
         // The request alone: no tree type known yet.
         assert_eq!(
             seen(&mut a, Direction::ToServer),
             [(0, AppProto::Smb, None)]
         );
-        a.stream(Direction::ToClient, &resp, resp.len(), &mut st);
+        a.stream(Direction::ToClient, &resp, resp.len(), (&[], 0), &mut st);
         let pipe = br"\127.0.0.1\IPC$".to_vec();
         let known = [(0, AppProto::Smb, Some(pipe))];
         assert_eq!(seen(&mut a, Direction::ToClient), known);
@@ -941,13 +965,13 @@ mod tests {
         .concat();
         let mut a = FlowAppLayer::new(Transport::Tcp, 4592, 52320);
         let mut st = AppStats::default();
-        a.stream(Direction::ToServer, &ts, ts.len(), &mut st);
+        a.stream(Direction::ToServer, &ts, ts.len(), (&[], 0), &mut st);
         assert_eq!(a.proto(), AppProto::Dcerpc);
         assert_eq!(
             seen(&mut a, Direction::ToServer),
             [(0, AppProto::Dcerpc, None), (1, AppProto::Dcerpc, None)]
         );
-        a.stream(Direction::ToClient, &tc, tc.len(), &mut st);
+        a.stream(Direction::ToClient, &tc, tc.len(), (&[], 0), &mut st);
         assert_eq!(seen(&mut a, Direction::ToClient).len(), 2);
         assert_eq!(seen(&mut a, Direction::ToServer).len(), 2);
         assert!(seen(&mut a, Direction::ToClient).is_empty());
@@ -990,7 +1014,7 @@ mod tests {
         // direction, makes it ftp-data both ways.
         let mut data = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
         let mut asked = Vec::new();
-        data.stream_expecting(ToClient, file, file.len(), &mut st, &mut |d| {
+        data.stream_expecting(ToClient, file, file.len(), (&[], 0), &mut st, &mut |d| {
             asked.push(d);
             Some(exp[0].clone())
         });
@@ -998,7 +1022,7 @@ mod tests {
         assert_eq!(data.proto(), AppProto::FtpData);
         assert_eq!(data.info().dirs, [AppProto::FtpData; 2]);
         assert_eq!(st.ftp_data_flows, 1);
-        data.stream_expecting(ToClient, file, file.len(), &mut st, &mut |_| {
+        data.stream_expecting(ToClient, file, file.len(), (&[], 0), &mut st, &mut |_| {
             panic!("looked up twice")
         });
         // Its one transaction, to client only; file.data waits for the
@@ -1026,15 +1050,25 @@ mod tests {
         let mut st = AppStats::default();
         let mut a = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
         let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        a.stream_expecting(Direction::ToServer, req, req.len(), &mut st, &mut |_| {
-            panic!("looked up")
-        });
+        a.stream_expecting(
+            Direction::ToServer,
+            req,
+            req.len(),
+            (&[], 0),
+            &mut st,
+            &mut |_| panic!("looked up"),
+        );
         assert_eq!(a.proto(), AppProto::Http);
         // Nothing acknowledged yet: no first data, no lookup.
         let mut b = FlowAppLayer::new(Transport::Tcp, 21008, 46274);
-        b.stream_expecting(Direction::ToClient, b"uid", 0, &mut st, &mut |_| {
-            panic!("looked up")
-        });
+        b.stream_expecting(
+            Direction::ToClient,
+            b"uid",
+            0,
+            (&[], 0),
+            &mut st,
+            &mut |_| panic!("looked up"),
+        );
         assert_eq!(b.proto(), AppProto::Unknown);
     }
 

@@ -304,15 +304,16 @@ impl ExpectAt<'_> {
         &self,
         app: &mut FlowAppLayer,
         (dir, data, upto): (Direction, &[u8], usize),
+        opposite: (&[u8], usize),
         stats: &mut AppStats,
     ) {
         let Some((client, server)) = app.hosts() else {
-            app.stream(dir, data, upto, stats);
+            app.stream_expecting(dir, data, upto, opposite, stats, &mut |_| None);
             return;
         };
         let port = app.server_port();
         let (h, seq, now) = (self.handle, self.seq, self.now_ns);
-        app.stream_expecting(dir, data, upto, stats, &mut |d| {
+        app.stream_expecting(dir, data, upto, opposite, stats, &mut |d| {
             h.take(client, server, port, d, seq, now)
         });
         for e in app.take_announced() {

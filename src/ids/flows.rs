@@ -359,7 +359,8 @@ impl DetectFlow {
                         AppDirection::ToServer
                     };
                     let data = t.streams[o].data();
-                    at.stream(app, (other, data, acked), stats);
+                    let opposite = (t.streams[dir].data(), t.acked(dir));
+                    at.stream(app, (other, data, acked), opposite, stats);
                     if acked >= data.len() && t.fin_acked(o) {
                         app.eof(other);
                     }
@@ -395,7 +396,8 @@ impl DetectFlow {
                 AppDirection::ToClient
             };
             app.finishing(ad);
-            at.stream(app, (ad, data, data.len()), stats);
+            let od = t.streams[1 - d].data();
+            at.stream(app, (ad, data, data.len()), (od, od.len()), stats);
         }
         app.close();
     }

@@ -16,7 +16,9 @@ app_events! {
         InvalidResponseChunkLen => "invalid_response_chunk_len",
         /// Transfer-Encoding other than chunked in a request.
         InvalidTransferEncodingValueInRequest => "invalid_transfer_encoding_value_in_request",
-        /// Transfer-Encoding other than chunked in a response.
+        /// Never raised: libhtp 0.5.50 no longer logs "Invalid T-E value in
+        /// response" (Suricata 7.0.10 raises nothing for
+        /// `Transfer-Encoding: gzip` in a response).
         InvalidTransferEncodingValueInResponse => "invalid_transfer_encoding_value_in_response",
         /// A request Content-Length that is not a number.
         InvalidContentLengthFieldInRequest => "invalid_content_length_field_in_request",
@@ -44,13 +46,20 @@ app_events! {
         RequestFieldTooLong => "request_field_too_long",
         /// A response line or header over the field limit.
         ResponseFieldTooLong => "response_field_too_long",
-        /// An unparsable request line.
+        /// Not raised: Suricata 7.0.10 sets it for an HTTP/0.9 request with
+        /// an unknown method and an invalid or unknown protocol, a state no
+        /// tested request line reaches with libhtp 0.5.50 (measured with
+        /// `FOO / BAR`, `FOO /`, `FOO`, `T / HTTP`, `OPTIONSHTTP/1.1`,
+        /// alone and pipelined: no alert).
         RequestLineInvalid => "request_line_invalid",
-        /// A request line without a protocol (HTTP/0.9).
+        /// Never raised: libhtp 0.5.50 logs "Request line: missing
+        /// protocol" with a code Suricata 7.0.10 maps to no event (measured:
+        /// `GET /` alone and followed by header lines raise none).
         RequestLineMissingProtocol => "request_line_missing_protocol",
         /// Whitespace before the method.
         RequestLineLeadingWhitespace => "request_line_leading_whitespace",
-        /// A status line whose protocol is not HTTP/x.y.
+        /// A status line (starting with `http`, any case) whose protocol is
+        /// not exactly `HTTP/0.9`, `HTTP/1.0` or `HTTP/1.1`.
         ResponseInvalidProtocol => "response_invalid_protocol",
         /// A status line whose code is not three digits.
         ResponseInvalidStatus => "response_invalid_status",
@@ -60,7 +69,8 @@ app_events! {
         ResponseTooManyHeaders => "response_too_many_headers",
         /// The path holds `%` escapes after decoding.
         DoubleEncodedUri => "double_encoded_uri",
-        /// Chunked response to an HTTP/1.0 request.
+        /// A chunked response whose status line says HTTP/0.9, HTTP/1.0
+        /// or an invalid protocol.
         ResponseChunkedOldProto => "response_chunked_old_proto",
         /// Decompression output past the bomb limit and ratio.
         CompressionBomb => "compression_bomb",
@@ -68,9 +78,12 @@ app_events! {
         GzipDecompressionFailed => "gzip_decompression_failed",
         /// A chunk length with an extension (`;`) in a request.
         RequestChunkExtension => "request_chunk_extension",
-        /// A request header repeated.
+        /// Suricata's "Excessive request header repetitions": libhtp 0.5.50
+        /// (Suricata 7.0.10's) no longer logs that message, so it is never
+        /// raised, by Suricata or vxtap (a repeated header is joined with
+        /// `, ` and counted nowhere else).
         RequestHeaderRepetition => "request_header_repetition",
-        /// A response header repeated.
+        /// As `request_header_repetition`, for responses: never raised.
         ResponseHeaderRepetition => "response_header_repetition",
         /// The port of the URI authority or Host is not a number.
         InvalidAuthorityPort => "invalid_authority_port",
@@ -82,5 +95,15 @@ app_events! {
         TooManyEncodingLayers => "too_many_encoding_layers",
         /// Content-Encoding that cannot be decoded.
         AbnormalCeHeader => "abnormal_ce_header",
+        /// Whitespace other than SP between method and target.
+        MethodDelimNonCompliant => "method_delim_non_compliant",
+        /// Whitespace other than SP inside or ending the target.
+        UriDelimNonCompliant => "uri_delim_non_compliant",
+        /// A line after a finished request, in the same data, that does not
+        /// start with a known method: libhtp takes it as more body.
+        RequestBodyUnexpected => "request_body_unexpected",
+        /// A response Transfer-Encoding holding "chunked" but not exactly
+        /// that.
+        ResponseAbnormalTransferEncoding => "response_abnormal_transfer_encoding",
     }
 }

@@ -35,6 +35,10 @@ use body::{Coding, Decoder};
 pub use events::HttpEvent;
 pub use tx::{Header, HttpTx, Progress};
 
+/// libhtp's `HTTP09_MAX_JUNK_LEN`: more bytes than this after a request
+/// line without protocol make it a request with headers.
+const HTTP09_MAX_JUNK_LEN: usize = 16;
+
 /// Limits; defaults follow Suricata 7's stock `suricata.yaml` and libhtp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HttpConfig {
@@ -96,6 +100,10 @@ enum Phase {
     Headers,
     /// Reading a body.
     Body(Framing),
+    /// Request side, after a request: libhtp's `REQ_FINALIZE`, which reads
+    /// the next line of the same data and takes it as more body (with
+    /// `request_body_unexpected`) unless it starts with a known method.
+    Finalize,
     /// CONNECT/upgrade succeeded, or the direction broke: nothing parsed.
     Stopped,
 }
@@ -152,6 +160,8 @@ pub struct HttpState {
     stats: HttpStats,
     /// Messages completed per direction (requests, responses).
     completed: [u64; 2],
+    /// The last request completed (what `Phase::Finalize` extends).
+    last_request: Option<u64>,
 }
 
 /// Result of reading one line from the input.
@@ -173,6 +183,7 @@ impl HttpState {
             next_response: 0,
             stats: HttpStats::default(),
             completed: [0; 2],
+            last_request: None,
         }
     }
 
@@ -295,10 +306,24 @@ impl HttpState {
         loop {
             let rest = &input[pos..];
             if rest.is_empty() {
+                // libhtp finalizes a request at once when no byte follows it.
+                if self.sides[d].phase == Phase::Finalize {
+                    self.sides[d].phase = Phase::Line;
+                }
                 return pos;
             }
             match self.sides[d].phase {
                 Phase::Stopped => return input.len(),
+                Phase::Finalize => {
+                    let Line::Full(_, used) = read_line(rest) else {
+                        return pos;
+                    };
+                    if self.finalize_line(&rest[..used]) {
+                        pos += used;
+                    } else {
+                        self.sides[d].phase = Phase::Line;
+                    }
+                }
                 Phase::Line
                     if dir == Direction::ToClient
                         && self.sides[1].tx.is_none()
@@ -321,7 +346,7 @@ impl HttpState {
                         return pos;
                     };
                     pos += used;
-                    self.line(dir, line, &rest[..used]);
+                    self.line(dir, line, &rest[..used], &rest[used..]);
                 }
                 Phase::Body(Framing::Length(left)) | Phase::Body(Framing::ChunkData(left)) => {
                     let n = (left.min(rest.len() as u64)) as usize;
@@ -347,13 +372,14 @@ impl HttpState {
         }
     }
 
-    /// One complete line in the current phase; `raw` includes its terminator.
-    fn line(&mut self, dir: Direction, line: &[u8], raw: &[u8]) {
+    /// One complete line in the current phase; `raw` includes its
+    /// terminator, `after` is the rest of the data at hand.
+    fn line(&mut self, dir: Direction, line: &[u8], raw: &[u8], after: &[u8]) {
         let d = dir.index();
         match self.sides[d].phase {
             Phase::Line => match dir {
-                Direction::ToServer => self.request_line(line),
-                Direction::ToClient => self.status_line(line, raw),
+                Direction::ToServer => self.request_line(line, after),
+                Direction::ToClient => self.status_line(line, raw, after),
             },
             Phase::Headers => self.header_line(dir, line, raw),
             Phase::Body(Framing::ChunkSize) => {
@@ -402,7 +428,7 @@ impl HttpState {
         id
     }
 
-    fn request_line(&mut self, line: &[u8]) {
+    fn request_line(&mut self, line: &[u8], after: &[u8]) {
         // libhtp skips empty lines between requests.
         if line.iter().all(|c| c.is_ascii_whitespace()) {
             return;
@@ -420,26 +446,72 @@ impl HttpState {
         if p.leading_ws {
             t.events.set(HttpEvent::RequestLineLeadingWhitespace as u32);
         }
-        if p.method.is_empty() || p.uri.is_empty() {
-            t.events.set(HttpEvent::RequestLineInvalid as u32);
+        if p.method_delim {
+            t.events.set(HttpEvent::MethodDelimNonCompliant as u32);
         }
+        if p.uri_delim {
+            t.events.set(HttpEvent::UriDelimNonCompliant as u32);
+        }
+        // libhtp takes a line without protocol, or with an unknown method
+        // and an invalid protocol, as HTTP/0.9 -- unless the data after it
+        // holds more than 16 bytes or anything but whitespace
+        // (`htp_connp_REQ_PROTOCOL`: "missing protocol", headers follow;
+        // Suricata 7.0.10 raises no event for it).
+        let known = tx::known_method(p.method);
+        let invalid_proto =
+            !p.protocol_raw.is_empty() && tx::protocol_number(p.protocol_raw).is_none();
+        let mut http09 = p.protocol_raw.is_empty() || (!known && invalid_proto);
+        if http09 && (after.len() > HTTP09_MAX_JUNK_LEN || !after.iter().all(|c| tx::is_space(*c)))
+        {
+            http09 = false;
+        }
+
         let connect = p.method.eq_ignore_ascii_case(b"CONNECT");
         let mut flags = uri::DecodeFlags::default();
         t.uri = uri::normalize(p.uri, connect, &mut flags);
         if flags.double_encoded {
             t.events.set(HttpEvent::DoubleEncodedUri as u32);
         }
-        if p.protocol.is_empty() {
-            // HTTP/0.9: no headers, no body.
-            t.events.set(HttpEvent::RequestLineMissingProtocol as u32);
-            t.request_progress = Progress::Complete;
-            self.sides[0].tx = None;
+        if http09 {
+            // No headers, no body; the response has no status line.
+            t.http09 = true;
+            self.message_done(Direction::ToServer);
             return;
         }
         self.sides[0].phase = Phase::Headers;
     }
 
-    fn status_line(&mut self, line: &[u8], raw: &[u8]) {
+    /// One line after a finished request, in the same data
+    /// (`htp_connp_REQ_FINALIZE`); `raw` includes its terminator. Returns
+    /// false when it starts with a known method: a request line, parsed as
+    /// such.
+    fn finalize_line(&mut self, raw: &[u8]) -> bool {
+        let start = raw
+            .iter()
+            .position(|c| !tx::is_space(*c))
+            .unwrap_or(raw.len());
+        let end = raw[start..]
+            .iter()
+            .position(|c| tx::is_space(*c))
+            .map_or(raw.len(), |i| start + i);
+        let whitespace = end <= start;
+        if !whitespace && tx::known_method(&raw[start..end]) {
+            return false;
+        }
+        let limit = self.cfg.request_body_limit;
+        if let Some(t) = self.last_request.and_then(|id| self.tx_mut(id)) {
+            if !whitespace {
+                t.events.set(HttpEvent::RequestBodyUnexpected as u32);
+            }
+            t.request_body_len += raw.len() as u64;
+            let room = limit.saturating_sub(t.request_body.len());
+            t.request_body
+                .extend_from_slice(&raw[..raw.len().min(room)]);
+        }
+        true
+    }
+
+    fn status_line(&mut self, line: &[u8], raw: &[u8], after: &[u8]) {
         if line.iter().all(|c| c.is_ascii_whitespace()) {
             return;
         }
@@ -465,14 +537,22 @@ impl HttpState {
         };
         self.sides[1].tx = Some(id);
         let Some(t) = self.tx_mut(id) else { return };
-        let p = tx::parse_status_line(line);
-        if !p.protocol_ok {
-            // Not a status line: libhtp takes the bytes as a body (HTTP/0.9).
-            t.events.set(HttpEvent::ResponseInvalidProtocol as u32);
+        if t.http09 || !tx::looks_like_status_line(line) {
+            // libhtp: no status line after an HTTP/0.9 request; and a line
+            // not starting with "http" is skipped when the next one starts
+            // with 'H' (or it is at most 2 bytes), else it begins a body
+            // that lasts until the connection closes. No event either way.
+            if !t.http09 && after.len() >= 2 && (after[0] == b'H' || line.len() <= 2) {
+                return;
+            }
             t.response_progress = Progress::Body;
             self.sides[1].phase = Phase::Body(Framing::UntilClose);
             self.body(Direction::ToClient, raw);
             return;
+        }
+        let p = tx::parse_status_line(line);
+        if tx::protocol_number(p.protocol).is_none() {
+            t.events.set(HttpEvent::ResponseInvalidProtocol as u32);
         }
         t.response_line = line.to_vec();
         t.response_protocol = p.protocol.to_vec();
@@ -558,10 +638,9 @@ impl HttpState {
                 h.value.extend_from_slice(b", ");
                 h.value.extend_from_slice(value);
             }
-            t.events.set(pick(
-                HttpEvent::RequestHeaderRepetition,
-                HttpEvent::ResponseHeaderRepetition,
-            ) as u32);
+            // No `*_header_repetition` here: libhtp 0.5.50 logs a repeated
+            // header as "Repetition for header", a message Suricata 7.0.10
+            // maps to no event (measured: 2 and 100 repetitions raise none).
             if cl && !same {
                 t.events.set(pick(
                     HttpEvent::DuplicateContentLengthFieldInRequest,
@@ -587,14 +666,35 @@ impl HttpState {
         let te = t.header(dir, b"transfer-encoding").map(<[u8]>::to_vec);
         let cl = t.header(dir, b"content-length").map(<[u8]>::to_vec);
         let chunked = te.as_deref().is_some_and(|v| {
-            v.split(|c| *c == b',')
-                .any(|p| uri::trim(p).eq_ignore_ascii_case(b"chunked"))
+            if req {
+                v.split(|c| *c == b',')
+                    .any(|p| uri::trim(p).eq_ignore_ascii_case(b"chunked"))
+            } else {
+                // libhtp, responses: "chunked" anywhere in the value, and
+                // anything more than exactly that is abnormal.
+                v.windows(7).any(|w| w.eq_ignore_ascii_case(b"chunked"))
+            }
         });
-        if te.is_some() && !chunked {
-            t.events.set(pick(
-                HttpEvent::InvalidTransferEncodingValueInRequest,
-                HttpEvent::InvalidTransferEncodingValueInResponse,
-            ) as u32);
+        if !req
+            && chunked
+            && !te
+                .as_deref()
+                .is_some_and(|v| v.eq_ignore_ascii_case(b"chunked"))
+        {
+            t.events
+                .set(HttpEvent::ResponseAbnormalTransferEncoding as u32);
+        }
+        if req && te.is_some() && !chunked {
+            // libhtp returns an error here: Suricata parses nothing more of
+            // the flow, in either direction (measured: a pipelined request
+            // and the responses after it are not seen).
+            t.events
+                .set(HttpEvent::InvalidTransferEncodingValueInRequest as u32);
+            for s in &mut self.sides {
+                s.phase = Phase::Stopped;
+                s.pending = Vec::new();
+            }
+            return;
         }
         let length = cl.as_deref().map(|v| {
             let v = uri::trim(v.split(|c| *c == b',').next().unwrap_or(v));
@@ -657,7 +757,8 @@ impl HttpState {
         }
         t.response_progress = Progress::Body;
         let no_body = t.method.eq_ignore_ascii_case(b"HEAD") || code == 204 || code == 304;
-        if chunked && t.protocol.eq_ignore_ascii_case(b"HTTP/1.0") {
+        // libhtp compares the response's own protocol: 0.9, 1.0 or invalid.
+        if chunked && tx::protocol_number(&t.response_protocol).is_none_or(|n| n < 11) {
             t.events.set(HttpEvent::ResponseChunkedOldProto as u32);
         }
         let ce = t.header(dir, b"content-encoding").map(<[u8]>::to_vec);
@@ -788,11 +889,16 @@ impl HttpState {
             }
             if dir == Direction::ToClient {
                 self.stats.responses += 1;
+            } else {
+                self.last_request = Some(id);
             }
             self.completed[d] += 1;
         }
         self.sides[d].decoder = None;
-        self.sides[d].phase = Phase::Line;
+        self.sides[d].phase = match dir {
+            Direction::ToServer => Phase::Finalize,
+            Direction::ToClient => Phase::Line,
+        };
     }
 
     /// The connection closed: bodies framed by the close are complete.

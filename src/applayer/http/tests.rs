@@ -297,3 +297,174 @@ proptest::proptest! {
         s.close();
     }
 }
+
+// The vectors below were checked against Suricata 7.0.10: each one was put
+// in a one-flow capture (request then response over TCP) and run with
+// `suricata -r X -S ../shared/rules/suricata/http-events.rules -k none
+// --runmode single`; the events asserted are the alerts it raised. Those
+// from real captures name them; tests/ids_event_rules.rs runs the captures.
+
+fn events(s: &HttpState) -> Vec<Vec<&'static str>> {
+    s.txs()
+        .map(|t| {
+            HttpEvent::ALL
+                .iter()
+                .filter(|e| t.has_event(**e))
+                .map(|e| e.name())
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn lower_case_status_line_is_a_status_line_with_an_invalid_protocol() {
+    // zeek-http_http-lower-case-nonstandard-port.pcap
+    let s = run(&[
+        (Direction::ToServer, b"GET /index.html HTTP/1.1\r\nHost: 146.190.62.39\r\n\r\n"),
+        (
+            Direction::ToClient,
+            b"http/1.1 200 OK\r\nServer: nginx/1.18.0 (Ubuntu)\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
+        ),
+    ]);
+    let t = s.txs().next().unwrap();
+    assert_eq!(t.status_code, Some(200));
+    assert_eq!(t.response_body, b"hi");
+    assert_eq!(
+        events(&s),
+        [["response_invalid_protocol", "response_chunked_old_proto"]]
+    );
+}
+
+#[test]
+fn a_line_not_starting_with_http_is_a_body_without_event() {
+    let s = run(&[
+        (Direction::ToServer, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+        (
+            Direction::ToClient,
+            b"XTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+        ),
+    ]);
+    assert_eq!(events(&s), [Vec::<&str>::new()]);
+    let t = s.txs().next().unwrap();
+    assert!(t.response_body.starts_with(b"XTTP/1.1 200 OK"));
+}
+
+#[test]
+fn http09_response_has_no_status_line() {
+    // `GET /` alone: HTTP/0.9, the response is all body, no event.
+    let s = run(&[
+        (Direction::ToServer, b"GET /\r\n"),
+        (Direction::ToClient, b"garbage here\r\n\r\n"),
+    ]);
+    let t = s.txs().next().unwrap();
+    assert!(t.http09);
+    assert_eq!(t.response_body, b"garbage here\r\n\r\n");
+    assert_eq!(events(&s), [Vec::<&str>::new()]);
+}
+
+#[test]
+fn missing_protocol_with_headers_after_is_not_http09() {
+    // Non-space bytes after a line without protocol: headers follow.
+    let s = run(&[
+        (Direction::ToServer, b"GET /\r\nxx yy\r\n\r\n"),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi",
+        ),
+    ]);
+    assert_eq!(events(&s), [["request_field_missing_colon"]]);
+    assert_eq!(s.txs().next().unwrap().status_code, Some(200));
+    // More than 16 bytes of whitespace do it too (a folded line here).
+    let s = run(&[(Direction::ToServer, b"GET /\r\n                    \r\n")]);
+    assert_eq!(events(&s), [["invalid_request_field_folding"]]);
+    let s = run(&[(Direction::ToServer, b"GET /\r\n        \r\n")]);
+    assert!(s.txs().next().unwrap().http09);
+}
+
+#[test]
+fn request_line_delimiters() {
+    let s = run(&[(Direction::ToServer, b"GET\t/ HTTP/1.1\r\nHost: a\r\n\r\n")]);
+    assert_eq!(events(&s), [["method_delim_non_compliant"]]);
+    let s = run(&[(
+        Direction::ToServer,
+        b"GET /a\tb HTTP/1.1\r\nHost: a\r\n\r\n",
+    )]);
+    assert_eq!(events(&s), [["uri_delim_non_compliant"]]);
+    assert_eq!(s.txs().next().unwrap().uri_raw, b"/a\tb");
+    let s = run(&[(Direction::ToServer, b"GET  / HTTP/1.1\r\nHost: a\r\n\r\n")]);
+    assert_eq!(events(&s), [Vec::<&str>::new()]);
+}
+
+#[test]
+fn unknown_line_after_a_request_is_unexpected_body() {
+    // zeek-http_http-11-request-then-cruft.pcap: "T / HTTP\n\n" twice in
+    // one segment after a request; the second line is not a method.
+    let s = run(&[
+        (Direction::ToServer, b"GET / HTTP/1.1\nHost: zeek.org\n\n"),
+        (Direction::ToServer, b"T / HTTP\n\nT / HTTP\n\n"),
+    ]);
+    let ev = events(&s);
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[1], ["request_body_unexpected"]);
+    // A known method is the next request, not body.
+    let s = run(&[(
+        Direction::ToServer,
+        b"GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n",
+    )]);
+    assert_eq!(events(&s), [Vec::<&str>::new(), Vec::new()]);
+}
+
+#[test]
+fn abnormal_response_transfer_encoding() {
+    for (te, ev) in [
+        (
+            &b"gzip, chunked"[..],
+            vec!["response_abnormal_transfer_encoding"],
+        ),
+        (b"xchunked", vec!["response_abnormal_transfer_encoding"]),
+        (b"Chunked", vec![]),
+        (b"gzip", vec![]),
+    ] {
+        let mut resp = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: ".to_vec();
+        resp.extend_from_slice(te);
+        resp.extend_from_slice(b"\r\n\r\n2\r\nhi\r\n0\r\n\r\n");
+        let s = run(&[
+            (Direction::ToServer, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n"),
+            (Direction::ToClient, &resp),
+        ]);
+        assert_eq!(events(&s), [ev], "{}", String::from_utf8_lossy(te));
+    }
+}
+
+#[test]
+fn invalid_request_transfer_encoding_stops_the_flow() {
+    let s = run(&[
+        (
+            Direction::ToServer,
+            b"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\nGET /b HTTP/1.1\r\nHost: a\r\n\r\n",
+        ),
+        (Direction::ToClient, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi"),
+    ]);
+    assert_eq!(events(&s), [["invalid_transfer_encoding_value_in_request"]]);
+    assert!(s.txs().next().unwrap().status.is_empty());
+}
+
+#[test]
+fn repeated_headers_raise_no_event() {
+    let s = run(&[
+        (
+            Direction::ToServer,
+            b"GET / HTTP/1.1\r\nHost: a\r\nX: 1\r\nX: 2\r\n\r\n",
+        ),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nSet-Cookie: a\r\nSet-Cookie: b\r\nContent-Length: 2\r\n\r\nhi",
+        ),
+    ]);
+    assert_eq!(events(&s), [Vec::<&str>::new()]);
+    let t = s.txs().next().unwrap();
+    assert_eq!(
+        t.header(Direction::ToClient, b"set-cookie"),
+        Some(&b"a, b"[..])
+    );
+}

@@ -86,6 +86,9 @@ pub struct HttpTx {
     pub response_progress: Progress,
     /// A 100 Continue was seen.
     pub seen_100: bool,
+    /// The request is HTTP/0.9 (no protocol and no header line after it):
+    /// its response has no status line.
+    pub http09: bool,
     /// Status codes of interim (1xx) responses before the final one, at
     /// most [`MAX_INTERIM`].
     pub interim: Vec<u16>,
@@ -337,35 +340,134 @@ pub struct RequestLine<'a> {
     pub method: &'a [u8],
     /// Request target.
     pub uri: &'a [u8],
-    /// Protocol (empty for HTTP/0.9).
+    /// Protocol, trimmed (empty for HTTP/0.9).
     pub protocol: &'a [u8],
+    /// Protocol exactly as it ends the line (libhtp parses this one).
+    pub protocol_raw: &'a [u8],
     /// Whitespace before the method was skipped.
     pub leading_ws: bool,
+    /// Whitespace other than SP between method and target (libhtp:
+    /// "non-compliant delimiter between Method and URI").
+    pub method_delim: bool,
+    /// Whitespace other than SP inside or ending the target (libhtp: "URI
+    /// contains non-compliant delimiter").
+    pub uri_delim: bool,
 }
 
 fn is_ws(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\x0b' | b'\x0c' | b'\r')
 }
 
-/// Splits a request line as libhtp's generic parser: method up to the
-/// first whitespace, target up to the next, the rest (trimmed) the protocol.
+/// libhtp's `htp_is_space` (C `isspace`).
+pub fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r')
+}
+
+/// Splits a request line as libhtp 0.5's `htp_parse_request_line_generic_ex`:
+/// the method up to the first whitespace; the target up to the next SP
+/// (other whitespace inside it is kept, and flagged; only when no SP
+/// follows does any whitespace end it); the rest the protocol.
 pub fn parse_request_line(line: &[u8]) -> RequestLine<'_> {
-    let start = line.iter().position(|c| !is_ws(*c)).unwrap_or(line.len());
-    let l = &line[start..];
-    let m_end = l.iter().position(|c| is_ws(*c)).unwrap_or(l.len());
-    let method = &l[..m_end];
-    let rest = &l[m_end..];
-    let u_start = rest.iter().position(|c| !is_ws(*c)).unwrap_or(rest.len());
-    let rest = &rest[u_start..];
-    let u_end = rest.iter().position(|c| is_ws(*c)).unwrap_or(rest.len());
-    let target = &rest[..u_end];
-    let protocol = trim_ws(&rest[u_end..]);
+    let len = line.len();
+    let mut pos = 0;
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    let leading_ws = pos > 0;
+    let mstart = pos;
+    while pos < len && !is_space(line[pos]) {
+        pos += 1;
+    }
+    let method = &line[mstart..pos];
+    let mut method_delim = false;
+    while pos < len && is_space(line[pos]) {
+        method_delim |= line[pos] != b' ';
+        pos += 1;
+    }
+    let start = pos;
+    let mut uri_delim = false;
+    while pos < len && line[pos] != b' ' {
+        uri_delim |= is_space(line[pos]);
+        pos += 1;
+    }
+    if uri_delim && pos == len {
+        pos = start;
+        while pos < len && !is_space(line[pos]) {
+            pos += 1;
+        }
+    }
+    let uri = &line[start..pos];
+    while pos < len && is_space(line[pos]) {
+        pos += 1;
+    }
+    let protocol_raw = &line[pos..];
     RequestLine {
         method,
-        uri: target,
-        protocol,
-        leading_ws: start > 0,
+        uri,
+        protocol: trim_ws(protocol_raw),
+        protocol_raw,
+        leading_ws,
+        method_delim,
+        uri_delim,
     }
+}
+
+/// libhtp's `htp_parse_protocol`: `HTTP/0.9`, `HTTP/1.0` or `HTTP/1.1`
+/// exactly (9, 10, 11); anything else is invalid (`None`).
+pub fn protocol_number(p: &[u8]) -> Option<u8> {
+    match p {
+        b"HTTP/0.9" => Some(9),
+        b"HTTP/1.0" => Some(10),
+        b"HTTP/1.1" => Some(11),
+        _ => None,
+    }
+}
+
+/// The methods libhtp 0.5 knows (`htp_convert_method_to_number`,
+/// case-sensitive); others are `HTP_M_UNKNOWN`.
+pub fn known_method(m: &[u8]) -> bool {
+    const KNOWN: &[&[u8]] = &[
+        b"GET",
+        b"PUT",
+        b"POST",
+        b"DELETE",
+        b"CONNECT",
+        b"OPTIONS",
+        b"TRACE",
+        b"PATCH",
+        b"PROPFIND",
+        b"PROPPATCH",
+        b"MKCOL",
+        b"COPY",
+        b"MOVE",
+        b"LOCK",
+        b"UNLOCK",
+        b"VERSION-CONTROL",
+        b"CHECKOUT",
+        b"UNCHECKOUT",
+        b"CHECKIN",
+        b"UPDATE",
+        b"LABEL",
+        b"REPORT",
+        b"MKWORKSPACE",
+        b"MKACTIVITY",
+        b"BASELINE-CONTROL",
+        b"MERGE",
+        b"INVALID",
+        b"HEAD",
+    ];
+    KNOWN.contains(&m)
+}
+
+/// libhtp's `htp_treat_response_line_as_body` inverted: after leading
+/// whitespace and NULs the line starts with `http` (any case).
+pub fn looks_like_status_line(line: &[u8]) -> bool {
+    let pos = line
+        .iter()
+        .position(|c| !is_space(*c) && *c != 0)
+        .unwrap_or(line.len());
+    line.get(pos..pos + 4)
+        .is_some_and(|p| p.eq_ignore_ascii_case(b"http"))
 }
 
 fn trim_ws(s: &[u8]) -> &[u8] {
