@@ -803,7 +803,7 @@ mod tests {
         let mut a = FlowAppLayer::new(Transport::Tcp, 80, 40000);
         let mut st = AppStats::default();
         let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
         assert_eq!(a.proto(), AppProto::Http);
         let mut seen = Vec::new();
         a.inspect(Direction::ToServer, &mut st, |_, tx, m| {
@@ -820,7 +820,7 @@ mod tests {
         // The response completes the transaction; inspected to client,
         // then released with its mark.
         let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-        a.stream(Direction::ToClient, resp, resp.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
         let mut n = 0;
         a.inspect(Direction::ToClient, &mut st, |_, _, m| {
             assert!(m.is_empty(), "matched per direction");
@@ -839,12 +839,12 @@ mod tests {
             ..TxLogging::default()
         };
         let req = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
-        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
         let mut logged = Vec::new();
         a.log_due(http, false, |id, _| logged.push(id));
         assert!(logged.is_empty(), "the response is still to come");
         let resp = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n";
-        a.stream(Direction::ToClient, resp, resp.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToClient, resp, resp.len(), &mut st);
         // Not logged while its type is off.
         a.log_due(TxLogging::default(), true, |_, _| panic!("off"));
         a.log_due(http, false, |id, _| logged.push(id));
@@ -852,7 +852,7 @@ mod tests {
         assert_eq!(logged, [0]);
         // A request without response is logged at the end of the flow.
         let req2 = b"GET /x HTTP/1.1\r\nHost: a\r\n\r\nGET /y HTTP/1.1\r\n\r\n";
-        a.stream(Direction::ToServer, req2, req2.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req2, req2.len(), &mut st);
         a.log_due(http, false, |id, _| logged.push(id));
         a.log_due(http, true, |id, _| logged.push(id));
         assert_eq!(logged, [0, 1]);
@@ -864,9 +864,9 @@ mod tests {
         let mut st = AppStats::default();
         let req = b"GET /a HTTP/1.1\r\n\r\nGET /b HTTP/1.1\r\n\r\n";
         // Half acknowledged, then all.
-        a.stream(Direction::ToServer, req, 10, (&[], 0), &mut st);
-        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
-        a.stream(Direction::ToServer, req, req.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, req, 10, &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
+        a.stream(Direction::ToServer, req, req.len(), &mut st);
         let mut uris = Vec::new();
         a.inspect(Direction::ToServer, &mut st, |_, tx, _| {
             if let Tx::Http(t) = tx {
@@ -928,14 +928,14 @@ mod tests {
         );
         let mut a = FlowAppLayer::new(Transport::Tcp, 445, 40000);
         let mut st = AppStats::default();
-        a.stream(Direction::ToServer, &req, req.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, &req, req.len(), &mut st);
         assert_eq!(a.proto(), AppProto::Smb);
         // The request alone: no tree type known yet.
         assert_eq!(
             seen(&mut a, Direction::ToServer),
             [(0, AppProto::Smb, None)]
         );
-        a.stream(Direction::ToClient, &resp, resp.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToClient, &resp, resp.len(), &mut st);
         let pipe = br"\127.0.0.1\IPC$".to_vec();
         let known = [(0, AppProto::Smb, Some(pipe))];
         assert_eq!(seen(&mut a, Direction::ToClient), known);
@@ -965,13 +965,13 @@ mod tests {
         .concat();
         let mut a = FlowAppLayer::new(Transport::Tcp, 4592, 52320);
         let mut st = AppStats::default();
-        a.stream(Direction::ToServer, &ts, ts.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToServer, &ts, ts.len(), &mut st);
         assert_eq!(a.proto(), AppProto::Dcerpc);
         assert_eq!(
             seen(&mut a, Direction::ToServer),
             [(0, AppProto::Dcerpc, None), (1, AppProto::Dcerpc, None)]
         );
-        a.stream(Direction::ToClient, &tc, tc.len(), (&[], 0), &mut st);
+        a.stream(Direction::ToClient, &tc, tc.len(), &mut st);
         assert_eq!(seen(&mut a, Direction::ToClient).len(), 2);
         assert_eq!(seen(&mut a, Direction::ToServer).len(), 2);
         assert!(seen(&mut a, Direction::ToClient).is_empty());
