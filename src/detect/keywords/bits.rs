@@ -44,6 +44,18 @@ pub enum BitsCmd {
     Toggle,
 }
 
+impl BitsCmd {
+    /// The command of a `set`, `unset` or `toggle` option (callers match
+    /// those three names first).
+    fn of(cmd: &str) -> Self {
+        match cmd {
+            "set" => BitsCmd::Set,
+            "unset" => BitsCmd::Unset,
+            _ => BitsCmd::Toggle,
+        }
+    }
+}
+
 /// A set/unset/toggle of a bit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BitsOp {
@@ -145,11 +157,7 @@ fn bits(b: &mut Builder, cmd: &str, rest: &[&str], host: bool) -> Result<(), Str
                 return Err(format!("`{cmd}` takes one name"));
             }
             let op = BitsOp {
-                cmd: match cmd {
-                    "set" => BitsCmd::Set,
-                    "unset" => BitsCmd::Unset,
-                    _ => BitsCmd::Toggle,
-                },
+                cmd: BitsCmd::of(cmd),
                 name: name.to_owned(),
                 id: 0,
                 dir,
@@ -218,11 +226,7 @@ pub fn xbits(b: &mut Builder, _: &str, v: Option<&str>) -> Result<(), String> {
             dir,
         })),
         "set" | "unset" | "toggle" => b.sig.post.push(PostMatch::Hostbits(BitsOp {
-            cmd: match cmd {
-                "set" => BitsCmd::Set,
-                "unset" => BitsCmd::Unset,
-                _ => BitsCmd::Toggle,
-            },
+            cmd: BitsCmd::of(cmd),
             name: name.to_owned(),
             id: 0,
             dir,
