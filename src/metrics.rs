@@ -66,7 +66,7 @@ pub struct Metrics {
 }
 
 /// Labels of [`Metrics::detect`].
-pub const DETECT_EVENTS: [&str; 9] = [
+pub const DETECT_EVENTS: [&str; 10] = [
     "packets",
     "stream_chunks",
     "undecodable",
@@ -74,6 +74,8 @@ pub const DETECT_EVENTS: [&str; 9] = [
     "flows_untracked",
     "outer_packets",
     "gre_inner_packets",
+    // Packets in PPPoE sessions / MPLS label stacks (detection only).
+    "pppoe_mpls_packets",
     // Replay with several workers: lookups of FTP expectations that waited
     // for the other workers to reach their packet, and waits that gave up
     // (see dispatch::order).

@@ -8,11 +8,8 @@
 //! TLS record's end, in 2,560-byte chunks, one last time when application
 //! data starts, then never (Suricata's default `encryption-handling`).
 
-use std::collections::BTreeMap;
 use std::path::Path;
 mod common;
-
-use serde_json::Value;
 
 /// Captures where vxtap still differs, and why.
 const KNOWN_DIFFERENT: &[(&str, &str)] = &[
@@ -30,29 +27,6 @@ const KNOWN_DIFFERENT: &[(&str, &str)] = &[
     ),
 ];
 
-type Key = (u64, Option<u64>, String);
-
-fn keys(lines: &str) -> BTreeMap<Key, usize> {
-    let mut m = BTreeMap::new();
-    for l in lines.lines().filter(|l| !l.trim().is_empty()) {
-        let e: Value = serde_json::from_str(l).unwrap();
-        let (sid, cnt, src) = if e["event_type"] == "alert" {
-            (&e["alert"]["signature_id"], &e["pcap_cnt"], &e["pkt_src"])
-        } else if e.get("sid").is_some() {
-            (&e["sid"], &e["pcap_cnt"], &e["pkt_src"])
-        } else {
-            continue;
-        };
-        let k = (
-            sid.as_u64().unwrap(),
-            cnt.as_u64(),
-            src.as_str().unwrap_or_default().to_string(),
-        );
-        *m.entry(k).or_insert(0) += 1;
-    }
-    m
-}
-
 #[test]
 fn tls_stream_alerts_equal_suricatas() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -66,8 +40,10 @@ fn tls_stream_alerts_equal_suricatas() {
             .join(format!("{name}.pcap"));
         let (run, out) = common::replay_with_rules(&pcap, &data.join("probe.rules"));
         assert!(run.status.success(), "{name}: {run:?}");
-        let got = keys(&std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default());
-        let want = keys(
+        let got = common::alert_keys(
+            &std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default(),
+        );
+        let want = common::alert_keys(
             &std::fs::read_to_string(data.join(format!("{name}.suricata-7.0.10.alerts.jsonl")))
                 .unwrap(),
         );

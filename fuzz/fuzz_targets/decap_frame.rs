@@ -3,7 +3,8 @@
 //! length (so TSO zero-length handling sees captured < original), the rest
 //! is the frame. Every decoded packet is also turned into its flow key, as
 //! dispatch does. Nothing may panic, and `decode_frame` (with its fast
-//! path) must give exactly what the general decoder gives.
+//! path) must give exactly what the general decoder gives. Frames that are
+//! not IP for the flow stage also go through `decode_carried` (PPPoE, MPLS).
 //!
 //! Run: `cargo +nightly fuzz run decap_frame tests/data/pcaps` (seeds: any
 //! frames; libFuzzer mutates them) — or without nightly:
@@ -11,7 +12,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vxtap::decap::{DecapConfig, decode_frame, decode_general};
+use vxtap::decap::{DecapConfig, DecapError, decode_carried, decode_frame, decode_general};
 use vxtap::flow::{Endpoint, FlowKey};
 use vxtap::wire::link::LinkType;
 
@@ -33,6 +34,9 @@ fuzz_target!(|data: &[u8]| {
     ] {
         let decoded = decode_frame(&cfg, link, frame, orig_len);
         assert_eq!(decoded, decode_general(&cfg, link, frame, orig_len));
+        if decoded == Err(DecapError::NonIp) {
+            let _ = decode_carried(&cfg, link, frame, orig_len);
+        }
         if let Ok(p) = decoded {
             let (key, dir) = FlowKey::of(
                 p.vni,

@@ -169,6 +169,44 @@ pub fn decode_general<'a>(
     }
 }
 
+/// Decodes a frame that [`decode_frame`] calls [`DecapError::NonIp`]
+/// because its IP packet travels in a PPPoE session or an MPLS label
+/// stack. Detection looks through those as Suricata does
+/// ([`ethernet::through_carriers`]); the flow stage does not (VPC Flow
+/// Logs have no such frames, and the flow-log oracle counts them as
+/// non-IP), so the packet decoded here is for detection only.
+/// [`DecapError::NonIp`] when the frame has no such carrier or what it
+/// carries is not IP.
+pub fn decode_carried<'a>(
+    cfg: &DecapConfig,
+    link: LinkType,
+    frame: &'a [u8],
+    orig_len: u32,
+) -> Result<Packet<'a>, DecapError> {
+    let l2 = link::parse(link, frame).map_err(|e| match e {
+        WireError::Truncated => DecapError::LinkTruncated,
+        WireError::Malformed => DecapError::LinkMalformed,
+    })?;
+    let inner = ethernet::through_carriers(l2)
+        .ok_or(DecapError::NonIp)?
+        .map_err(|e| match e {
+            WireError::Truncated => DecapError::LinkTruncated,
+            WireError::Malformed => DecapError::LinkMalformed,
+        })?;
+    let ip_link = match inner.ethertype {
+        ethertype::IPV4 => LinkType::Ipv4,
+        ethertype::IPV6 => LinkType::Ipv6,
+        _ => return Err(DecapError::NonIp),
+    };
+    let headers = (frame.len() - inner.payload.len()) as u32;
+    decode_general(
+        cfg,
+        ip_link,
+        inner.payload,
+        orig_len.saturating_sub(headers),
+    )
+}
+
 /// Most IP-in-IP layers looked through before the mirror tunnel.
 const MAX_IP_IN_IP: usize = 2;
 

@@ -375,3 +375,55 @@ fn cisco_hdlc_and_ppp_frames() {
 
 const CHDLC_SYN: &str = "0f00080045000030155a400080066cd0c0a80207413774b7134a00509c34096c0000000070024000114700000204\
 05b401010402";
+
+/// A TCP packet in a PPPoE session: `decode_frame` counts it as non-IP (the
+/// flow stage), `decode_carried` gives detection the same packet as if it
+/// were bare IP.
+#[test]
+fn pppoe_is_non_ip_for_flows_and_ip_for_detection() {
+    let eth = inner_tcp(true, b"");
+    let ip = &eth[14..];
+    let mut f = vec![0u8; 12];
+    f.extend_from_slice(&[0x88, 0x64, 0x11, 0x00, 0x00, 0x01]);
+    f.extend_from_slice(&((ip.len() + 2) as u16).to_be_bytes());
+    f.extend_from_slice(&[0x00, 0x21]);
+    let ip_at = f.len();
+    f.extend_from_slice(ip);
+    let cfg = DecapConfig::default();
+    let n = f.len() as u32;
+    assert_eq!(
+        decode_frame(&cfg, LinkType::Ethernet, &f, n),
+        Err(DecapError::NonIp)
+    );
+    let carried = decode_carried(&cfg, LinkType::Ethernet, &f, n).unwrap();
+    let bare = decode(&cfg, LinkType::Ipv4, &f[ip_at..]).unwrap();
+    assert_eq!(carried, bare);
+    // Cut inside the PPPoE header; PPP LCP; a frame with no carrier.
+    assert_eq!(
+        decode_carried(&cfg, LinkType::Ethernet, &f[..18], 18),
+        Err(DecapError::LinkTruncated)
+    );
+    let mut lcp = f.clone();
+    lcp[20..22].copy_from_slice(&[0xc0, 0x21]);
+    assert_eq!(
+        decode_carried(&cfg, LinkType::Ethernet, &lcp, n),
+        Err(DecapError::NonIp)
+    );
+    let mut arp = f.clone();
+    arp[12..14].copy_from_slice(&[0x08, 0x06]);
+    assert_eq!(
+        decode_carried(&cfg, LinkType::Ethernet, &arp, n),
+        Err(DecapError::NonIp)
+    );
+}
+
+proptest! {
+    #[test]
+    fn carried_never_panics(mpls in any::<bool>(), body in proptest::collection::vec(any::<u8>(), 0..120)) {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(if mpls { &[0x88, 0x47] } else { &[0x88, 0x64] });
+        f.extend_from_slice(&body);
+        let n = f.len() as u32;
+        let _ = decode_carried(&DecapConfig::default(), LinkType::Ethernet, &f, n);
+    }
+}

@@ -13,6 +13,9 @@
 //!   fragments carry no ports and so cannot find their flow's worker.
 //! * The packet inside GRE / ERSPAN ([`super::tunnels`]), as its own flow,
 //!   the GRE packet itself being inspected without a flow.
+//! * Packets in PPPoE sessions and MPLS label stacks
+//!   ([`decap::decode_carried`]), which the flow stage counts as non-IP as
+//!   VPC Flow Logs would: detection only, in flows of their own.
 
 use crate::decap::{self, DecapConfig, Frag, Packet, Tunnel};
 use crate::defrag::{Defrag, DefragConfig, DefragStats, Fragment, Outcome};
@@ -56,6 +59,8 @@ pub struct IdsReader {
     pub rebuilt_undecodable: u64,
     /// Packets inside GRE (or ERSPAN) sent to detection.
     pub gre_packets: u64,
+    /// Packets in PPPoE sessions or MPLS label stacks sent to detection.
+    pub carried_packets: u64,
     /// The outer packet's headers as sent to detection.
     outer_buf: Vec<u8>,
 }
@@ -70,6 +75,7 @@ impl IdsReader {
             outer_packets: 0,
             rebuilt_undecodable: 0,
             gre_packets: 0,
+            carried_packets: 0,
             outer_buf: Vec::with_capacity(128),
         }
     }
@@ -130,6 +136,46 @@ impl IdsReader {
             }
         }
         Role::Flow
+    }
+
+    /// A frame the flow stage counted as non-IP (`decode_frame` said
+    /// [`decap::DecapError::NonIp`]): when an IP packet travels in it
+    /// through a PPPoE session or an MPLS label stack, detection inspects
+    /// it (as Suricata, whose decoders walk those) and the flow stage never
+    /// sees it. Returns whether the frame carried an IP packet.
+    pub fn non_ip_frame(
+        &mut self,
+        link: LinkType,
+        data: &[u8],
+        orig_len: u32,
+        ts_ns: u64,
+        frame: u64,
+        d: &mut Dispatcher,
+    ) -> bool {
+        let Ok(p) = decap::decode_carried(&self.decap, link, data, orig_len) else {
+            return false;
+        };
+        self.carried_packets += 1;
+        let meta = meta_of(&p, ts_ns);
+        // The carried packet's own tunnel (if any) has no outer packet to
+        // inspect here: the carrier is not IP.
+        let src = Source {
+            frame,
+            outer_ip: &[],
+        };
+        let role = self.packet(&p, &meta, src, d);
+        if role.detect() && matches!(p.frag, Frag::None) {
+            d.push_carried(
+                meta,
+                Carry {
+                    ip: p.ip,
+                    outer: &[],
+                    role: Role::Detect,
+                    frame,
+                },
+            );
+        }
+        true
     }
 
     /// A GRE packet whose payload detection looks through: the GRE packet

@@ -144,7 +144,7 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
         .rules
         .as_ref()
         .map(|_| IdsReader::new(opts.decap.clone()));
-    let mut ids_reported = [0u64; 8];
+    let mut ids_reported = [0u64; 9];
 
     let mut report = ReplayReport {
         files: files.clone(),
@@ -222,7 +222,20 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
                         .map(|r| (r, Source::of_frame(frame_no, link, frame.data)));
                     counts.packet(&p, frame.ts_ns, &mut frags, &mut dispatcher, ids);
                 }
-                Err(e) => counts.errors[e.index()] += 1,
+                Err(e) => {
+                    counts.errors[e.index()] += 1;
+                    if let (decap::DecapError::NonIp, Some(r)) = (e, ids_reader.as_mut()) {
+                        let ts = frame.ts_ns;
+                        r.non_ip_frame(
+                            link,
+                            frame.data,
+                            frame.orig_len,
+                            ts,
+                            frame_no,
+                            &mut dispatcher,
+                        );
+                    }
+                }
             }
             if let Some(r) = ids_reader.as_mut() {
                 r.tick(frame.ts_ns);

@@ -154,7 +154,7 @@ impl ReaderCounts {
 
 /// Adds a detection reader's counts (outer packets, defragmentation) to
 /// the registry; `reported` holds what was added before.
-pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64; 8]) {
+pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64; 9]) {
     let d = r.defrag_stats();
     let now = [
         d.reassembled,
@@ -165,6 +165,7 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
         d.dropped,
         r.outer_packets,
         r.gre_packets,
+        r.carried_packets,
     ];
     for (i, label) in crate::metrics::DEFRAG_EVENTS.iter().enumerate() {
         m.defrag
@@ -177,6 +178,9 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
     m.detect
         .with_label_values(&["gre_inner_packets"])
         .inc_by(now[7] - reported[7]);
+    m.detect
+        .with_label_values(&["pppoe_mpls_packets"])
+        .inc_by(now[8] - reported[8]);
     *reported = now;
 }
 

@@ -199,7 +199,7 @@ struct LocalCounts {
     kernel_seen: Option<u32>,
     kernel_published: u32,
     dropped_published: u64,
-    ids_reported: [u64; 8],
+    ids_reported: [u64; 9],
 }
 
 impl ReceiveThread {

@@ -20,6 +20,12 @@ pub mod ethertype {
     pub const TEB: u16 = 0x6558;
     /// Network Service Header (RFC 8300), walked like a tag.
     pub const NSH: u16 = 0x894F;
+    /// PPPoE session stage (RFC 2516): a PPP frame follows.
+    pub const PPPOE_SESSION: u16 = 0x8864;
+    /// MPLS unicast and multicast label stacks (RFC 3032).
+    pub const MPLS: u16 = 0x8847;
+    /// MPLS multicast.
+    pub const MPLS_MULTICAST: u16 = 0x8848;
 }
 
 mod field {
@@ -27,6 +33,11 @@ mod field {
     pub const HEADER_LEN: usize = 14;
     pub const VLAN_TAG_LEN: usize = 4;
     pub const NSH_BASE_LEN: usize = 8;
+    /// PPPoE header (version/type, code, session id, length) + PPP protocol.
+    pub const PPPOE_LEN: usize = 8;
+    pub const MPLS_ENTRY_LEN: usize = 4;
+    /// Pseudowire control word before an Ethernet frame (RFC 4385).
+    pub const PW_CONTROL_WORD_LEN: usize = 4;
 }
 
 /// Most VLAN tags walked before a frame is called malformed (real stacks
@@ -59,7 +70,34 @@ pub fn parse(frame: &[u8]) -> Result<L2<'_>, WireError> {
 /// Network Service Headers (RFC 8300, as Suricata's NSH decoder: version
 /// 0, MD type 1 with length 6 or MD type 2, carrying IPv4, IPv6 or
 /// Ethernet). At most [`MAX_VLAN_TAGS`] layers in all.
-pub fn walk_vlans(mut ethertype: u16, mut rest: &[u8]) -> Result<L2<'_>, WireError> {
+///
+/// PPPoE sessions and MPLS label stacks are not walked: VPC Flow Logs (and
+/// the flow stage, which follows them) count such frames as non-IP.
+/// Detection looks through them with [`through_carriers`].
+pub fn walk_vlans(ethertype: u16, rest: &[u8]) -> Result<L2<'_>, WireError> {
+    walk(ethertype, rest, false)
+}
+
+/// Looks through the PPPoE sessions and MPLS label stacks (and the VLAN
+/// tags around them) of a frame [`walk_vlans`] stopped at, as Suricata's
+/// decoders do: PPPoE sessions carrying IP, MPLS as Suricata's MPLS
+/// decoder (IPv4/IPv6 explicit-null labels, else the first nibble after
+/// the stack; an Ethernet pseudowire after a zero control word). `None`
+/// when `l2` does not stop at such a carrier. The layers walked before
+/// count against [`MAX_VLAN_TAGS`] again, so the work stays bounded.
+pub fn through_carriers(l2: L2<'_>) -> Option<Result<L2<'_>, WireError>> {
+    match l2.ethertype {
+        ethertype::PPPOE_SESSION | ethertype::MPLS | ethertype::MPLS_MULTICAST => {}
+        _ => return None,
+    }
+    Some(walk(l2.ethertype, l2.payload, true).map(|inner| L2 {
+        vlan_depth: l2.vlan_depth.saturating_add(inner.vlan_depth),
+        outer_vlan: l2.outer_vlan.or(inner.outer_vlan),
+        ..inner
+    }))
+}
+
+fn walk(mut ethertype: u16, mut rest: &[u8], carriers: bool) -> Result<L2<'_>, WireError> {
     let mut depth = 0u8;
     let mut layers = 0usize;
     let mut outer_vlan = None;
@@ -77,6 +115,10 @@ pub fn walk_vlans(mut ethertype: u16, mut rest: &[u8]) -> Result<L2<'_>, WireErr
                 depth += 1;
             }
             ethertype::NSH => (ethertype, rest) = nsh(rest)?,
+            ethertype::PPPOE_SESSION if carriers => (ethertype, rest) = pppoe(rest)?,
+            ethertype::MPLS | ethertype::MPLS_MULTICAST if carriers => {
+                (ethertype, rest) = mpls(rest)?
+            }
             _ => break,
         }
         layers += 1;
@@ -118,6 +160,64 @@ fn nsh(b: &[u8]) -> Result<(u16, &[u8]), WireError> {
                 return Err(WireError::Truncated);
             }
             Ok((be16(body, field::ETHERTYPE), &body[field::HEADER_LEN..]))
+        }
+        _ => Err(WireError::Malformed),
+    }
+}
+
+/// A PPPoE session header and the PPP protocol after it: the EtherType of
+/// the IP it carries (`0`, which no decoder takes, for PPP control
+/// protocols) and the bytes after it.
+fn pppoe(b: &[u8]) -> Result<(u16, &[u8]), WireError> {
+    if b.len() < field::PPPOE_LEN {
+        return Err(WireError::Truncated);
+    }
+    // Version 1, type 1, code 0 (session data).
+    if b[0] != 0x11 || b[1] != 0 {
+        return Err(WireError::Malformed);
+    }
+    let body = &b[field::PPPOE_LEN..];
+    match be16(b, 6) {
+        0x0021 => Ok((ethertype::IPV4, body)),
+        0x0057 => Ok((ethertype::IPV6, body)),
+        _ => Ok((0, body)),
+    }
+}
+
+/// An MPLS label stack: the EtherType of what follows its bottom entry
+/// and the bytes after it. As Suricata: label 0 is IPv4 and 2 IPv6
+/// (explicit null), other reserved labels (below 16) at the bottom are
+/// malformed, else the first nibble after the stack says IPv4 (4), IPv6
+/// (6) or an Ethernet pseudowire behind a control word (0).
+fn mpls(mut b: &[u8]) -> Result<(u16, &[u8]), WireError> {
+    let label = loop {
+        if b.len() < field::MPLS_ENTRY_LEN {
+            return Err(WireError::Truncated);
+        }
+        let entry = u32::from_be_bytes([b[0], b[1], b[2], b[3]]);
+        b = &b[field::MPLS_ENTRY_LEN..];
+        if entry & 0x100 != 0 {
+            break entry >> 12;
+        }
+    };
+    match label {
+        0 => return Ok((ethertype::IPV4, b)),
+        2 => return Ok((ethertype::IPV6, b)),
+        l if l < 16 => return Err(WireError::Malformed),
+        _ => {}
+    }
+    if b.len() < field::PW_CONTROL_WORD_LEN {
+        return Err(WireError::Truncated);
+    }
+    match b[0] >> 4 {
+        4 => Ok((ethertype::IPV4, b)),
+        6 => Ok((ethertype::IPV6, b)),
+        0 => {
+            let frame = &b[field::PW_CONTROL_WORD_LEN..];
+            if frame.len() < field::HEADER_LEN {
+                return Err(WireError::Truncated);
+            }
+            Ok((be16(frame, field::ETHERTYPE), &frame[field::HEADER_LEN..]))
         }
         _ => Err(WireError::Malformed),
     }
@@ -174,6 +274,105 @@ mod tests {
         let mut other = t2.clone();
         other[17] = 9;
         assert_eq!(parse(&other), Err(WireError::Malformed));
+    }
+
+    /// A frame as detection reads it: link layer, then its carriers.
+    fn carried(f: &[u8]) -> Result<L2<'_>, WireError> {
+        through_carriers(parse(f)?).expect("the frame stops at a carrier")
+    }
+
+    /// zeek-pppoe-over-qinq.pcap frame 1 (`tshark -x`): 8100 / 8100 /
+    /// PPPoE session 0x8864 (11 00 0001 len) / PPP 0x0021 / IPv4.
+    #[test]
+    fn pppoe_session_over_qinq() {
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x81, 0x00, 0x0e, 0x78, 0x81, 0x00, 0x09, 0xaa, 0x88, 0x64]);
+        f.extend_from_slice(&[0x11, 0x00, 0x0f, 0x07, 0x00, 0x42, 0x00, 0x21, 0x45, 0x00]);
+        // The flow stage's walk stops at the PPPoE header.
+        assert_eq!(parse(&f).unwrap().ethertype, ethertype::PPPOE_SESSION);
+        let l2 = carried(&f).unwrap();
+        assert_eq!(
+            (l2.ethertype, l2.payload),
+            (ethertype::IPV4, &[0x45, 0][..])
+        );
+        assert_eq!((l2.vlan_depth, l2.outer_vlan), (2, Some(0x0e78)));
+        // LCP (0xc021) is not IP; a cut header; a discovery-stage code.
+        let mut lcp = f.clone();
+        lcp[28..30].copy_from_slice(&[0xc0, 0x21]);
+        assert_eq!(carried(&lcp).unwrap().ethertype, 0);
+        assert_eq!(carried(&f[..27]), Err(WireError::Truncated));
+        let mut padi = f.clone();
+        padi[23] = 0x09;
+        assert_eq!(carried(&padi), Err(WireError::Malformed));
+    }
+
+    /// MPLS: a two-label stack before IPv4 (first nibble), explicit-null
+    /// IPv6, an Ethernet pseudowire with its control word, and the
+    /// reserved/truncated cases Suricata's decoder rejects.
+    #[test]
+    fn mpls_label_stacks() {
+        let head = |rest: &[u8]| {
+            let mut f = vec![0u8; 12];
+            f.extend_from_slice(&[0x88, 0x47]);
+            f.extend_from_slice(rest);
+            f
+        };
+        let two = head(&[
+            0x00, 0x01, 0x00, 0x40, 0x00, 0x02, 0x01, 0x40, 0x45, 0, 0, 0,
+        ]);
+        assert_eq!(parse(&two).unwrap().ethertype, ethertype::MPLS);
+        let l2 = carried(&two).unwrap();
+        assert_eq!(
+            (l2.ethertype, l2.payload),
+            (ethertype::IPV4, &[0x45, 0, 0, 0][..])
+        );
+        let v6 = head(&[0x00, 0x00, 0x21, 0x40, 0x60, 0]);
+        assert_eq!(carried(&v6).unwrap().ethertype, ethertype::IPV6);
+        let mut pw = head(&[0x00, 0x10, 0x01, 0x40, 0, 0, 0, 0]);
+        pw.extend_from_slice(&[0u8; 12]);
+        pw.extend_from_slice(&[0x08, 0x00, 0x45]);
+        let l2 = carried(&pw).unwrap();
+        assert_eq!((l2.ethertype, l2.payload), (ethertype::IPV4, &[0x45][..]));
+        // Router alert (1) at the bottom, an unknown nibble, cut stacks.
+        assert_eq!(
+            carried(&head(&[0x00, 0x00, 0x11, 0x40, 0x45])),
+            Err(WireError::Malformed)
+        );
+        assert_eq!(
+            carried(&head(&[0x00, 0x10, 0x01, 0x40, 0x90, 0, 0, 0])),
+            Err(WireError::Malformed)
+        );
+        assert_eq!(
+            carried(&head(&[0x00, 0x10, 0x00])),
+            Err(WireError::Truncated)
+        );
+        assert_eq!(
+            carried(&head(&[0x00, 0x10, 0x00, 0x40, 0x00, 0x10])),
+            Err(WireError::Truncated)
+        );
+        assert_eq!(
+            carried(&head(&[0x00, 0x10, 0x01, 0x40, 0x45])),
+            Err(WireError::Truncated)
+        );
+    }
+
+    #[test]
+    fn other_frames_have_no_carrier() {
+        assert_eq!(through_carriers(parse(QINQINQ).unwrap()), None);
+    }
+
+    /// Carriers count as layers: a long MPLS/PPPoE chain is bounded.
+    #[test]
+    fn carrier_chain_is_bounded() {
+        // MPLS bottom label 16, then a zero control word and an Ethernet
+        // frame that is MPLS again, many times.
+        let mut f = vec![0u8; 12];
+        for _ in 0..MAX_VLAN_TAGS + 2 {
+            f.extend_from_slice(&[0x88, 0x47, 0x00, 0x10, 0x01, 0x40, 0, 0, 0, 0]);
+            f.extend_from_slice(&[0u8; 12]);
+        }
+        f.extend_from_slice(&[0x08, 0x00, 0x45]);
+        assert_eq!(carried(&f), Err(WireError::Malformed));
     }
 
     #[test]

@@ -31,3 +31,31 @@ pub fn replay_with_workers(
         .unwrap();
     (run, out)
 }
+
+/// An alert's place: (sid, `pcap_cnt`, `pkt_src`).
+#[allow(dead_code)] // Not every test binary compares alert places.
+pub type AlertKey = (u64, Option<u64>, String);
+
+/// Counts alerts by [`AlertKey`] in EVE lines, or in the oracle files'
+/// `{"sid", "pcap_cnt", "pkt_src"}` lines.
+#[allow(dead_code)] // Not every test binary compares alert places.
+pub fn alert_keys(lines: &str) -> std::collections::BTreeMap<AlertKey, usize> {
+    let mut m = std::collections::BTreeMap::new();
+    for l in lines.lines().filter(|l| !l.trim().is_empty()) {
+        let e: serde_json::Value = serde_json::from_str(l).unwrap();
+        let (sid, cnt, src) = if e["event_type"] == "alert" {
+            (&e["alert"]["signature_id"], &e["pcap_cnt"], &e["pkt_src"])
+        } else if e.get("sid").is_some() {
+            (&e["sid"], &e["pcap_cnt"], &e["pkt_src"])
+        } else {
+            continue;
+        };
+        let k = (
+            sid.as_u64().unwrap(),
+            cnt.as_u64(),
+            src.as_str().unwrap_or_default().to_string(),
+        );
+        *m.entry(k).or_insert(0) += 1;
+    }
+    m
+}
