@@ -378,28 +378,26 @@ fn sslv2(dir: Direction, data: &[u8]) -> Verdict {
     }
 }
 
-/// DCE/RPC connection-oriented PDU: version 5, minor 0 or 1, a known
-/// packet type, and a fragment length that holds the 16-byte header.
+/// DCE/RPC connection-oriented PDU, as Suricata 7.0.10 detects it in
+/// either direction: the pattern `|05 00|` at offset 0 (version 5, minor
+/// 0), then its probing parser on the 16-byte header: the data
+/// representation's first byte has no bits but the integer and character
+/// flags (`& 0xee == 0`) and its float byte is at most 3. A header short of
+/// 16 bytes, or one whose data representation does not fit, leaves the
+/// direction undecided (measured with `suricata -r` on the crafted sessions
+/// `dce-bad-drep*` and `dce-socks5` of tests/data/ids/probe: no
+/// `applayer_detect_protocol_only_one_direction`, `app_proto` unknown when
+/// nothing else names the flow). The packet type and fragment length are
+/// not checked (`dce-odd-type`: type 30, fragment length 4, is DCE/RPC).
 fn dcerpc(data: &[u8]) -> Verdict {
-    if data[0] != 5 {
-        return Verdict::NotThis;
+    if let v @ (Verdict::NotThis | Verdict::NeedMore) = prefix(data, b"\x05\x00", false) {
+        return v;
     }
-    let Some(h) = data.get(..16) else {
-        return match data.get(1) {
-            Some(m) if *m > 1 => Verdict::NotThis,
-            _ => Verdict::NeedMore,
-        };
-    };
-    let le = h[4] & 0x10 != 0;
-    let frag = if le {
-        u16::from_le_bytes([h[8], h[9]])
-    } else {
-        u16::from_be_bytes([h[8], h[9]])
-    };
-    if h[1] <= 1 && h[2] <= 20 && frag >= 16 {
-        Verdict::Is(AppProto::Dcerpc)
-    } else {
-        Verdict::NotThis
+    match data.get(4..6) {
+        Some(&[drep0, drep1]) if data.len() >= 16 && drep0 & 0xee == 0 && drep1 <= 3 => {
+            Verdict::Is(AppProto::Dcerpc)
+        }
+        _ => Verdict::NeedMore,
     }
 }
 
@@ -539,6 +537,17 @@ fn dns_probe(msg: &[u8], len: usize) -> Verdict {
     Verdict::Is(AppProto::Dns)
 }
 
+/// The direction a DNS message travels by its header: an answer (QR bit
+/// set) to the client, a query to the server (Suricata's `rs_dns_probe`
+/// `rdir`). Only called on a message the DNS probe accepted (12 bytes at
+/// least).
+fn dns_direction(msg: &[u8]) -> Direction {
+    match msg.get(2) {
+        Some(f) if f & 0x80 != 0 => Direction::ToClient,
+        _ => Direction::ToServer,
+    }
+}
+
 /// One direction's detection progress.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct DirProbe {
@@ -559,6 +568,10 @@ pub struct Prober {
     /// Both directions named protocols and they differ (Suricata's
     /// `applayer_mismatch_protocol_both_directions`).
     mismatch: bool,
+    /// The last [`Prober::feed`] found the datagram travelling against the
+    /// protocol's direction: the flow is to be reversed (see
+    /// [`Prober::take_reversal`]).
+    reversal: bool,
 }
 
 impl Prober {
@@ -570,7 +583,23 @@ impl Prober {
             dirs: [DirProbe::default(); 2],
             flow: AppProto::Unknown,
             mismatch: false,
+            reversal: false,
         }
+    }
+
+    /// Whether the datagram just fed named its protocol travelling the
+    /// wrong way, and the flow is reversed: Suricata's UDP DNS probe gives
+    /// a message's own direction (`rdir`: an answer goes to the client, a
+    /// query to the server), and when it differs from the packet's,
+    /// `AppLayerHandleUdp` swaps the packet and the flow (`PacketSwap`,
+    /// `FlowSwap`: the answer's sender becomes the server). The prober has
+    /// swapped its own view (ports, directions) already; the caller swaps
+    /// the flow's and goes on with the datagram in the other direction.
+    /// Returns true once per reversal. TCP flows are never reversed here:
+    /// Suricata reverses a TCP flow only when it was picked up midstream,
+    /// which vxtap's application layer never is.
+    pub fn take_reversal(&mut self) -> bool {
+        std::mem::take(&mut self.reversal)
     }
 
     /// The flow's protocol (`Unknown` while undecided, `Failed` when no
@@ -609,6 +638,11 @@ impl Prober {
     /// Whether detection is over for direction `dir`.
     pub fn dir_done(&self, dir: Direction) -> bool {
         self.detected(dir) != AppProto::Unknown
+    }
+
+    /// The server's port (the flow's, after any reversal).
+    pub fn server_port(&self) -> u16 {
+        self.ports[0]
     }
 
     /// Whether the two directions named different protocols.
@@ -652,6 +686,17 @@ impl Prober {
                 f.verdict()
             }
             Transport::Udp => port_probe(self.transport, dir, self.ports, data),
+        };
+        let dir = match v {
+            Verdict::Is(AppProto::Dns)
+                if self.transport == Transport::Udp && dns_direction(data) != dir =>
+            {
+                self.ports.swap(0, 1);
+                self.dirs.swap(0, 1);
+                self.reversal = true;
+                dir.flip()
+            }
+            _ => dir,
         };
         let d = &mut self.dirs[dir.index()];
         match v {

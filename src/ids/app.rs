@@ -115,6 +115,8 @@ pub struct FlowAppLayer {
     detect_pending: [bool; 2],
     /// UDP: datagrams per direction that carried the detection mark.
     udp_marked: [u8; 2],
+    /// UDP: protocol detection reversed the flow.
+    reversed: bool,
     /// Protocol-detection events ([`DetectEvent`]) raised while processing
     /// the current packet (Suricata keeps them in the packet).
     pkt_events: EventSet,
@@ -167,6 +169,7 @@ impl FlowAppLayer {
             pkt_dir: Direction::ToServer,
             detect_pending: [false; 2],
             udp_marked: [0; 2],
+            reversed: false,
             pkt_events: EventSet::default(),
             flow_events: EventSet::default(),
             eof_server_view: None,
@@ -385,20 +388,37 @@ impl FlowAppLayer {
         }
     }
 
-    /// UDP: one datagram's payload in direction `dir`.
-    pub fn datagram(&mut self, dir: Direction, payload: &[u8], stats: &mut AppStats) {
+    /// UDP: one datagram's payload in direction `dir`. Returns true when
+    /// protocol detection reversed the flow on it (a DNS answer opening
+    /// the flow towards port 53, see [`Prober::take_reversal`]): the
+    /// datagram travels in the other direction from now on, and the
+    /// caller swaps the flow's client and server.
+    pub fn datagram(&mut self, dir: Direction, payload: &[u8], stats: &mut AppStats) -> bool {
         if payload.is_empty() {
-            return;
+            return false;
         }
+        let mut dir = dir;
+        let mut reversed = false;
         if !self.prober.decided() {
             self.prober.feed(dir, payload);
+            if self.prober.take_reversal() {
+                reversed = true;
+                self.reversed = true;
+                dir = self.reverse(dir);
+            }
         }
         // UDP settles both directions at once. As Suricata 7.0.10 does
         // (measured on the acceptance case derived-app-layer-protocol-b),
         // each direction's first datagram carries the "detection done"
         // mark, and when detection failed its second one too (Suricata
         // tries that direction once more).
-        let marks = if self.prober.proto() == AppProto::Failed {
+        // A reversed flow (Suricata flags both directions' detection done
+        // on the swapped packet, then moves the flow's flags to the next
+        // packet of each direction) marks its to-client side twice
+        // (measured on tests/data/ids/probe dns-answer-then-query).
+        let marks = if self.prober.proto() == AppProto::Failed
+            || (self.reversed && dir == Direction::ToClient)
+        {
             2
         } else {
             1
@@ -410,6 +430,21 @@ impl FlowAppLayer {
         }
         self.start_parser();
         self.parse(dir, payload, stats);
+        reversed
+    }
+
+    /// Swaps client and server before any parser ran (Suricata's
+    /// `FlowSwap` after UDP protocol detection): hosts, server port and
+    /// the current packet's direction, which is returned.
+    fn reverse(&mut self, dir: Direction) -> Direction {
+        if let Some((client, server)) = self.hosts {
+            self.set_hosts(server, client);
+        }
+        self.server_port = self.prober.server_port();
+        self.detect_pending.swap(0, 1);
+        self.udp_marked.swap(0, 1);
+        self.pkt_dir = dir.flip();
+        self.pkt_dir
     }
 
     /// A new packet travelling in `dir`: it carries the "detection done"

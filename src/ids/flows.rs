@@ -373,7 +373,13 @@ impl DetectFlow {
                 } else {
                     AppDirection::ToClient
                 };
-                app.datagram(d, v.payload(), stats);
+                if app.datagram(d, v.payload(), stats) {
+                    // Detection reversed the flow (Suricata's `FlowSwap`):
+                    // this packet and the rest of the flow see the other
+                    // end as the client; `info`, the EVE flow summary and
+                    // `flow_id` follow `initiator` (the id does not change).
+                    self.initiator ^= 1;
+                }
             }
             _ => return false,
         }

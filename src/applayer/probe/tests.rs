@@ -129,3 +129,90 @@ proptest::proptest! {
         }
     }
 }
+
+/// A 16-byte DCE/RPC header: version 5, `minor`, `ptype`, flags 3, `drep`.
+fn dce(minor: u8, ptype: u8, drep: [u8; 2]) -> Vec<u8> {
+    let mut h = vec![
+        5, minor, ptype, 3, drep[0], drep[1], 0, 0, 16, 0, 0, 0, 1, 0, 0, 0,
+    ];
+    h.extend_from_slice(&[0; 8]);
+    h
+}
+
+#[test]
+fn dcerpc_pattern_and_probe_as_suricata() {
+    // Both directions, any packet type (bind, bind_ack, 30).
+    assert_eq!(tcp(5555, &dce(0, 11, [0x10, 0]), b""), AppProto::Dcerpc);
+    assert_eq!(tcp(5555, b"", &dce(0, 12, [0x10, 0])), AppProto::Dcerpc);
+    assert_eq!(tcp(5555, &dce(0, 30, [0, 3]), b""), AppProto::Dcerpc);
+    // Minor version 1 misses the `|05 00|` pattern: the SOCKS5 greeting.
+    assert_eq!(tcp(5555, &dce(1, 11, [0x10, 0]), b"zz"), AppProto::Failed);
+    let mut p = Prober::new(Transport::Tcp, 8124, 53994);
+    p.feed(Direction::ToServer, b"\x05\x01\x00");
+    assert!(p.dir_done(Direction::ToServer));
+    // `05 00` and a SOCKS reply: undecided until 16 bytes, then the data
+    // representation (00 01) fits.
+    p.feed(Direction::ToClient, b"\x05\x00");
+    assert!(!p.dir_done(Direction::ToClient));
+    p.feed(
+        Direction::ToClient,
+        b"\x05\x00\x05\x00\x00\x01\xc0\xa8\x00\x1f\x0a\x80",
+    );
+    assert!(!p.dir_done(Direction::ToClient));
+    p.feed(
+        Direction::ToClient,
+        b"\x05\x00\x05\x00\x00\x01\xc0\xa8\x00\x1f\x0a\x80HTTP/1.1 200",
+    );
+    assert_eq!(p.detected(Direction::ToClient), AppProto::Dcerpc);
+    assert!(p.only_one_direction());
+    // A data representation out of range leaves the direction undecided.
+    for drep in [[0x30, 0], [0x10, 9]] {
+        let mut p = Prober::new(Transport::Tcp, 5555, 40000);
+        p.feed(Direction::ToServer, &dce(0, 11, drep));
+        assert!(!p.dir_done(Direction::ToServer), "{drep:?}");
+        assert_eq!(p.proto(), AppProto::Unknown);
+    }
+}
+
+/// A DNS message with one question for `a.b` (QR bit as `response`).
+fn dns(response: bool) -> Vec<u8> {
+    let mut m = vec![
+        0,
+        1,
+        if response { 0x81 } else { 0x01 },
+        0x80,
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+        0,
+        0,
+    ];
+    m.extend_from_slice(b"\x01a\x01b\x00\x00\x01\x00\x01");
+    m
+}
+
+#[test]
+fn udp_dns_answer_to_the_server_reverses_the_flow() {
+    // An answer 53 -> 53 travelling "to the server": reversed.
+    let mut p = Prober::new(Transport::Udp, 53, 53);
+    assert_eq!(p.feed(Direction::ToServer, &dns(true)), AppProto::Dns);
+    assert!(p.take_reversal());
+    assert!(!p.take_reversal(), "once");
+    // An answer from a high port to port 53: the server is the sender now.
+    let mut p = Prober::new(Transport::Udp, 53, 40000);
+    assert_eq!(p.feed(Direction::ToServer, &dns(true)), AppProto::Dns);
+    assert!(p.take_reversal());
+    assert_eq!(p.server_port(), 40000);
+    // A query to port 53: not reversed.
+    let mut p = Prober::new(Transport::Udp, 53, 40000);
+    assert_eq!(p.feed(Direction::ToServer, &dns(false)), AppProto::Dns);
+    assert!(!p.take_reversal());
+    assert_eq!(p.server_port(), 53);
+    // An answer from port 53 to a high port: not probed, failed.
+    let mut p = Prober::new(Transport::Udp, 40000, 53);
+    assert_eq!(p.feed(Direction::ToServer, &dns(true)), AppProto::Failed);
+    assert!(!p.take_reversal());
+}
