@@ -66,7 +66,7 @@ pub struct Metrics {
 }
 
 /// Labels of [`Metrics::detect`].
-pub const DETECT_EVENTS: [&str; 10] = [
+pub const DETECT_EVENTS: [&str; 11] = [
     "packets",
     "stream_chunks",
     "undecodable",
@@ -77,10 +77,12 @@ pub const DETECT_EVENTS: [&str; 10] = [
     // Packets in PPPoE sessions / MPLS label stacks (detection only).
     "pppoe_mpls_packets",
     // Replay with several workers: lookups of FTP expectations that waited
-    // for the other workers to reach their packet, and waits that gave up
-    // (see dispatch::order).
+    // for the other workers to reach their packet, waits that gave up, and
+    // lookups the host-pair gate let go on at once (see dispatch::order,
+    // dispatch::gate).
     "order_waits",
     "order_wait_timeouts",
+    "order_skips",
 ];
 
 /// Labels of [`Metrics::defrag`].

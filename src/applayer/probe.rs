@@ -234,6 +234,22 @@ const HTTP_METHODS: &[&[u8]] = &[
 
 /// FTP client commands Suricata detects FTP by (case-insensitive).
 const FTP_TO_SERVER: &[&[u8]] = &[b"USER ", b"PASS ", b"PORT ", b"FEAT", b"EPSV", b"PASV"];
+/// The FTP server greeting Suricata detects FTP by (case-insensitive).
+const FTP_TO_CLIENT: &[u8] = b"220 (";
+
+/// Whether a TCP segment whose payload is `data` could open a stream that
+/// [`tcp_patterns`] names FTP, in either direction: `data` starts with
+/// one of the FTP patterns, or is a non-empty beginning of one (the rest
+/// may follow in the next segment). The dispatcher's gate for FTP
+/// expectation lookups ([`crate::dispatch::gate`]) uses it to know which
+/// host pairs may carry an FTP control channel.
+pub fn may_open_ftp(data: &[u8]) -> bool {
+    !data.is_empty()
+        && FTP_TO_SERVER
+            .iter()
+            .chain(std::iter::once(&FTP_TO_CLIENT))
+            .any(|p| prefix(data, p, true) != Verdict::NotThis)
+}
 
 /// SMTP client openings (case-insensitive).
 const SMTP_TO_SERVER: &[&[u8]] = &[b"EHLO", b"HELO"];
@@ -318,7 +334,7 @@ pub fn tcp_patterns(dir: Direction, data: &[u8]) -> Verdict {
         }
         Direction::ToClient => {
             f.add(prefix(data, b"HTTP/", true), AppProto::Http);
-            f.add(prefix(data, b"220 (", true), AppProto::Ftp);
+            f.add(prefix(data, FTP_TO_CLIENT, true), AppProto::Ftp);
         }
     }
     f.verdict()

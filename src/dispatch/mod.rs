@@ -10,6 +10,7 @@
 //! ([`frag`]), before hashing.
 
 pub mod frag;
+pub mod gate;
 pub mod order;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError, bounded};
 
+use self::gate::PairGate;
 use self::order::Order;
 
 use crate::flow::PacketMeta;
@@ -88,6 +90,11 @@ pub struct Carried {
     /// Position in the dispatcher's sequence of queued packets (0-based,
     /// every worker's packets in one sequence; see [`order`]).
     pub seq: u64,
+    /// An FTP expectation lookup on this packet need not wait for the
+    /// other workers: no packet of its host pair that could belong to an
+    /// FTP control channel went to another worker before it ([`gate`]).
+    /// False when unknown (the lookup waits).
+    pub pair_local: bool,
 }
 
 /// The extra things [`Dispatcher::push_carried`] sends with a packet.
@@ -184,6 +191,8 @@ pub struct Dispatcher {
     /// Capture order shared with the workers (replay with detection and
     /// several workers).
     order: Option<Arc<Order>>,
+    /// Which packets' expectation lookups need not wait (with `order`).
+    gate: Option<PairGate>,
 }
 
 /// The receiving side of one worker.
@@ -230,6 +239,7 @@ impl Dispatcher {
                 dropped: 0,
                 seq: 0,
                 order: None,
+                gate: None,
             },
             queues,
         )
@@ -248,6 +258,7 @@ impl Dispatcher {
             dropped: 0,
             seq: 0,
             order: None,
+            gate: None,
         }
     }
 
@@ -263,6 +274,7 @@ impl Dispatcher {
     /// at once (see [`order`]). Blocking mode only (replay).
     pub fn ordered(mut self, order: Arc<Order>) -> Self {
         self.order = Some(order);
+        self.gate = Some(PairGate::new());
         self
     }
 
@@ -299,6 +311,13 @@ impl Dispatcher {
             return;
         }
         let w = self.worker_for(&p);
+        let pair_local = match (&mut self.gate, c.role) {
+            (Some(g), Role::Both | Role::Detect) => match &self.order {
+                Some(o) => g.stamp(&p, c.ip, (w, self.seq), o.pairs()),
+                None => false,
+            },
+            _ => false,
+        };
         let b = &mut self.pending[w];
         b.spans.push(Carried {
             at: b.data.len() as u32,
@@ -307,6 +326,7 @@ impl Dispatcher {
             role: c.role,
             frame: c.frame,
             seq: self.seq,
+            pair_local,
         });
         b.data.extend_from_slice(c.outer);
         b.data.extend_from_slice(c.ip);
@@ -455,29 +475,42 @@ impl Dispatcher {
     }
 }
 
+/// A packet's metadata for tests: hosts, ports, protocol; a VXLAN mirror
+/// packet of session 1 otherwise.
+#[cfg(test)]
+pub(crate) fn test_meta(
+    (src, dst): (crate::wire::Addr, crate::wire::Addr),
+    (src_port, dst_port): (u16, u16),
+    protocol: u8,
+) -> PacketMeta {
+    PacketMeta {
+        ts_ns: 1,
+        vni: Some(1),
+        mirror_src: None,
+        tunnel: crate::decap::Tunnel::Vxlan,
+        gwlb: crate::wire::geneve::GwlbOptions::default(),
+        src,
+        dst,
+        src_port,
+        dst_port,
+        protocol,
+        ip_len: 40,
+        tcp_flags: None,
+        icmp: None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decap::Tunnel;
     use crate::wire::Addr;
-    use crate::wire::geneve::GwlbOptions;
 
     fn meta(i: u16) -> PacketMeta {
-        PacketMeta {
-            ts_ns: 1,
-            vni: Some(1),
-            mirror_src: None,
-            tunnel: Tunnel::Vxlan,
-            gwlb: GwlbOptions::default(),
-            src: Addr::v4([10, 0, 0, 1]),
-            dst: Addr::v4([10, 0, 0, 2]),
-            src_port: 1000 + i,
-            dst_port: 80,
-            protocol: 6,
-            ip_len: 40,
-            tcp_flags: None,
-            icmp: None,
-        }
+        test_meta(
+            (Addr::v4([10, 0, 0, 1]), Addr::v4([10, 0, 0, 2])),
+            (1000 + i, 80),
+            6,
+        )
     }
 
     /// Every packet arrives at its flow's worker with exactly its bytes.

@@ -20,10 +20,18 @@
 //! wait longer than [`MAX_WAIT`] (a bug, or a worker stuck elsewhere) gives
 //! up and is counted.
 //!
+//! Only lookups that could find an expectation another worker announces
+//! wait: the dispatcher stamps every packet whose host pair had no
+//! possible FTP control channel on another worker ([`super::gate`]), and
+//! a lookup on such a packet goes on at once ([`Order::skipped`]).
+//!
 //! Nothing here runs per packet on the workers; the dispatcher reads one
 //! relaxed atomic per packet queued.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use super::gate::ArmedPairs;
+use crate::wire::Addr;
 use std::time::{Duration, Instant};
 
 /// Longest wait before giving up (counted in [`Order::timeouts`]).
@@ -40,6 +48,13 @@ pub struct Order {
     waits: AtomicU64,
     /// Waits that gave up after [`MAX_WAIT`].
     timeouts: AtomicU64,
+    /// Lookups that did not wait: their host pair was not armed before
+    /// them, or the dispatcher's host-pair gate found their packet local
+    /// ([`super::gate`]).
+    skips: AtomicU64,
+    /// The host pairs that may carry an FTP control channel, and since
+    /// which packet.
+    pairs: ArmedPairs,
 }
 
 impl Order {
@@ -50,6 +65,8 @@ impl Order {
             flush: AtomicBool::new(false),
             waits: AtomicU64::new(0),
             timeouts: AtomicU64::new(0),
+            skips: AtomicU64::new(0),
+            pairs: ArmedPairs::new(),
         }
     }
 
@@ -113,6 +130,29 @@ impl Order {
         true
     }
 
+    /// The host pairs armed so far (the dispatcher arms them).
+    pub fn pairs(&self) -> &ArmedPairs {
+        &self.pairs
+    }
+
+    /// Worker `w` looks up an expectation of hosts `a`, `b` at sequence
+    /// number `seq`; `local` when the dispatcher stamped the packet local
+    /// to `w` ([`super::gate`]). Waits as [`Order::wait_for`] unless the
+    /// pair was not armed by `seq` or the packet is local: then no other
+    /// worker can add an expectation the lookup sees, and it goes on.
+    pub fn before_lookup(&self, w: usize, (a, b): (Addr, Addr), seq: u64, local: bool) {
+        if local || !self.pairs.armed_by(a, b, seq) {
+            self.skips.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.wait_for(w, seq);
+        }
+    }
+
+    /// Lookups that did not wait ([`Order::skipped`]).
+    pub fn skips(&self) -> u64 {
+        self.skips.load(Ordering::Relaxed)
+    }
+
     /// Waits that had to wait for other workers.
     pub fn waits(&self) -> u64 {
         self.waits.load(Ordering::Relaxed)
@@ -147,6 +187,38 @@ mod tests {
         // Nobody behind: no wait.
         assert!(o.wait_for(2, 7));
         assert_eq!(o.waits(), 1);
+    }
+
+    #[test]
+    fn lookups_wait_only_on_armed_pairs_not_local() {
+        let o = std::sync::Arc::new(Order::new(2));
+        let (a, b) = (Addr::v4([10, 0, 0, 1]), Addr::v4([10, 0, 0, 2]));
+        // Worker 1 is behind (progress 0). Unarmed pair, or a local
+        // packet: no wait.
+        o.before_lookup(0, (a, b), 5, false);
+        o.before_lookup(0, (a, b), 5, true);
+        assert_eq!((o.skips(), o.waits()), (2, 0));
+        // The dispatcher arms the pair on packet 3 (an FTP greeting).
+        let meta = super::super::test_meta((b, a), (21, 40000), 6);
+        let mut ip = vec![0u8; 40];
+        ip[0] = 0x45;
+        ip[9] = 6;
+        ip[32] = 0x50;
+        ip.extend_from_slice(b"220 (x)\r\n");
+        let mut gate = super::super::gate::PairGate::new();
+        gate.stamp(&meta, &ip, (1, 3), o.pairs());
+        // A lookup before packet 3 still goes on; one after it waits for
+        // worker 1.
+        o.before_lookup(0, (a, b), 2, false);
+        assert_eq!(o.skips(), 3);
+        let o2 = o.clone();
+        let waiter = std::thread::spawn(move || o2.before_lookup(0, (b, a), 5, false));
+        while !o.flush_wanted() {
+            std::thread::yield_now();
+        }
+        o.progress(1, 5);
+        waiter.join().unwrap();
+        assert_eq!((o.skips(), o.waits()), (3, 1));
     }
 
     #[test]

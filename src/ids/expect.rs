@@ -26,7 +26,10 @@
 //! until every other worker processed every packet before `s`
 //! ([`crate::dispatch::order`]), so a data flow finds exactly the
 //! expectations a single-threaded pass would have had, whatever worker
-//! its control flow is on.
+//! its control flow is on — unless no packet which could belong to an FTP
+//! control channel between the same two hosts went to another worker
+//! before it ([`crate::dispatch::gate`]): then nothing another worker adds
+//! could match, and it does not wait.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -262,19 +265,19 @@ impl ExpectHandle {
     }
 
     /// [`Expectations::take`], after every other worker processed every
-    /// packet before `seq` (when ordered): the answer does not depend on
-    /// how far the worker of the control flow got.
+    /// packet before `seq` (when ordered, unless the gate shows no other
+    /// worker can matter: [`crate::dispatch::order::Order::before_lookup`]):
+    /// the answer does not depend on how far the worker of the control
+    /// flow got.
     pub fn take(
         &self,
-        client: Addr,
-        server: Addr,
-        server_port: u16,
+        (client, server, server_port): (Addr, Addr, u16),
         dir: Direction,
-        seq: u64,
+        (seq, pair_local): (u64, bool),
         now_ns: u64,
     ) -> Option<FtpExpectation> {
         if let Some(o) = &self.order {
-            o.wait_for(self.worker, seq);
+            o.before_lookup(self.worker, (client, server), seq, pair_local);
         }
         let seq = if self.sequenced { seq } else { u64::MAX };
         self.store
@@ -290,6 +293,10 @@ pub struct ExpectAt<'a> {
     pub handle: &'a ExpectHandle,
     /// The packet's sequence number ([`crate::dispatch::order`]).
     pub seq: u64,
+    /// The dispatcher found no possible FTP control channel of the
+    /// packet's host pair on another worker before it: a lookup need not
+    /// wait ([`crate::dispatch::Carried::pair_local`]; false when unknown).
+    pub pair_local: bool,
     /// Its capture time (ns).
     pub now_ns: u64,
 }
@@ -313,8 +320,9 @@ impl ExpectAt<'_> {
         };
         let port = app.server_port();
         let (h, seq, now) = (self.handle, self.seq, self.now_ns);
+        let at = (seq, self.pair_local);
         app.stream_expecting(dir, data, upto, opposite, stats, &mut |d| {
-            h.take(client, server, port, d, seq, now)
+            h.take((client, server, port), d, at, now)
         });
         for e in app.take_announced() {
             h.add(client, server, e, seq, now);

@@ -256,6 +256,7 @@ impl Ids {
         let at = expect::ExpectAt {
             handle: &w.expect,
             seq: c.seq,
+            pair_local: c.pair_local,
             now_ns: meta.ts_ns,
         };
         if flow.app_packet(dir, &view, &mut w.stats.app, at) {
@@ -445,6 +446,7 @@ impl Inspector {
             let at = expect::ExpectAt {
                 handle: &self.expect,
                 seq: self.seq,
+                pair_local: false,
                 now_ns: flow.last_ns,
             };
             flow.app_finish(&mut self.stats.app, at);

@@ -280,6 +280,10 @@ pub fn replay(opts: &ReplayOptions, metrics: &Metrics) -> Result<ReplayReport, R
             .detect
             .with_label_values(&["order_wait_timeouts"])
             .inc_by(o.timeouts());
+        metrics
+            .detect
+            .with_label_values(&["order_skips"])
+            .inc_by(o.skips());
     }
     let (records, files_written) = output
         .join()

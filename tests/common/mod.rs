@@ -59,3 +59,42 @@ pub fn alert_keys(lines: &str) -> std::collections::BTreeMap<AlertKey, usize> {
     }
     m
 }
+
+/// [`replay_with_workers`] over several captures in one replay, writing
+/// the Prometheus metrics too; returns the process output, the output
+/// directory and the metrics text.
+#[allow(dead_code)] // Not every test binary reads metrics.
+pub fn replay_with_metrics(
+    pcaps: &[&Path],
+    rules: &Path,
+    workers: usize,
+) -> (Output, tempfile::TempDir, String) {
+    let out = tempfile::tempdir().unwrap();
+    let prom = out.path().join("metrics.prom");
+    let run = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .arg("replay")
+        .args(pcaps)
+        .arg("--rules")
+        .arg(rules)
+        .arg("--out")
+        .arg(out.path())
+        .arg("--metrics-out")
+        .arg(&prom)
+        .args(["--workers", &workers.to_string(), "--quiet"])
+        .output()
+        .unwrap();
+    let text = std::fs::read_to_string(&prom).unwrap_or_default();
+    (run, out, text)
+}
+
+/// The value of the sample `name` (with its labels, as written) in
+/// Prometheus text; panics when it is missing.
+#[allow(dead_code)] // Not every test binary reads metrics.
+pub fn metric(prom: &str, name: &str) -> u64 {
+    prom.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("no {name} in the metrics"))
+        .trim()
+        .parse::<f64>()
+        .unwrap() as u64
+}
