@@ -11,14 +11,8 @@ import os
 import struct
 import sys
 
-
-def csum(b):
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from pcapfile import csum, ipv4, write_pcap  # noqa: E402
 
 
 def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
@@ -26,10 +20,8 @@ def packet(src, dst, sport, dport, seq, ack, flags, payload=b""):
     pseudo = src + dst + struct.pack("!BBH", 0, 6, len(tcp) + len(payload))
     c = csum(pseudo + tcp + payload)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(payload), 1, 0, 64, 6, 0, src, dst)
-    ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
     eth = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00"
-    return eth + ip + tcp + payload
+    return eth + ipv4(src, dst, 6, tcp + payload)
 
 
 def session(client_bytes, server_bytes, dport=443):
@@ -55,11 +47,7 @@ def session(client_bytes, server_bytes, dport=443):
 
 
 def write(path, pkts):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-        for i, p in enumerate(pkts):
-            f.write(struct.pack("<IIII", 1700000000 + i, 0, len(p), len(p)))
-            f.write(p)
+    write_pcap(path, [(1700000000 + i, 0, p) for i, p in enumerate(pkts)])
 
 
 def rec(ctype, body, version=b"\x03\x03"):

@@ -5,16 +5,12 @@ three-way handshake, data with proper sequence numbers and ACKs, and a FIN
 exchange, so Suricata's stream engine and vxtap's reassemble them.
 """
 
+import os
 import struct
+import sys
 
-
-def _csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from pcapfile import csum as _csum, ipv4, write_pcap  # noqa: E402
 
 
 def _ip(a):
@@ -27,11 +23,8 @@ class Pcap:
         self.ip_id = 1
 
     def _ipv4(self, src, dst, proto, l4):
-        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(l4), self.ip_id, 0, 64,
-                          proto, 0, _ip(src), _ip(dst))
         self.ip_id += 1
-        hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
-        return hdr + l4
+        return ipv4(_ip(src), _ip(dst), proto, l4, ident=self.ip_id - 1)
 
     def _frame(self, t, ip):
         eth = b"\x00\x00\x00\x00\x00\x02" + b"\x00\x00\x00\x00\x00\x01" + b"\x08\x00"
@@ -75,9 +68,5 @@ class Pcap:
 
     def write(self, path, base=1700000000):
         self.frames.sort(key=lambda f: f[0])
-        with open(path, "wb") as fh:
-            fh.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
-            for t, data in self.frames:
-                sec = base + int(t)
-                usec = int(round((t - int(t)) * 1e6))
-                fh.write(struct.pack("<IIII", sec, usec, len(data), len(data)) + data)
+        write_pcap(path, [(base + int(t), int(round((t - int(t)) * 1e6)), data)
+                          for t, data in self.frames])

@@ -14,20 +14,15 @@ Deterministic: rerunning it rewrites byte-identical files.
 """
 import os
 import struct
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from pcapfile import csum, pcap_bytes  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 T0 = 1_700_000_000  # 2023-11-14 22:13:20 UTC (not a window boundary: 1699999800 and 1699999980 are)
 
 # ---------------------------------------------------------------- checksums / headers
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return (~s) & 0xFFFF
 
 
 def ip4a(a):
@@ -153,15 +148,11 @@ LINKTYPE_LINUX_SLL, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_LINUX_SLL2 = 113, 228
 
 def write_pcap(name, packets, linktype=LINKTYPE_ETHERNET, nanos=False, snaplen=262144):
     """packets: list of (t_ns, data[, orig_len])"""
-    magic = 0xA1B23C4D if nanos else 0xA1B2C3D4
-    out = struct.pack("<IHHiIII", magic, 2, 4, 0, 0, snaplen, linktype)
+    recs = []
     for p in packets:
-        t, data = p[0], p[1]
-        orig = p[2] if len(p) > 2 else len(data)
-        sec, frac = divmod(t, 1_000_000_000)
-        if not nanos:
-            frac //= 1000
-        out += struct.pack("<IIII", sec, frac, len(data), orig) + data
+        sec, frac = divmod(p[0], 1_000_000_000)
+        recs.append((sec, frac if nanos else frac // 1000) + tuple(p[1:]))
+    out = pcap_bytes(recs, linktype=linktype, snaplen=snaplen, nanos=nanos)
     with open(os.path.join(HERE, name), "wb") as f:
         f.write(out)
 
