@@ -24,38 +24,27 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-SIZE=300M
-BUILD=0
+. bench/ids/lib.sh
 SAMPLES=0
 declare -a PCAPS=()
 while [ $# -gt 0 ]; do
+  ids_opt "$@"
+  if [ "$OPT_WORDS" -gt 0 ]; then shift "$OPT_WORDS"; continue; fi
   case "$1" in
-    --size) SIZE=$2; shift 2 ;;
-    --build) BUILD=1; shift ;;
     --samples) SAMPLES=1; shift ;;
     -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     -*) echo "unknown option $1" >&2; exit 2 ;;
     *) PCAPS+=("$1"); shift ;;
   esac
 done
-[ "$BUILD" = 1 ] && cargo build --release
-VX=target/release/vxtap
-SHARED=../shared
-ET=$SHARED/rules/et-open
+ids_prepare
 SURIRULES=$SHARED/rules/suricata
 ORACLE=$SHARED/tools/oracle-alerts
-W=bench/work/ids
 E=$W/events
 mkdir -p "$E"
-command -v suricata >/dev/null || { echo "suricata missing: $SHARED/tools/install-peers --only suricata" >&2; exit 2; }
 
-BENCH=$W/bench.pcap
 if [ ${#PCAPS[@]} -eq 0 ]; then
-  if [ ! -s "$BENCH" ]; then
-    echo "== building $BENCH (make-bench-pcap --size $SIZE)" >&2
-    "$SHARED/tools/make-bench-pcap" "$BENCH" --size "$SIZE" >&2
-    echo "$SIZE" > "$W/bench.size"
-  fi
+  ids_bench_capture
   PCAPS=("$BENCH")
 fi
 if [ "$SAMPLES" = 1 ]; then
@@ -75,7 +64,7 @@ fi
 
 # The rule file: ET rules vxtap enforces + what vxtap loads of the four event files.
 R=$E/rules.rules
-[ -s "$W/rules.rules" ] || "$VX" rules check "$ET" --write-loaded "$W/rules.rules" --json > "$W/check.json" || true
+ids_et_rules --if-missing
 cp "$W/rules.rules" "$R"
 declare -a LOADLINES=()
 for f in app-layer-events http-events dns-events tls-events; do

@@ -17,36 +17,24 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+. bench/ids/lib.sh
 RUNS=${RUNS:-3}
-SIZE=300M
-BUILD=0
 while [ $# -gt 0 ]; do
+  ids_opt "$@"
+  if [ "$OPT_WORDS" -gt 0 ]; then shift "$OPT_WORDS"; continue; fi
   case "$1" in
     --runs) RUNS=$2; shift 2 ;;
-    --size) SIZE=$2; shift 2 ;;
-    --build) BUILD=1; shift ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-[ "$BUILD" = 1 ] && cargo build --release
-VX=target/release/vxtap
-SHARED=../shared
-ET=$SHARED/rules/et-open
-W=bench/work/ids
-mkdir -p "$W"
-command -v suricata >/dev/null || { echo "suricata missing: $SHARED/tools/install-peers --only suricata" >&2; exit 2; }
+ids_prepare
 [ -x /usr/bin/time ] || { echo "/usr/bin/time missing (apt-get install time)" >&2; exit 2; }
 
-BENCH=$W/bench.pcap
-if [ ! -s "$BENCH" ]; then
-  echo "== building $BENCH (make-bench-pcap --size $SIZE)" >&2
-  "$SHARED/tools/make-bench-pcap" "$BENCH" --size "$SIZE" >&2
-  echo "$SIZE" > "$W/bench.size"
-fi
+ids_bench_capture
 SIZE=$(cat "$W/bench.size" 2>/dev/null || echo "$SIZE")
 PKTS=$(capinfos -c -M "$BENCH" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
-"$VX" rules check "$ET" --write-loaded "$W/rules.rules" --json > "$W/check.json" || true
+ids_et_rules
 cp "$ET/classification.config" "$W/classification.config"
 NRULES=$(grep -c '^alert\|^pass\|^drop\|^reject' "$W/rules.rules" || true)
 SURI=(-c /etc/suricata/suricata.yaml -k none -S "$W/rules.rules"
