@@ -20,6 +20,7 @@
 mod applayer_common;
 
 use std::collections::{BTreeMap, HashMap};
+mod common;
 
 use applayer_common::{Chunk, chunks, run_parser, shared};
 use vxtap::applayer::AppProto;
@@ -440,7 +441,11 @@ fn objects_validate_against_suricatas_schema() {
     let oracle_file =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/eve_app/suricata.jsonl");
     let out = std::process::Command::new("python3")
-        .args(["-c", VALIDATE])
+        .arg("-c")
+        .arg(format!(
+            "{}{VALIDATE}",
+            common::EVE_SCHEMA_WITH_DNS_ADDITIONS
+        ))
         .arg(shared().join("eve/schema-7.0.10.json"))
         .arg(&oracle_file)
         .arg(&eve)
@@ -458,22 +463,10 @@ fn objects_validate_against_suricatas_schema() {
 }
 
 /// Validates Suricata's objects (argv[2], the oracle file) then vxtap's
-/// events (argv[3]) against the schema (argv[1]) with the additions above;
-/// prints both counts.
+/// events (argv[3]) against the schema (argv[1]) with the additions above
+/// ([`common::EVE_SCHEMA_WITH_DNS_ADDITIONS`], which comes first); prints
+/// both counts.
 const VALIDATE: &str = r#"
-import json, sys, jsonschema
-s = json.load(open(sys.argv[1]))
-d = s["properties"]["dns"]["properties"]
-d["tc"] = {"type": "boolean"}
-a = d["answer"]["properties"]
-for k in ("aa", "tc", "z"):
-    a[k] = {"type": "boolean"}
-a["authorities"] = d["authorities"]
-soa = d["authorities"]["items"]["properties"]["soa"]
-d["answers"]["items"]["properties"]["soa"] = soa
-g = d["grouped"]["properties"]
-g["NS"] = g["CNAME"]
-g["SOA"] = {"type": "array", "minItems": 1, "items": soa}
 v = jsonschema.validators.validator_for(s)(s)
 n = 0
 for l in open(sys.argv[2]):
