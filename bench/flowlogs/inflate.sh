@@ -6,18 +6,21 @@
 # PCLMULQDQ CRC-32); and libdeflate (C, crate libdeflater, built by cc),
 # which inflates whole buffers only: the object in one call into one
 # buffer of its full size, allocated per pass (`libdeflate`) or kept for all
-# passes (`libdeflate-reuse`: no page faults after the first pass). Prints
+# passes (`libdeflate-reuse`: no page faults after the first pass); and
+# ISA-L's igzip (crate isal-rs, bundled sources built by autotools and nasm),
+# streamed through its io::Read gzip decoder as vxtap does. Prints
 # CPU seconds (user+sys) per pass of each backend, RUNS alternating runs of
 # PASSES passes, and their medians.
 #
 #   bench/flowlogs/inflate.sh          # needs cmake and a C compiler for zlib-ng
 #   RUNS=5 PASSES=5 bench/flowlogs/inflate.sh
 #   BACKENDS="zlib-rs miniz-oxide libdeflate" bench/flowlogs/inflate.sh   # without cmake
+#   BACKENDS="zlib-rs isal" bench/flowlogs/inflate.sh   # needs nasm, autoconf, automake, libtool
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 RUNS=${RUNS:-5}
 PASSES=${PASSES:-5}
-BACKENDS=${BACKENDS:-"zlib-rs zlib-ng miniz-oxide libdeflate libdeflate-reuse"}
+BACKENDS=${BACKENDS:-"zlib-rs isal zlib-ng miniz-oxide libdeflate libdeflate-reuse"}
 GZ=$(find bench/work/flowlogs/one -name '*.log.gz' | head -1)
 [ -n "$GZ" ] || { echo "run bench/flowlogs/run.sh first (it makes the object)" >&2; exit 1; }
 feature() { echo "${1%-reuse}"; }

@@ -49,24 +49,36 @@ impl Inflated {
     /// Starts a thread reading `inner` (a decoder) to its end or first
     /// error. `Err` gives `inner` back when no thread could be started.
     pub fn spawn<R: Read + Send + 'static>(inner: R) -> Result<Self, R> {
+        Self::spawn_with(inner, |r| r)
+    }
+
+    /// Starts a thread that makes its decoder with `make(seed)` and reads
+    /// it as [`Inflated::spawn`] does: for decoders that must stay on the
+    /// thread that made them (not `Send`). `Err` gives `seed` back when no
+    /// thread could be started.
+    pub fn spawn_with<T, R>(seed: T, make: fn(T) -> R) -> Result<Self, T>
+    where
+        T: Send + 'static,
+        R: Read + 'static,
+    {
         let (filled_tx, filled) = bounded(BLOCKS - 1);
         let (empty, empty_rx) = bounded(BLOCKS);
-        // The decoder moves into the thread only once it exists.
-        let (start_tx, start_rx) = bounded::<R>(1);
+        // The seed moves into the thread only once it exists.
+        let (start_tx, start_rx) = bounded::<T>(1);
         RUNNING.fetch_add(1, Ordering::Relaxed);
         let spawned = thread::Builder::new()
             .name("vxtap-inflate".into())
             .spawn(move || {
-                if let Ok(inner) = start_rx.recv() {
-                    pump(inner, &filled_tx, &empty_rx);
+                if let Ok(seed) = start_rx.recv() {
+                    pump(make(seed), &filled_tx, &empty_rx);
                 }
                 RUNNING.fetch_sub(1, Ordering::Relaxed);
             });
         let Ok(thread) = spawned else {
             RUNNING.fetch_sub(1, Ordering::Relaxed);
-            return Err(inner);
+            return Err(seed);
         };
-        if let Err(e) = start_tx.send(inner) {
+        if let Err(e) = start_tx.send(seed) {
             return Err(e.into_inner());
         }
         Ok(Self {

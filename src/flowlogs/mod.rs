@@ -23,7 +23,7 @@
 //! Files: `fields` (the field table), `schema`/`header` (columns of a file),
 //! `lines`/`parse` (bounded line splitting, typing; the general path),
 //! `fast`/`addr` (the one-pass fast path for well-formed lines), `text`/`parquet`/
-//! `subscription`/`source` (the forms), `inflate` (gzip on a helper thread), `layout` (S3 keys, directory walk),
+//! `subscription`/`source` (the forms), `inflate` (gzip on a helper thread), `igzip` (ISA-L's inflate, feature `isal`), `layout` (S3 keys, directory walk),
 //! `record` (typed records), `render` (text and JSON), `stats` (with `counters`,
 //! its integer-keyed tables), `parallel`.
 
@@ -33,6 +33,8 @@ pub mod error;
 pub mod fast;
 pub mod fields;
 pub mod header;
+#[cfg(feature = "isal")]
+pub mod igzip;
 pub mod inflate;
 pub mod layout;
 pub mod lines;

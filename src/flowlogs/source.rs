@@ -100,7 +100,20 @@ fn open_with(path: &Path, helper: bool) -> Result<Opened, LineError> {
     file.seek(SeekFrom::Start(0)).map_err(io_err)?;
     let magic = &magic[..got];
     if magic.starts_with(&[0x1f, 0x8b]) {
-        let large = helper && file.metadata().is_ok_and(|m| m.len() >= INFLATE_THREAD_MIN);
+        let big = file.metadata().is_ok_and(|m| m.len() >= INFLATE_THREAD_MIN);
+        // igzip's decoder stays on the thread that made it (not `Send`), so
+        // with it every large object gets an inflate thread, spare core or
+        // not: on one core the two take turns, a hand-over per 256 KiB.
+        #[cfg(feature = "isal")]
+        let file = if big {
+            match Inflated::spawn_with(file, super::igzip::Gz::new) {
+                Ok(threaded) => return Ok(Opened::Inflated(threaded)),
+                Err(file) => file,
+            }
+        } else {
+            file
+        };
+        let large = helper && big;
         let decoder = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
         if large {
             match Inflated::spawn(decoder) {
@@ -171,8 +184,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("x");
         std::fs::write(&p, bytes).unwrap();
-        let large =
-            helper && bytes.len() as u64 >= INFLATE_THREAD_MIN && bytes[..2] == [0x1f, 0x8b];
+        let large = (helper || cfg!(feature = "isal"))
+            && bytes.len() as u64 >= INFLATE_THREAD_MIN
+            && bytes[..2] == [0x1f, 0x8b];
         let (mut reader, gzip): (Box<dyn Read>, bool) = match open_with(&p, helper) {
             Ok(Opened::Stream { reader, gzip }) if !large => (reader, gzip),
             Ok(Opened::Inflated(blocks)) if large => (Box::new(blocks), true),
