@@ -73,7 +73,8 @@ pub const DETECT_EVENTS: [&str; 11] = [
     "flows",
     "flows_untracked",
     "outer_packets",
-    "gre_inner_packets",
+    // Packets inside GRE/ERSPAN and IP-in-IP (detection only).
+    "tunnel_inner_packets",
     // Packets in PPPoE sessions / MPLS label stacks (detection only).
     "pppoe_mpls_packets",
     // Replay with several workers: lookups of FTP expectations that waited

@@ -23,21 +23,6 @@ use serde_json::Value;
 /// vxtap wrote, reason).
 const KNOWN: &[(&str, usize, usize, &str)] = &[
     (
-        "bug-2576-04",
-        1,
-        1,
-        "GRE-encapsulated traffic: Suricata writes pkt_src \"gre tunnel\" and the frame \
-         number only in its tunnel object; vxtap writes GRE-decapsulated packets as \
-         wire/pcap with pcap_cnt (as its alerts do)",
-    ),
-    (
-        "bug-6402-01",
-        1,
-        1,
-        "GRE again: Suricata logs at the last packet (pkt_src \"gre tunnel\"), vxtap at \
-         flow end (its GRE tunnel packets are not followed to their FIN)",
-    ),
-    (
         "byte-extract-01",
         2,
         0,

@@ -30,7 +30,7 @@ def keys(p):
         for l in open(p):
             e = json.loads(l)
             if e.get("event_type") == "alert":
-                c[(e["alert"]["signature_id"], e.get("pcap_cnt"), e.get("pkt_src"))] += 1
+                c[(e["alert"]["signature_id"], e.get("pcap_cnt", (e.get("tunnel") or {}).get("pcap_cnt")), e.get("pkt_src"))] += 1
     except FileNotFoundError:
         pass
     return c

@@ -73,6 +73,25 @@ impl Role {
     }
 }
 
+/// Which decoder made a packet detection inspects, for its alerts'
+/// `pkt_src` (Suricata's names: the capture, `gre tunnel`, `ipv4 tunnel`,
+/// `ipv6 tunnel`, `defrag`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Decoder {
+    /// The captured (or received) packet, decapsulated from the mirror
+    /// tunnel when it came in one.
+    #[default]
+    Capture,
+    /// The packet inside a GRE or ERSPAN packet.
+    Gre,
+    /// The packet inside an IPv4 packet (6in4, 4in4): `ipv4 tunnel`.
+    Ipv4Tunnel,
+    /// The packet inside an IPv6 packet (4in6, 6in6): `ipv6 tunnel`.
+    Ipv6Tunnel,
+    /// A datagram rebuilt from its fragments.
+    Defrag,
+}
+
 /// What travels with a packet when bytes are carried.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Carried {
@@ -87,6 +106,8 @@ pub struct Carried {
     pub role: Role,
     /// Frame number in its capture (1-based; 0 live).
     pub frame: u64,
+    /// Which decoder made it.
+    pub decoder: Decoder,
     /// Position in the dispatcher's sequence of queued packets (0-based,
     /// every worker's packets in one sequence; see [`order`]).
     pub seq: u64,
@@ -108,6 +129,8 @@ pub struct Carry<'a> {
     pub role: Role,
     /// Frame number in its capture.
     pub frame: u64,
+    /// Which decoder made it.
+    pub decoder: Decoder,
 }
 
 /// A batch of packets for one worker.
@@ -295,6 +318,7 @@ impl Dispatcher {
                 outer: &[],
                 role: Role::Both,
                 frame: 0,
+                decoder: Decoder::Capture,
             },
         );
     }
@@ -325,6 +349,7 @@ impl Dispatcher {
             len: c.ip.len() as u32,
             role: c.role,
             frame: c.frame,
+            decoder: c.decoder,
             seq: self.seq,
             pair_local,
         });

@@ -5,7 +5,7 @@
 use super::{IdsStats, LoadedRules};
 use crate::decap::Tunnel;
 use crate::detect::{Alert, PacketView, Tx};
-use crate::dispatch::Carried;
+use crate::dispatch::{Carried, Decoder};
 use crate::flow::{Endpoint, FlowKey, PacketMeta, community_id};
 use crate::ids::flows::DetectFlow;
 use crate::output::eve::{
@@ -29,6 +29,18 @@ impl PktSrc {
             Tunnel::Geneve => PktSrc::Geneve,
         }
     }
+
+    /// Where a dispatched packet came from: the decoder that made it (as
+    /// Suricata names its pseudo packets), else its mirror tunnel kind.
+    pub fn of_packet(t: Tunnel, d: Decoder) -> PktSrc {
+        match d {
+            Decoder::Capture => PktSrc::of(t),
+            Decoder::Gre => PktSrc::Gre,
+            Decoder::Ipv4Tunnel => PktSrc::Ipv4Tunnel,
+            Decoder::Ipv6Tunnel => PktSrc::Ipv6Tunnel,
+            Decoder::Defrag => PktSrc::Defrag,
+        }
+    }
 }
 
 /// What an alert says about where its packet came from.
@@ -40,22 +52,40 @@ pub struct EventContext {
     mirror_src: Option<Addr>,
     gwlb: GwlbOptions,
     tunnel: Option<TunnelInfo>,
+    pkt_src: PktSrc,
 }
 
 impl EventContext {
     /// The context of a dispatched packet (`outer`: its tunnel's outer IP
     /// and UDP headers, when carried).
     pub fn new(meta: &PacketMeta, c: Carried, outer: &[u8]) -> Self {
-        let tunnel = (meta.tunnel != Tunnel::None)
+        // Suricata's `tunnel` object describes the root packet of a
+        // decoder's pseudo packet: the mirror tunnel's outer packet (depth
+        // 1, or 2 for GRE inside it), a GRE packet (depth 1), or the
+        // fragment that completed a datagram (depth 0, no ports: Suricata
+        // decodes no transport header in fragments).
+        let inner_tunnel = matches!(
+            c.decoder,
+            Decoder::Gre | Decoder::Ipv4Tunnel | Decoder::Ipv6Tunnel
+        );
+        let (has_root, depth) = match (meta.tunnel, c.decoder) {
+            (Tunnel::None, Decoder::Capture) => (false, 0),
+            (Tunnel::None, Decoder::Defrag) => (true, 0),
+            (Tunnel::None, _) => (true, 1),
+            (_, _) if inner_tunnel => (true, 2),
+            (_, _) => (true, 1),
+        };
+        let fragment_root = meta.tunnel == Tunnel::None && c.decoder == Decoder::Defrag;
+        let tunnel = has_root
             .then(|| PacketView::from_ip(outer).ok())
             .flatten()
             .map(|o| TunnelInfo {
                 src: o.src,
-                src_port: o.sport,
+                src_port: if fragment_root { 0 } else { o.sport },
                 dst: o.dst,
-                dst_port: o.dport,
+                dst_port: if fragment_root { 0 } else { o.dport },
                 protocol: o.proto,
-                depth: 1,
+                depth,
                 pcap_cnt: (c.frame > 0).then_some(c.frame),
             });
         EventContext {
@@ -65,7 +95,14 @@ impl EventContext {
             mirror_src: meta.mirror_src,
             gwlb: meta.gwlb,
             tunnel,
+            pkt_src: PktSrc::of_packet(meta.tunnel, c.decoder),
         }
+    }
+
+    /// Where the packet of this context came from (flow-end contexts: the
+    /// flow-timeout pseudo packet).
+    pub fn pkt_src(&self) -> PktSrc {
+        self.pkt_src
     }
 
     /// `ctx` at another time.
@@ -82,6 +119,7 @@ impl EventContext {
             mirror_src: None,
             gwlb: GwlbOptions::default(),
             tunnel: None,
+            pkt_src: PktSrc::StreamFlowTimeout,
         }
     }
 }

@@ -323,12 +323,7 @@ impl Ids {
             };
             w.txs(flow, dir, &input);
         }
-        w.push(
-            &view,
-            &ctx,
-            Some((key, &*flow, dir)),
-            PktSrc::of(meta.tunnel),
-        );
+        w.push(&view, &ctx, Some((key, &*flow, dir)), ctx.pkt_src());
         if log_flush {
             // As from Suricata's detect/log pseudo packet: no frame number.
             let ctx = EventContext::at(EventContext::flow_end(&key, flow), meta.ts_ns);
@@ -341,7 +336,7 @@ impl Ids {
                 &mut w.events,
             );
         } else {
-            let src = PktSrc::of(meta.tunnel);
+            let src = ctx.pkt_src();
             event::push_tx_events(&mut w.tx_log, &ctx, &key, flow, src, &mut w.events);
         }
     }
@@ -534,7 +529,7 @@ impl Inspector {
         self.current
             .set
             .inspect(&input, state, &mut self.ctx, &mut self.alerts);
-        self.push(view, ctx, None, PktSrc::of(meta.tunnel));
+        self.push(view, ctx, None, ctx.pkt_src());
     }
 
     /// Inspects the transactions of `flow` in key direction `dir` that

@@ -11,8 +11,8 @@
 //!   datagram rebuilt from them ([`crate::defrag`]), inspected in its flow.
 //!   Rebuilding happens here, before dispatch, because a datagram's later
 //!   fragments carry no ports and so cannot find their flow's worker.
-//! * The packet inside GRE / ERSPAN ([`super::tunnels`]), as its own flow,
-//!   the GRE packet itself being inspected without a flow.
+//! * The packet inside GRE / ERSPAN ([`super::tunnels`]) or IP-in-IP, as its
+//!   own flow, the GRE packet itself being inspected without a flow.
 //! * Packets in PPPoE sessions and MPLS label stacks
 //!   ([`decap::decode_carried`]), which the flow stage counts as non-IP as
 //!   VPC Flow Logs would: detection only, in flows of their own.
@@ -20,12 +20,20 @@
 use crate::decap::{self, DecapConfig, Frag, Packet, Tunnel};
 use crate::defrag::{Defrag, DefragConfig, DefragStats, Fragment, Outcome};
 use crate::detect::PacketView;
-use crate::dispatch::{Carry, Dispatcher, Role};
+use crate::dispatch::{Carry, Decoder, Dispatcher, Role};
 use crate::flow::PacketMeta;
 use crate::wire::link::LinkType;
 
 /// IP protocol number of GRE.
 const GRE: u8 = 47;
+/// IP protocol numbers of IPv4 and IPv6 carried in IP.
+const IPIP: u8 = crate::wire::transport::proto::IPIP;
+const IPV6_IN_IP: u8 = 41;
+
+/// Whether detection looks through the payload of an IP protocol.
+fn is_tunnel(protocol: u8) -> bool {
+    matches!(protocol, GRE | IPIP | IPV6_IN_IP)
+}
 
 /// Where a decoded packet came from.
 #[derive(Debug, Clone, Copy, Default)]
@@ -57,8 +65,8 @@ pub struct IdsReader {
     pub outer_packets: u64,
     /// Datagrams rebuilt whose bytes could not be decoded again.
     pub rebuilt_undecodable: u64,
-    /// Packets inside GRE (or ERSPAN) sent to detection.
-    pub gre_packets: u64,
+    /// Packets inside GRE (or ERSPAN) and IP-in-IP sent to detection.
+    pub tunnel_packets: u64,
     /// Packets in PPPoE sessions or MPLS label stacks sent to detection.
     pub carried_packets: u64,
     /// The outer packet's headers as sent to detection.
@@ -74,7 +82,7 @@ impl IdsReader {
             decap,
             outer_packets: 0,
             rebuilt_undecodable: 0,
-            gre_packets: 0,
+            tunnel_packets: 0,
             carried_packets: 0,
             outer_buf: Vec::with_capacity(128),
         }
@@ -100,7 +108,9 @@ impl IdsReader {
             self.outer(meta, src, dispatcher);
         }
         if matches!(p.frag, Frag::None) {
-            if p.protocol == GRE && self.through_gre(p, meta, src, dispatcher, 0) {
+            if is_tunnel(p.protocol)
+                && self.through_tunnel(p, meta, src, dispatcher, TunnelFrom::wire(p, src))
+            {
                 return Role::Flow;
             }
             return Role::Both;
@@ -114,26 +124,55 @@ impl IdsReader {
                 outer: outer_hdr,
                 role: Role::DetectNoFlow,
                 frame: src.frame,
+                decoder: Decoder::Capture,
             },
         );
         if let Some(f) = Fragment::from_ip(p.vni, meta.ts_ns, p.ip)
             && self.defrag.fragment(&f, &mut self.rebuilt) == Outcome::Complete
         {
-            match decap::decode(&self.decap, LinkType::Raw, &self.rebuilt) {
+            // Taken out for the datagram's lifetime (through_gre needs
+            // `self`), and put back, capacity kept, below.
+            let rebuilt = std::mem::take(&mut self.rebuilt);
+            match decap::decode(&self.decap, LinkType::Raw, &rebuilt) {
                 Ok(whole) if matches!(whole.frag, Frag::None) => {
                     let m = inner_meta(&whole, meta);
+                    // A GRE datagram (an ERSPAN session whose packets
+                    // outgrew the MTU): detection looks through it as
+                    // through any GRE packet.
+                    // The datagram's root is the fragment that completed it.
+                    let root = if p.tunnel == Tunnel::None {
+                        root_headers(p, 0)
+                    } else {
+                        outer_hdr
+                    };
+                    let from = TunnelFrom {
+                        decoder: Decoder::Defrag,
+                        outer: root,
+                        root,
+                        depth: 0,
+                    };
+                    if is_tunnel(whole.protocol)
+                        && self.through_tunnel(&whole, &m, src, dispatcher, from)
+                    {
+                        self.rebuilt = rebuilt;
+                        return Role::Flow;
+                    }
                     dispatcher.push_carried(
                         m,
                         Carry {
                             ip: whole.ip,
-                            outer: outer_hdr,
+                            // Suricata's alert names the root packet: the
+                            // mirror tunnel's, else the completing fragment.
+                            outer: root,
                             role: Role::Detect,
                             frame: src.frame,
+                            decoder: Decoder::Defrag,
                         },
                     );
                 }
                 _ => self.rebuilt_undecodable += 1,
             }
+            self.rebuilt = rebuilt;
         }
         Role::Flow
     }
@@ -172,48 +211,54 @@ impl IdsReader {
                     outer: &[],
                     role: Role::Detect,
                     frame,
+                    decoder: Decoder::Capture,
                 },
             );
         }
         true
     }
 
-    /// A GRE packet whose payload detection looks through: the GRE packet
+    /// A GRE or IP-in-IP packet whose payload detection looks through: the GRE packet
     /// is inspected without a flow (Suricata keeps none for GRE) and the
     /// packet inside as its own flow, recursively (a few levels). Returns
     /// whether the GRE payload was decoded.
-    fn through_gre(
+    fn through_tunnel(
         &mut self,
         p: &Packet<'_>,
         meta: &PacketMeta,
         src: Source<'_>,
         d: &mut Dispatcher,
-        depth: usize,
+        from: TunnelFrom<'_>,
     ) -> bool {
         const MAX_DEPTH: usize = 3;
-        let Some((link, frame)) =
-            p.ip.get(p.l4_offset as usize..)
-                .and_then(super::tunnels::gre_inner)
-        else {
+        let Some((link, frame, decoder)) = tunnel_payload(p) else {
             return false;
         };
         let Ok(inner) = decap::decode(&self.decap, link, frame) else {
             return false;
         };
-        let outer_hdr = outer_headers(p, src);
-        let carry = |ip, role| Carry {
+        let carry = |ip, outer, role, decoder| Carry {
             ip,
-            outer: outer_hdr,
+            outer,
             role,
             frame: src.frame,
+            decoder,
         };
-        d.push_carried(*meta, carry(p.ip, Role::DetectNoFlow));
+        // The tunnel packet itself: in its flow where Suricata keeps one
+        // (IP-in-IP), flowless otherwise (GRE): `PacketView::has_flow`.
+        d.push_carried(*meta, carry(p.ip, from.outer, Role::Detect, from.decoder));
         let m = inner_meta(&inner, meta);
-        self.gre_packets += 1;
-        if inner.protocol == GRE
-            && depth < MAX_DEPTH
+        self.tunnel_packets += 1;
+        let nested = TunnelFrom {
+            decoder,
+            outer: from.root,
+            root: from.root,
+            depth: from.depth + 1,
+        };
+        if is_tunnel(inner.protocol)
+            && from.depth < MAX_DEPTH
             && matches!(inner.frag, Frag::None)
-            && self.through_gre(&inner, &m, src, d, depth + 1)
+            && self.through_tunnel(&inner, &m, src, d, nested)
         {
             return true;
         }
@@ -222,7 +267,7 @@ impl IdsReader {
         } else {
             Role::DetectNoFlow
         };
-        d.push_carried(m, carry(inner.ip, role));
+        d.push_carried(m, carry(inner.ip, from.root, role, decoder));
         true
     }
 
@@ -276,6 +321,7 @@ impl IdsReader {
                 outer: &[],
                 role: Role::Detect,
                 frame: src.frame,
+                decoder: Decoder::Capture,
             },
         );
     }
@@ -294,6 +340,62 @@ pub fn outer_headers<'a>(p: &Packet<'_>, src: Source<'a>) -> &'a [u8] {
         }
         _ => &[],
     }
+}
+
+/// How a tunnel packet (GRE, IP-in-IP) detection looks through was decoded.
+#[derive(Clone, Copy)]
+struct TunnelFrom<'a> {
+    /// The decoder that made the tunnel packet itself.
+    decoder: Decoder,
+    /// The root headers of the tunnel packet itself (for its own alerts).
+    outer: &'a [u8],
+    /// The root headers the packets inside it name in their alerts: the
+    /// captured packet (Suricata's root), or the mirror tunnel's.
+    root: &'a [u8],
+    /// Tunnel layers looked through above this one.
+    depth: usize,
+}
+
+impl<'a> TunnelFrom<'a> {
+    /// A tunnel packet as captured (decapsulated from the mirror tunnel, if any).
+    fn wire(p: &Packet<'a>, src: Source<'a>) -> Self {
+        let outer = outer_headers(p, src);
+        TunnelFrom {
+            decoder: Decoder::Capture,
+            outer,
+            root: if p.tunnel == Tunnel::None {
+                root_headers(p, if p.protocol == GRE { 4 } else { 0 })
+            } else {
+                outer
+            },
+            depth: 0,
+        }
+    }
+}
+
+/// What a tunnel packet carries: the link type to read it with, its bytes,
+/// and the decoder Suricata names for it (`gre tunnel`; `ipv4 tunnel` /
+/// `ipv6 tunnel` after the carrying IP version). `None` for GRE versions
+/// and protocols not looked through, and cut headers.
+fn tunnel_payload<'a>(p: &Packet<'a>) -> Option<(LinkType, &'a [u8], Decoder)> {
+    let l4 = p.ip.get(p.l4_offset as usize..)?;
+    let by_version = if p.ip.first()? >> 4 == 4 {
+        Decoder::Ipv4Tunnel
+    } else {
+        Decoder::Ipv6Tunnel
+    };
+    match p.protocol {
+        GRE => super::tunnels::gre_inner(l4).map(|(l, f)| (l, f, Decoder::Gre)),
+        IPIP => Some((LinkType::Ipv4, l4, by_version)),
+        IPV6_IN_IP => Some((LinkType::Ipv6, l4, by_version)),
+        _ => None,
+    }
+}
+
+/// The IP header of `p` and `l4` bytes after it (as many as were
+/// captured): what an alert's `tunnel` object needs of a root packet.
+fn root_headers<'a>(p: &Packet<'a>, l4: usize) -> &'a [u8] {
+    &p.ip[..(p.l4_offset as usize + l4).min(p.ip.len())]
 }
 
 /// The view of a packet decoded from within `outer`'s packet (a rebuilt

@@ -149,8 +149,14 @@ pub enum PktSrc {
     Vxlan,
     /// Decapsulated from GENEVE.
     Geneve,
-    /// Another tunnel decoder (GRE, ERSPAN, Teredo, …).
-    Tunnel,
+    /// The packet inside GRE or ERSPAN (`gre tunnel`).
+    Gre,
+    /// The packet inside an IPv4 packet (`ipv4 tunnel`).
+    Ipv4Tunnel,
+    /// The packet inside an IPv6 packet (`ipv6 tunnel`).
+    Ipv6Tunnel,
+    /// A datagram rebuilt from its fragments (`defrag`).
+    Defrag,
     /// Reassembled stream data, inspected at flow end.
     StreamFlowTimeout,
     /// Reassembled stream data, inspected when the application layer
@@ -164,7 +170,10 @@ impl PktSrc {
             PktSrc::Wire => "wire/pcap",
             PktSrc::Vxlan => "vxlan encapsulation",
             PktSrc::Geneve => "geneve encapsulation",
-            PktSrc::Tunnel => "tunnel",
+            PktSrc::Gre => "gre tunnel",
+            PktSrc::Ipv4Tunnel => "ipv4 tunnel",
+            PktSrc::Ipv6Tunnel => "ipv6 tunnel",
+            PktSrc::Defrag => "defrag",
             PktSrc::StreamFlowTimeout => "stream (flow timeout)",
             PktSrc::StreamDetectLog => "stream (detect/log)",
         }
@@ -238,17 +247,25 @@ pub fn eve_timestamp(ts_ns: u64) -> String {
 
 /// The protocol name Suricata writes in `proto`.
 pub fn proto_name(p: u8) -> std::borrow::Cow<'static, str> {
+    // Suricata 7.0.10's names (IANA keywords): IP-in-IP and IPv6-Frag as
+    // its alerts write them for tunnel and fragment roots
+    // (tests/data/ids/decoders), the other IPv6 headers from the same list.
     let name = match p {
+        0 => "HOPOPT",
         proto::ICMP => "ICMP",
         2 => "IGMP",
-        proto::IPIP => "IPIP",
+        proto::IPIP => "IP-in-IP",
         proto::TCP => "TCP",
         proto::UDP => "UDP",
         proto::IPV6 => "IPv6",
+        43 => "IPv6-Route",
+        44 => "IPv6-Frag",
         47 => "GRE",
         50 => "ESP",
         51 => "AH",
         proto::ICMPV6 => "IPv6-ICMP",
+        59 => "IPv6-NoNxt",
+        60 => "IPv6-Opts",
         103 => "PIM",
         112 => "VRRP",
         proto::SCTP => "SCTP",

@@ -16,7 +16,7 @@ use super::worker::WorkerProbe;
 use crate::config::SessionMap;
 use crate::decap::{Anomalies, DecapError, Frag, Packet, Tunnel};
 use crate::dispatch::frag::FragTracker;
-use crate::dispatch::{Carry, Dispatcher, Role, WorkerQueue};
+use crate::dispatch::{Carry, Decoder, Dispatcher, Role, WorkerQueue};
 use crate::flow::{FlowConfig, FlowRecord, FlowStats};
 use crate::ids::expect::ExpectHandle;
 use crate::ids::reader::{IdsReader, Source, meta_of, outer_headers};
@@ -141,6 +141,7 @@ impl ReaderCounts {
                     outer,
                     role,
                     frame,
+                    decoder: Decoder::Capture,
                 },
             ),
             Frag::First { id } => {
@@ -164,7 +165,7 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
         d.evicted,
         d.dropped,
         r.outer_packets,
-        r.gre_packets,
+        r.tunnel_packets,
         r.carried_packets,
     ];
     for (i, label) in crate::metrics::DEFRAG_EVENTS.iter().enumerate() {
@@ -176,7 +177,7 @@ pub(crate) fn publish_ids_reader(m: &Metrics, r: &IdsReader, reported: &mut [u64
         .with_label_values(&["outer_packets"])
         .inc_by(now[6] - reported[6]);
     m.detect
-        .with_label_values(&["gre_inner_packets"])
+        .with_label_values(&["tunnel_inner_packets"])
         .inc_by(now[7] - reported[7]);
     m.detect
         .with_label_values(&["pppoe_mpls_packets"])
