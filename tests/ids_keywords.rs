@@ -77,9 +77,14 @@ fn base64_in_et_open_http_rules_as_suricata() {
 #[test]
 fn app_layer_protocol_once_per_direction_as_suricata() {
     let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/pcaps/plain");
-    // Not yet: zeek-krb_kerberos_tso.pcapng (its expected file is made by
-    // make.sh too): Suricata 11 alerts, vxtap 14 (7 before the pending mark).
-    for pcap in ["zeek-ssh_single-conn.pcap", "zeek-ssh_ssh.pcap"] {
+    // zeek-krb_kerberos_tso: three Kerberos requests travel in TSO frames
+    // (IPv4 total length 0) that Suricata's decoder rejects, so their
+    // direction is never detected (11 alerts, not 14).
+    for pcap in [
+        "zeek-ssh_single-conn.pcap",
+        "zeek-krb_kerberos_tso.pcapng",
+        "zeek-ssh_ssh.pcap",
+    ] {
         let stem = pcap.rsplit_once('.').unwrap().0;
         check(
             &shared.join(pcap),

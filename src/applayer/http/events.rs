@@ -105,5 +105,12 @@ app_events! {
         /// A response Transfer-Encoding holding "chunked" but not exactly
         /// that.
         ResponseAbnormalTransferEncoding => "response_abnormal_transfer_encoding",
+        /// An `Authorization` header whose scheme is not Basic, Digest or
+        /// Bearer (any case; empty included): libhtp's
+        /// `HTP_AUTH_UNRECOGNIZED`, which Suricata turns into this event
+        /// (`HTPErrorCheckTxRequestFlags`). A malformed Basic or Digest
+        /// value is `HTP_AUTH_INVALID`, no event; `Proxy-Authorization` is
+        /// not read.
+        RequestAuthUnrecognized => "request_auth_unrecognized",
     }
 }

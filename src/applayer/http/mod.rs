@@ -714,6 +714,15 @@ impl HttpState {
             if t.protocol.eq_ignore_ascii_case(b"HTTP/1.1") && t.header(dir, b"host").is_none() {
                 t.events.set(HttpEvent::MissingHostHeader as u32);
             }
+            if let Some(a) = t.header(dir, b"authorization") {
+                let a = uri::trim(a);
+                let known = [&b"basic"[..], b"digest", b"bearer"]
+                    .iter()
+                    .any(|s| a.get(..s.len()).is_some_and(|p| p.eq_ignore_ascii_case(s)));
+                if !known {
+                    t.events.set(HttpEvent::RequestAuthUnrecognized as u32);
+                }
+            }
             t.check_host();
             self.sides[d].phase = if chunked {
                 Phase::Body(Framing::ChunkSize)

@@ -468,3 +468,42 @@ fn repeated_headers_raise_no_event() {
         Some(&b"a, b"[..])
     );
 }
+
+/// libhtp's authorization schemes (Suricata 7.0.10 on one-request sessions
+/// of these headers raised `request_auth_unrecognized` for NTLM,
+/// Negotiate, an empty value and `NTLM` first of two, not for Basic,
+/// Digest, Bearer in any case, `Basicfoo`, a bad Basic value or
+/// Proxy-Authorization).
+#[test]
+fn authorization_scheme_unrecognized() {
+    for (auth, want) in [
+        (&b"Authorization: NTLM TlRMTVNTUAAB"[..], true),
+        (b"Authorization: Negotiate YIIC", true),
+        (b"Authorization: ", true),
+        (b"Authorization:   NTLM x", true),
+        (
+            b"Authorization: NTLM a\r\nAuthorization: Basic dXNlcjpwYXNz",
+            true,
+        ),
+        (b"Authorization: Basic dXNlcjpwYXNz", false),
+        (b"authorization: basic dXNlcjpwYXNz", false),
+        (b"Authorization: Basic !!!", false),
+        (b"Authorization: Basicfoo", false),
+        (b"Authorization: Digest username=\"u\"", false),
+        (b"Authorization: Bearer abc", false),
+        (b"Proxy-Authorization: NTLM a", false),
+        (b"X-None: 1", false),
+    ] {
+        let mut req = b"GET /x HTTP/1.1\r\nHost: a.io\r\n".to_vec();
+        req.extend_from_slice(auth);
+        req.extend_from_slice(b"\r\n\r\n");
+        let s = run(&[(Direction::ToServer, &req[..])]);
+        let t = s.txs().next().unwrap();
+        assert_eq!(
+            t.has_event(HttpEvent::RequestAuthUnrecognized),
+            want,
+            "{}",
+            String::from_utf8_lossy(auth)
+        );
+    }
+}
