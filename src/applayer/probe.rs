@@ -681,6 +681,21 @@ impl Prober {
         self.flow != AppProto::Unknown
     }
 
+    /// TCP: a sequence gap in direction `dir` before its detection ended:
+    /// that direction's detection is over without a protocol (Suricata's
+    /// gap in `TCPProtoDetect`); the flow fails when the other direction
+    /// is done and named none either.
+    pub fn gap(&mut self, dir: Direction) {
+        let d = &mut self.dirs[dir.index()];
+        if d.done {
+            return;
+        }
+        d.done = true;
+        if self.flow == AppProto::Unknown && self.dirs[dir.flip().index()].done {
+            self.flow = AppProto::Failed;
+        }
+    }
+
     /// Probes one direction. TCP: `data` is that direction's reassembled
     /// bytes from the stream's start (as much as has arrived; call again
     /// with more). UDP: `data` is one datagram's payload. Returns the

@@ -104,6 +104,7 @@ events! {
     GreVersion1HdrTooBig = "gre.version1_hdr_too_big",
     StreamReassemblyOverlapDifferentData = "stream.reassembly_overlap_different_data",
     StreamReassemblyDepthReached = "stream.reassembly_depth_reached",
+    StreamReassemblySeqGap = "stream.reassembly_seq_gap",
     StreamSuspectedRstInject = "stream.suspected_rst_inject",
 }
 
@@ -225,7 +226,6 @@ const NOT_RAISED: &[&str] = &[
     "stream.pkt_retransmission",
     "stream.pkt_spurious_retransmission",
     "stream.reassembly_segment_before_base_seq",
-    "stream.reassembly_seq_gap",
     "stream.reassembly_urgent_oob_limit_reached",
     "stream.reassembly_no_segment",
     "stream.rst_but_no_session",
@@ -312,6 +312,7 @@ impl Events {
                 StreamEvents::DEPTH_REACHED,
                 Event::StreamReassemblyDepthReached,
             ),
+            (StreamEvents::SEQ_GAP, Event::StreamReassemblySeqGap),
         ] {
             if s.has(bit) {
                 e.insert(ev);

@@ -10,6 +10,8 @@
 //! the client's next packet. UDP datagrams are parsed and inspected on
 //! their own packet. At flow end everything left is parsed and inspected.
 
+use std::ops::Range;
+
 use crate::applayer::dcerpc::{Carrier, DcerpcState};
 use crate::applayer::dns::{DnsState, DnsTx};
 use crate::applayer::ftp::{FtpDataState, FtpExpectation, FtpState};
@@ -148,6 +150,9 @@ pub struct FlowAppLayer {
     hosts: Option<(Addr, Addr)>,
     /// The server's port.
     server_port: u16,
+    /// A sequence gap stopped a parser that does not accept gaps: nothing
+    /// more is parsed on the flow.
+    gap_stopped: bool,
 }
 
 impl FlowAppLayer {
@@ -181,6 +186,7 @@ impl FlowAppLayer {
             client_v4: None,
             hosts: None,
             server_port,
+            gap_stopped: false,
         }
     }
 
@@ -294,6 +300,43 @@ impl FlowAppLayer {
     /// `dir`'s stream was inspected.
     pub fn clear_raw_trigger(&mut self, dir: Direction) {
         self.raw_trigger[dir.index()] = false;
+    }
+
+    /// Bytes of direction `dir`'s stream given to the application layer so
+    /// far (parsed, or skipped as a gap).
+    pub fn fed(&self, dir: Direction) -> usize {
+        self.fed[dir.index()]
+    }
+
+    /// TCP: the bytes `range` of direction `dir`'s stream were lost by the
+    /// capture (a sequence gap the receiver acknowledged; Suricata's
+    /// `STREAM_GAP`). Detection of that direction ends there (a gap before
+    /// the protocol was named fails it). HTTP/1 skips the gap as libhtp
+    /// does; the other parsers stop parsing the flow, as Suricata does for
+    /// parsers without `APP_LAYER_PARSER_OPT_ACCEPT_GAPS` (TLS, SSH, FTP,
+    /// …: the parser errs and the flow's application layer is disabled).
+    /// SMB, DNS and DCE/RPC accept gaps in Suricata and resynchronise on
+    /// the next record; vxtap stops them too (not implemented yet).
+    pub fn gap(&mut self, dir: Direction, range: Range<usize>) {
+        let d = dir.index();
+        if range.end <= self.fed[d] {
+            return;
+        }
+        let len = range.end - self.fed[d].max(range.start);
+        self.fed[d] = range.end;
+        if !self.ftp_data && !self.prober.dir_done(dir) {
+            self.prober.gap(dir);
+            self.start_parser();
+        }
+        match &mut self.parser {
+            Parser::None => {}
+            Parser::Http(h) => {
+                let before = h.completed(dir);
+                h.gap(dir, len);
+                self.raw_trigger[d] |= h.completed(dir) > before;
+            }
+            _ => self.gap_stopped = true,
+        }
     }
 
     /// TCP: `data` is direction `dir`'s reassembled stream from its start,
@@ -494,6 +537,9 @@ impl FlowAppLayer {
     }
 
     fn parse(&mut self, dir: Direction, bytes: &[u8], stats: &mut AppStats) {
+        if self.gap_stopped {
+            return;
+        }
         match &mut self.parser {
             Parser::None => {}
             // Suricata's HTTP and TLS parsers trigger raw stream inspection

@@ -227,11 +227,20 @@ impl DetectFlow {
         if flags & FIN != 0 {
             t.fin[dir] = true;
         }
+        let mut events = Events::empty();
         if flags & ACK != 0 {
             t.last_ack[dir] = v.tcp_ack();
+            // The acknowledgement passes bytes of the other direction the
+            // capture never delivered: a sequence gap (capture loss).
+            if t.tracked
+                && let Some(ack) = t.last_ack[dir]
+                && let Some((_, added)) = t.streams[1 - dir].ack_gap(ack, budget)
+            {
+                count_stream_events(stats, added.events);
+                events.merge(Events::from_stream(added.events));
+            }
         }
         let payload = v.payload();
-        let mut events = Events::empty();
         let side = if client { 0 } else { 1 };
         if t.rst_watch.packet(side, flags, seq, payload.len() as u32) {
             events.insert(Event::StreamSuspectedRstInject);
@@ -255,9 +264,7 @@ impl DetectFlow {
             &cfg.stream,
             budget,
         );
-        for (i, n) in stats.stream_events.iter_mut().enumerate() {
-            *n += ((added.events.0 >> i) & 1) as u64;
-        }
+        count_stream_events(stats, added.events);
         events.merge(Events::from_stream(added.events));
         (!payload.is_empty(), events)
     }
@@ -359,8 +366,11 @@ impl DetectFlow {
                         AppDirection::ToServer
                     };
                     let data = t.streams[o].data();
-                    let opposite = (t.streams[dir].data(), t.acked(dir));
-                    at.stream(app, (other, data, acked), opposite, stats);
+                    let opposite = (
+                        t.streams[dir].data(),
+                        before_gap(&t.streams[dir], t.acked(dir)),
+                    );
+                    feed(at, app, other, &t.streams[o], acked, opposite, stats);
                     if acked >= data.len() && t.fin_acked(o) {
                         app.eof(other);
                     }
@@ -403,7 +413,8 @@ impl DetectFlow {
             };
             app.finishing(ad);
             let od = t.streams[1 - d].data();
-            at.stream(app, (ad, data, data.len()), (od, od.len()), stats);
+            let opposite = (od, before_gap(&t.streams[1 - d], od.len()));
+            feed(at, app, ad, &t.streams[d], data.len(), opposite, stats);
         }
         app.close();
     }
@@ -438,7 +449,8 @@ impl DetectFlow {
         Some(from..to)
     }
 
-    /// Every uninspected stream byte of direction `dir` (flow end).
+    /// Every uninspected stream byte of direction `dir` (flow end); gaps
+    /// inside are skipped by the caller ([`DirStream::blocks`]).
     pub fn stream_rest(&mut self, dir: usize) -> Option<Range<usize>> {
         let t = self.tcp.as_mut().filter(|t| t.tracked)?;
         let len = t.streams[dir].data().len();
@@ -472,6 +484,47 @@ impl DetectFlow {
             t.new
         }
     }
+}
+
+/// Adds what one segment (or acknowledgement) raised in reassembly to the
+/// counters.
+fn count_stream_events(stats: &mut IdsStats, ev: crate::stream::StreamEvents) {
+    for (i, n) in stats.stream_events.iter_mut().enumerate() {
+        *n += ((ev.0 >> i) & 1) as u64;
+    }
+}
+
+/// Gives the application layer direction `dir`'s stream up to `upto`: the
+/// captured bytes, and a gap notice for each sequence gap on the way
+/// (Suricata's `STREAM_GAP`); the opposite direction (parsed first when
+/// detection starts the parser on `dir`) stops at its first gap.
+fn feed(
+    at: ExpectAt<'_>,
+    app: &mut FlowAppLayer,
+    dir: AppDirection,
+    stream: &DirStream,
+    upto: usize,
+    opposite: (&[u8], usize),
+    stats: &mut AppStats,
+) {
+    let data = stream.data();
+    let from = app.fed(dir);
+    for g in stream.gaps() {
+        if g.end <= from {
+            continue;
+        }
+        if g.start >= upto {
+            break;
+        }
+        at.stream(app, (dir, data, g.start), opposite, stats);
+        app.gap(dir, g.clone());
+    }
+    at.stream(app, (dir, data, upto), opposite, stats);
+}
+
+/// `upto`, or the start of the stream's first gap when that is before.
+fn before_gap(stream: &DirStream, upto: usize) -> usize {
+    stream.gaps().first().map_or(upto, |g| g.start.min(upto))
 }
 
 /// One worker's detection flows.

@@ -113,7 +113,7 @@ pub struct IdsStats {
     pub by_severity: [u64; 4],
     /// Stream events raised (overlaps, depth, memcap, …) by
     /// [`crate::stream::StreamEvents::LABELS`] position.
-    pub stream_events: [u64; 7],
+    pub stream_events: [u64; 8],
     /// Application layer.
     pub app: app::AppStats,
 }
@@ -291,13 +291,28 @@ impl Ids {
         // acknowledged, a parser finished a message in it, or the
         // direction is closing, is inspected with the packet.
         let ready = flow.stream_ready(dir, self.cfg.chunk_size);
-        let chunk = match (&ready, flow.tcp.as_ref()) {
-            (Some(range), Some(tcp)) => {
-                w.stats.stream_chunks += 1;
-                tcp.streams[dir].data().get(range.clone())
+        let mut chunk = None;
+        let mut blocks_before = false;
+        if let (Some(range), Some(tcp)) = (ready, flow.tcp.as_ref()) {
+            w.stats.stream_chunks += 1;
+            let s = &tcp.streams[dir];
+            // Sequence gaps are skipped, never matched: each captured block
+            // is inspected (Suricata's raw reassembly calls detection once
+            // per block); the last one goes with the packet.
+            for block in s.blocks(range) {
+                if let Some(prev) = chunk.replace(&s.data()[block]) {
+                    let input = Input {
+                        packet: &view,
+                        flow: info,
+                        what: Inspection::Stream(prev),
+                        now_ns: meta.ts_ns,
+                    };
+                    let set = &w.current.set;
+                    set.inspect(&input, &mut flow.state, &mut w.ctx, &mut w.alerts);
+                    blocks_before = true;
+                }
             }
-            _ => None,
-        };
+        }
         let input = Input {
             packet: &view,
             flow: info,
@@ -310,6 +325,10 @@ impl Ids {
         };
         let set = &w.current.set;
         set.inspect(&input, &mut flow.state, &mut w.ctx, &mut w.alerts);
+        if blocks_before {
+            // One evaluation per rule and packet, as over Suricata's blocks.
+            dedup_alerts(&mut w.alerts);
+        }
         if payload_stops {
             flow.state.no_payload_inspection = true;
         }
@@ -476,13 +495,20 @@ impl Inspector {
                     now_ns: flow.last_ns,
                 };
                 if let (Some(range), Some(tcp)) = (range, flow.tcp.as_ref()) {
-                    let chunk = &tcp.streams[dir].data()[range];
-                    let input = Input {
-                        what: Inspection::Stream(chunk),
-                        ..input
-                    };
-                    let set = &self.current.set;
-                    set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                    let s = &tcp.streams[dir];
+                    let mut blocks = 0;
+                    for block in s.blocks(range) {
+                        let input = Input {
+                            what: Inspection::Stream(&s.data()[block]),
+                            ..input
+                        };
+                        let set = &self.current.set;
+                        set.inspect(&input, &mut flow.state, &mut self.ctx, &mut self.alerts);
+                        blocks += 1;
+                    }
+                    if blocks > 1 {
+                        dedup_alerts(&mut self.alerts);
+                    }
                     self.stats.stream_chunks += 1;
                 }
                 if why == Flush::DetectLog {
@@ -592,8 +618,11 @@ fn inspect_txs(
     let input = match tcp.as_ref() {
         Some(t) => {
             let data = t.streams[dir].data();
+            // Never into a sequence gap's zeros.
+            let after_gap = t.streams[dir].gaps().last().map_or(0, |g| g.end);
+            let from = data.len().saturating_sub(TX_STREAM_WINDOW).max(after_gap);
             Input {
-                what: Inspection::Stream(&data[data.len().saturating_sub(TX_STREAM_WINDOW)..]),
+                what: Inspection::Stream(&data[from..]),
                 ..*input
             }
         }
@@ -633,6 +662,20 @@ fn log_txs(
     app.log_due(what, eof, |id, tx| {
         crate::output::eve_tx::tx_bodies(tx, id, what.fp, out)
     })
+}
+
+/// Keeps the first alert of each rule (a stream inspected in several
+/// blocks, around sequence gaps, evaluates each rule once).
+fn dedup_alerts(alerts: &mut Vec<Alert>) {
+    let mut i = 0;
+    while i < alerts.len() {
+        let rule = alerts[i].rule;
+        if alerts[..i].iter().any(|a| a.rule == rule) {
+            alerts.remove(i);
+        } else {
+            i += 1;
+        }
+    }
 }
 
 /// Stream bytes (the most recent) that the payload contents of a

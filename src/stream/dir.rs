@@ -28,6 +28,10 @@ pub struct DirStream {
     held: BTreeMap<u32, Vec<u8>>,
     /// Bytes counted against the worker's budget (data + held).
     charged: usize,
+    /// Sequence gaps declared in `data`, in order: byte ranges the capture
+    /// lost but the receiver acknowledged. Their bytes are zeros that are
+    /// never inspected nor parsed (at most [`MAX_GAPS`]).
+    gaps: Vec<Range<usize>>,
     /// Every event this direction raised so far.
     events: StreamEvents,
 }
@@ -41,6 +45,10 @@ pub struct Added {
     /// Events this segment raised.
     pub events: StreamEvents,
 }
+
+/// Sequence gaps kept per direction; a direction that would need more
+/// stops growing (Suricata keeps a bounded block list too).
+pub const MAX_GAPS: usize = 64;
 
 impl DirStream {
     /// An empty direction.
@@ -60,6 +68,78 @@ impl DirStream {
         (rel >= 0).then_some(rel as usize)
     }
 
+    /// The sequence gaps declared so far (stream offset ranges whose bytes
+    /// were never captured), in order.
+    pub fn gaps(&self) -> &[Range<usize>] {
+        &self.gaps
+    }
+
+    /// The captured blocks of `range`: its pieces outside every gap, in
+    /// order (one piece when the range holds no gap).
+    pub fn blocks(&self, range: Range<usize>) -> impl Iterator<Item = Range<usize>> + '_ {
+        let first = self.gaps.partition_point(|g| g.end <= range.start);
+        let mut at = range.start;
+        let end = range.end;
+        let mut gaps = self.gaps[first..].iter();
+        std::iter::from_fn(move || {
+            while at < end {
+                match gaps.next() {
+                    Some(g) if g.start < end => {
+                        let piece = at..g.start.max(at);
+                        at = at.max(g.end);
+                        if !piece.is_empty() {
+                            return Some(piece);
+                        }
+                    }
+                    _ => {
+                        let piece = at..end;
+                        at = end;
+                        return Some(piece);
+                    }
+                }
+            }
+            None
+        })
+    }
+
+    /// The receiver acknowledged sequence number `ack` of this direction:
+    /// when that passes the end of the contiguous bytes while later bytes
+    /// are held, the bytes between were lost by the capture (Suricata's
+    /// `CheckGap`): they become a gap up to the first held byte (or `ack`,
+    /// when it stops before it), and the held bytes after it are delivered.
+    /// Returns the gap declared, if any (raises `seq_gap`).
+    pub fn ack_gap(&mut self, ack: u32, budget: &mut Budget) -> Option<(Range<usize>, Added)> {
+        let next = self.data.len();
+        let acked = self.offset_of(ack)?;
+        let (&first, _) = self.held.first_key_value()?;
+        let end = (first as usize).min(acked);
+        if end <= next {
+            return None;
+        }
+        let mut added = Added::default();
+        if self.gaps.len() >= MAX_GAPS {
+            self.raise(&mut added, StreamEvents::SEGMENT_LIMIT);
+            return None;
+        }
+        if !budget.take(end - next) {
+            self.raise(&mut added, StreamEvents::MEMCAP);
+            return None;
+        }
+        self.charged += end - next;
+        self.data.resize(end, 0);
+        self.gaps.push(next..end);
+        self.raise(&mut added, StreamEvents::SEQ_GAP);
+        self.drain_held(&mut added, budget);
+        added.new = end..self.data.len();
+        Some((next..end, added))
+    }
+
+    /// Whether any byte of `start..end` lies in a gap.
+    fn touches_gap(&self, start: usize, end: usize) -> bool {
+        let i = self.gaps.partition_point(|g| g.end <= start);
+        self.gaps.get(i).is_some_and(|g| g.start < end)
+    }
+
     /// Out-of-order segments held.
     pub fn held(&self) -> usize {
         self.held.len()
@@ -76,6 +156,7 @@ impl DirStream {
         self.charged = 0;
         self.data = Vec::new();
         self.held.clear();
+        self.gaps = Vec::new();
     }
 
     /// Adds one segment.
@@ -130,8 +211,9 @@ impl DirStream {
         // Bytes already delivered never change.
         if start < next {
             let upto = end.min(next);
-            let differs =
-                self.data[start as usize..upto as usize] != payload[..(upto - start) as usize];
+            // Bytes arriving for a declared gap come too late: ignored.
+            let differs = !self.touches_gap(start as usize, upto as usize)
+                && self.data[start as usize..upto as usize] != payload[..(upto - start) as usize];
             self.raise(&mut added, StreamEvents::OVERLAP);
             if differs {
                 self.raise(&mut added, StreamEvents::OVERLAP_DIFFERENT_DATA);

@@ -23,7 +23,7 @@
 mod dir;
 mod rst;
 
-pub use dir::{Added, DirStream, Segment};
+pub use dir::{Added, DirStream, MAX_GAPS, Segment};
 pub use rst::RstWatch;
 
 /// Reassembly limits; defaults follow Suricata 7's stock configuration.
@@ -102,9 +102,12 @@ impl StreamEvents {
     pub const OUT_OF_WINDOW: u16 = 1 << 5;
     /// Data before the stream's start (old retransmission), ignored.
     pub const BEFORE_START: u16 = 1 << 6;
+    /// Bytes the receiver acknowledged were never captured: a sequence gap
+    /// (Suricata's `stream.reassembly_seq_gap`).
+    pub const SEQ_GAP: u16 = 1 << 7;
 
     /// Metric labels, in bit order.
-    pub const LABELS: [&'static str; 7] = [
+    pub const LABELS: [&'static str; 8] = [
         "overlap_different_data",
         "overlap",
         "depth_reached",
@@ -112,6 +115,7 @@ impl StreamEvents {
         "memcap",
         "out_of_window",
         "before_start",
+        "seq_gap",
     ];
 
     /// Sets a bit.

@@ -167,6 +167,113 @@ fn limits_are_events_not_growth() {
     assert_eq!(tight.used(), 3);
 }
 
+fn blocks(d: &DirStream, r: std::ops::Range<usize>) -> Vec<&[u8]> {
+    d.blocks(r).map(|b| &d.data()[b]).collect()
+}
+
+#[test]
+fn acknowledged_hole_becomes_a_gap_then_data_flows() {
+    let (cfg, mut b) = (StreamConfig::default(), big());
+    let mut d = DirStream::new();
+    d.segment(&syn(999), &cfg, &mut b);
+    d.segment(&seg(1000, b"GET /a"), &cfg, &mut b);
+    // Bytes 1006..1010 never captured; what follows is held.
+    assert_eq!(d.segment(&seg(1010, b"HTTP"), &cfg, &mut b).new, 0..0);
+    // An acknowledgement that stops before the hole declares nothing.
+    assert!(d.ack_gap(1006, &mut b).is_none());
+    // One that passes it: the hole is a gap, the held bytes are delivered.
+    let (gap, added) = d.ack_gap(1014, &mut b).unwrap();
+    assert_eq!(gap, 6..10);
+    assert_eq!(added.new, 10..14);
+    assert!(added.events.has(StreamEvents::SEQ_GAP));
+    assert_eq!(d.gaps(), [6..10]);
+    assert_eq!(d.held(), 0);
+    // Later data appends as usual; inspection sees blocks, never the hole.
+    assert_eq!(d.segment(&seg(1014, b"/1.1"), &cfg, &mut b).new, 14..18);
+    assert_eq!(blocks(&d, 0..18), [&b"GET /a"[..], b"HTTP/1.1"]);
+    assert_eq!(blocks(&d, 3..8), [&b" /a"[..]]);
+    assert_eq!(blocks(&d, 7..9), Vec::<&[u8]>::new());
+    assert_eq!(blocks(&d, 8..12), [&b"HT"[..]]);
+    // The zeros standing for the hole are charged like any byte.
+    assert_eq!(b.used(), 18);
+    d.release(&mut b);
+    assert_eq!(b.used(), 0);
+    assert!(d.gaps().is_empty());
+}
+
+#[test]
+fn gap_at_the_start_and_ack_inside_the_hole() {
+    let (cfg, mut b) = (StreamConfig::default(), big());
+    let mut d = DirStream::new();
+    d.segment(&syn(0), &cfg, &mut b);
+    d.segment(&seg(11, b"later"), &cfg, &mut b);
+    // The acknowledgement covers part of the hole only: the gap ends there,
+    // the rest of the hole may still arrive.
+    let (gap, added) = d.ack_gap(5, &mut b).unwrap();
+    assert_eq!((gap, added.new), (0..4, 4..4));
+    assert_eq!(d.held(), 1);
+    let a = d.segment(&seg(5, b"abcdef"), &cfg, &mut b);
+    assert_eq!(a.new, 4..15);
+    assert_eq!(blocks(&d, 0..15), [&b"abcdeflater"[..]]);
+}
+
+#[test]
+fn retransmission_into_a_gap_is_ignored() {
+    let (cfg, mut b) = (StreamConfig::default(), big());
+    let mut d = DirStream::new();
+    d.segment(&syn(0), &cfg, &mut b);
+    d.segment(&seg(1, b"ab"), &cfg, &mut b);
+    d.segment(&seg(7, b"gh"), &cfg, &mut b);
+    d.ack_gap(9, &mut b).unwrap();
+    // The lost bytes arrive after all, overlapping both sides of the gap:
+    // too late, and not "different data" although the gap holds zeros.
+    let a = d.segment(&seg(2, b"bcdefgh"), &cfg, &mut b);
+    assert!(a.events.has(StreamEvents::OVERLAP));
+    assert!(!a.events.has(StreamEvents::OVERLAP_DIFFERENT_DATA));
+    assert_eq!(a.new, 0..0);
+    assert_eq!(blocks(&d, 0..8), [&b"ab"[..], b"gh"]);
+}
+
+#[test]
+fn gaps_respect_depth_count_and_budget() {
+    // Beyond the depth nothing is held, so no gap is declared there.
+    let cfg = StreamConfig {
+        depth: 8,
+        max_held: 8,
+        max_gap: 100,
+    };
+    let mut b = big();
+    let mut d = DirStream::new();
+    d.segment(&syn(0), &cfg, &mut b);
+    d.segment(&seg(1, b"abc"), &cfg, &mut b);
+    d.segment(&seg(20, b"zz"), &cfg, &mut b);
+    assert!(d.ack_gap(30, &mut b).is_none());
+    assert_eq!(d.data(), b"abc");
+    // A gap the budget cannot hold is not declared (memcap).
+    let mut tight = Budget::new(6);
+    let mut d = DirStream::new();
+    d.segment(&syn(0), &cfg, &mut tight);
+    d.segment(&seg(1, b"ab"), &cfg, &mut tight);
+    d.segment(&seg(7, b"g"), &cfg, &mut tight);
+    assert!(d.ack_gap(8, &mut tight).is_none());
+    assert!(d.events().has(StreamEvents::MEMCAP));
+    assert_eq!(tight.used(), 3);
+    // At most MAX_GAPS gaps per direction.
+    let cfg = StreamConfig {
+        depth: 0,
+        max_held: 8,
+        max_gap: 1 << 20,
+    };
+    let mut d = DirStream::new();
+    d.segment(&syn(0), &cfg, &mut b);
+    for i in 0..=MAX_GAPS as u32 {
+        d.segment(&seg(1 + 2 * i + 1, b"x"), &cfg, &mut b);
+        d.ack_gap(3 + 2 * i, &mut b);
+    }
+    assert_eq!(d.gaps().len(), MAX_GAPS);
+    assert!(d.events().has(StreamEvents::SEGMENT_LIMIT));
+}
+
 proptest! {
     /// Any segment sequence: no panic, the budget matches what is buffered,
     /// the held count and depth limits hold, and a gap-free arrival order
@@ -180,6 +287,12 @@ proptest! {
         let mut b = Budget::new(2_000);
         let mut d = DirStream::new();
         for (seq, payload, syn) in &segs {
+            if *syn && !payload.is_empty() {
+                // Some acknowledgements too: gaps stay inside the data.
+                if let Some((g, _)) = d.ack_gap(*seq, &mut b) {
+                    prop_assert!(g.end <= d.data().len());
+                }
+            }
             let a = d.segment(&Segment { seq: *seq, syn: *syn, payload }, &cfg, &mut b);
             prop_assert!(a.new.end <= d.data().len());
             prop_assert!(d.held() <= cfg.max_held);

@@ -120,6 +120,9 @@ struct Side {
     decoder: Option<Decoder>,
     /// Response side: holding a status line until its request arrives.
     waiting: bool,
+    /// After a sequence gap: lines are skipped until one starts a message
+    /// (a known method, a status line).
+    resync: bool,
 }
 
 impl Side {
@@ -130,6 +133,7 @@ impl Side {
             tx: None,
             decoder: None,
             waiting: false,
+            resync: false,
         }
     }
 }
@@ -433,6 +437,12 @@ impl HttpState {
         if line.iter().all(|c| c.is_ascii_whitespace()) {
             return;
         }
+        if self.sides[0].resync {
+            if !tx::known_method(tx::parse_request_line(line).method) {
+                return;
+            }
+            self.sides[0].resync = false;
+        }
         let id = self.new_tx();
         self.stats.requests += 1;
         self.sides[0].tx = Some(id);
@@ -515,26 +525,13 @@ impl HttpState {
         if line.iter().all(|c| c.is_ascii_whitespace()) {
             return;
         }
-        let id = match self.sides[1].tx {
-            // The real response after an interim 1xx.
-            Some(id) => id,
-            None => {
-                let id = self.next_response;
-                self.next_response += 1;
-                if self.tx(id).is_none() || id < self.base {
-                    let id = self.new_tx();
-                    self.next_response = id + 1;
-                    if let Some(t) = self.tx_mut(id) {
-                        t.events
-                            .set(HttpEvent::UnableToMatchResponseToRequest as u32);
-                        t.request_progress = Progress::Complete;
-                    }
-                    id
-                } else {
-                    id
-                }
+        if self.sides[1].resync {
+            if !tx::looks_like_status_line(line) {
+                return;
             }
-        };
+            self.sides[1].resync = false;
+        }
+        let id = self.response_tx();
         self.sides[1].tx = Some(id);
         let Some(t) = self.tx_mut(id) else { return };
         if t.http09 || !tx::looks_like_status_line(line) {
@@ -566,6 +563,80 @@ impl HttpState {
         }
         t.response_progress = Progress::Headers;
         self.sides[1].phase = Phase::Headers;
+    }
+
+    /// The transaction a response starting now belongs to: the one in
+    /// progress (after an interim 1xx), else the next request's, else a new
+    /// one with `unable_to_match_response_to_request`.
+    fn response_tx(&mut self) -> u64 {
+        if let Some(id) = self.sides[1].tx {
+            return id;
+        }
+        let id = self.next_response;
+        self.next_response += 1;
+        if self.tx(id).is_none() || id < self.base {
+            let id = self.new_tx();
+            self.next_response = id + 1;
+            if let Some(t) = self.tx_mut(id) {
+                t.events
+                    .set(HttpEvent::UnableToMatchResponseToRequest as u32);
+                t.request_progress = Progress::Complete;
+            }
+            id
+        } else {
+            id
+        }
+    }
+
+    /// A sequence gap: `len` bytes of direction `dir` the capture lost
+    /// (libhtp's data chunk without data). A body of known length or a
+    /// chunk's data takes them as missing body bytes; anywhere else the
+    /// message in progress ends -- a response too, started for the next
+    /// request (or without one) when the gap is where it begins -- and the
+    /// direction skips lines until one starts the next message.
+    pub fn gap(&mut self, dir: Direction, len: usize) {
+        let d = dir.index();
+        self.sides[d].pending.clear();
+        let mut len = len as u64;
+        match self.sides[d].phase {
+            Phase::Stopped | Phase::Body(Framing::UntilClose) => return,
+            Phase::Body(Framing::Length(left)) => {
+                let n = left.min(len);
+                len -= n;
+                if left > n {
+                    self.sides[d].phase = Phase::Body(Framing::Length(left - n));
+                    return;
+                }
+                self.message_done(dir);
+            }
+            Phase::Body(Framing::ChunkData(left)) => {
+                let n = left.min(len);
+                len -= n;
+                self.sides[d].phase = if left > n {
+                    Phase::Body(Framing::ChunkData(left - n))
+                } else {
+                    Phase::Body(Framing::ChunkEnd)
+                };
+            }
+            _ => {}
+        }
+        if len == 0 {
+            return;
+        }
+        match dir {
+            Direction::ToServer => {
+                if self.sides[0].tx.is_some() {
+                    self.message_done(dir);
+                }
+                self.sides[0].phase = Phase::Line;
+            }
+            Direction::ToClient => {
+                let id = self.response_tx();
+                self.sides[1].tx = Some(id);
+                self.message_done(dir);
+            }
+        }
+        self.sides[d].resync = true;
     }
 
     fn header_line(&mut self, dir: Direction, line: &[u8], raw: &[u8]) {

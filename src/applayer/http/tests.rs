@@ -506,4 +506,74 @@ fn authorization_scheme_unrecognized() {
             String::from_utf8_lossy(auth)
         );
     }
+
+const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
+
+#[test]
+fn gap_inside_a_body_of_known_length_is_missing_body() {
+    let mut s = run(&[
+        (Direction::ToServer, GET),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc",
+        ),
+    ]);
+    s.gap(Direction::ToClient, 4);
+    assert_eq!(s.completed(Direction::ToClient), 0);
+    s.parse(Direction::ToClient, b"xyz");
+    let t = s.txs().next().unwrap();
+    assert_eq!(t.response_progress, Progress::Complete);
+    assert_eq!(t.response_body, b"abcxyz");
+}
+
+/// The shape of ../shared/pcaps/plain/zeek-http_1000-requests-one-dropped-response:
+/// the first response's headers were lost, its body and the next responses
+/// were captured. Suricata 7.0.10 logs transaction 0 at the gap without a
+/// status and parses transaction 1 as a 200 (its EVE `http` events).
+#[test]
+fn gap_where_a_response_starts_ends_it_and_resynchronises() {
+    let mut s = run(&[(Direction::ToServer, GET), (Direction::ToServer, GET)]);
+    s.gap(Direction::ToClient, 238);
+    assert_eq!(s.completed(Direction::ToClient), 1);
+    s.parse(
+        Direction::ToClient,
+        b"<!DOCTYPE html>\n<html>\n</html>\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    );
+    let txs: Vec<_> = s.txs().collect();
+    assert_eq!(txs.len(), 2);
+    assert_eq!(txs[0].response_progress, Progress::Complete);
+    assert!(txs[0].status.is_empty());
+    assert_eq!(txs[1].status, b"200");
+    assert_eq!(txs[1].response_body, b"ok");
+    assert_eq!(txs[1].response_progress, Progress::Complete);
+    assert_eq!(s.completed(Direction::ToClient), 2);
+}
+
+#[test]
+fn gap_with_no_request_left_is_an_unmatched_response() {
+    let mut s = run(&[
+        (Direction::ToServer, GET),
+        (
+            Direction::ToClient,
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+        ),
+    ]);
+    s.gap(Direction::ToClient, 50);
+    let t = s.txs().last().unwrap();
+    assert_eq!(t.id, 1);
+    assert!(
+        t.events
+            .has(HttpEvent::UnableToMatchResponseToRequest as u32)
+    );
+    // Request side: the request in progress ends, lines up to the next
+    // request line are skipped.
+    let mut s = run(&[(Direction::ToServer, b"GET /a HTTP/1.1\r\nHos")]);
+    s.gap(Direction::ToServer, 10);
+    s.parse(
+        Direction::ToServer,
+        b"junk\r\nmore\r\nGET /b HTTP/1.1\r\n\r\n",
+    );
+    let uris: Vec<_> = s.txs().map(|t| t.uri_raw.clone()).collect();
+    assert_eq!(uris, [b"/a".to_vec(), b"/b".to_vec()]);
+    assert_eq!(s.completed(Direction::ToServer), 2);
 }
