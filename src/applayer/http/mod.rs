@@ -123,6 +123,9 @@ struct Side {
     /// After a sequence gap: lines are skipped until one starts a message
     /// (a known method, a status line).
     resync: bool,
+    /// Response side, after a gap where a response was to start: the first
+    /// skipped line ends the waiting request's response.
+    resync_ends: bool,
 }
 
 impl Side {
@@ -134,6 +137,7 @@ impl Side {
             decoder: None,
             waiting: false,
             resync: false,
+            resync_ends: false,
         }
     }
 }
@@ -527,9 +531,24 @@ impl HttpState {
         }
         if self.sides[1].resync {
             if !tx::looks_like_status_line(line) {
+                // The rest of a response whose start was lost: the request
+                // waiting for it gets a response without status line
+                // (Suricata logs it at the gap), later lines are skipped.
+                if std::mem::take(&mut self.sides[1].resync_ends)
+                    && self.sides[1].tx.is_none()
+                    && self.tx(self.next_response).is_some_and(|t| {
+                        t.response_progress == Progress::Line
+                            && t.request_progress == Progress::Complete
+                    })
+                {
+                    let id = self.response_tx();
+                    self.sides[1].tx = Some(id);
+                    self.message_done(Direction::ToClient);
+                }
                 return;
             }
             self.sides[1].resync = false;
+            self.sides[1].resync_ends = false;
         }
         let id = self.response_tx();
         self.sides[1].tx = Some(id);
@@ -591,9 +610,14 @@ impl HttpState {
     /// A sequence gap: `len` bytes of direction `dir` the capture lost
     /// (libhtp's data chunk without data). A body of known length or a
     /// chunk's data takes them as missing body bytes; anywhere else the
-    /// message in progress ends -- a response too, started for the next
-    /// request (or without one) when the gap is where it begins -- and the
-    /// direction skips lines until one starts the next message.
+    /// message in progress ends and the direction skips lines until one
+    /// starts the next message (a known method, a status line). Where a
+    /// response was to start, no transaction is made for the gap itself: a
+    /// status line after it answers the waiting request (a whole response
+    /// lost with its request leaves no transaction), other lines end that
+    /// request's response without status. Measured on Suricata 7.0.10's
+    /// EVE `http` events of zeek-http_1000-requests-one-dropped-response and
+    /// zeek-http_zero-length-bodies-with-drops.
     pub fn gap(&mut self, dir: Direction, len: usize) {
         let d = dir.index();
         self.sides[d].pending.clear();
@@ -631,9 +655,12 @@ impl HttpState {
                 self.sides[0].phase = Phase::Line;
             }
             Direction::ToClient => {
-                let id = self.response_tx();
-                self.sides[1].tx = Some(id);
-                self.message_done(dir);
+                if self.sides[1].tx.is_some() {
+                    self.message_done(dir);
+                } else {
+                    self.sides[1].resync_ends = true;
+                }
+                self.sides[1].phase = Phase::Line;
             }
         }
         self.sides[d].resync = true;

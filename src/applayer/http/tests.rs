@@ -534,7 +534,6 @@ fn gap_inside_a_body_of_known_length_is_missing_body() {
 fn gap_where_a_response_starts_ends_it_and_resynchronises() {
     let mut s = run(&[(Direction::ToServer, GET), (Direction::ToServer, GET)]);
     s.gap(Direction::ToClient, 238);
-    assert_eq!(s.completed(Direction::ToClient), 1);
     s.parse(
         Direction::ToClient,
         b"<!DOCTYPE html>\n<html>\n</html>\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
@@ -549,8 +548,11 @@ fn gap_where_a_response_starts_ends_it_and_resynchronises() {
     assert_eq!(s.completed(Direction::ToClient), 2);
 }
 
+/// The shape of ../shared/pcaps/plain/zeek-http_zero-length-bodies-with-drops
+/// (Suricata 7.0.10's EVE `http` events): a request and its response both
+/// lost leave no transaction; the next response answers the next request.
 #[test]
-fn gap_with_no_request_left_is_an_unmatched_response() {
+fn whole_messages_lost_leave_no_transaction() {
     let mut s = run(&[
         (Direction::ToServer, GET),
         (
@@ -559,12 +561,17 @@ fn gap_with_no_request_left_is_an_unmatched_response() {
         ),
     ]);
     s.gap(Direction::ToClient, 50);
-    let t = s.txs().last().unwrap();
-    assert_eq!(t.id, 1);
-    assert!(
-        t.events
-            .has(HttpEvent::UnableToMatchResponseToRequest as u32)
+    s.gap(Direction::ToServer, 40);
+    s.parse(Direction::ToServer, b"GET /b HTTP/1.1\r\n\r\n");
+    s.parse(
+        Direction::ToClient,
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
     );
+    let txs: Vec<_> = s.txs().collect();
+    assert_eq!(txs.len(), 2);
+    assert_eq!(txs[1].uri_raw, b"/b");
+    assert_eq!(txs[1].status, b"404");
+    assert!(!txs[1].has_event(HttpEvent::UnableToMatchResponseToRequest));
     // Request side: the request in progress ends, lines up to the next
     // request line are skipped.
     let mut s = run(&[(Direction::ToServer, b"GET /a HTTP/1.1\r\nHos")]);
