@@ -442,7 +442,14 @@ impl DetectFlow {
         } else {
             return None;
         };
-        t.progress[dir] = to;
+        // Past a sequence gap, Suricata's raw progress stops at the start
+        // of the block after it (`StreamReassembleRawDo`), so that block
+        // is inspected once more from its start by the next inspection.
+        let mut progress = from;
+        for b in t.streams[dir].blocks(from..to) {
+            progress = if b.start == progress { b.end } else { b.start };
+        }
+        t.progress[dir] = if progress == from { to } else { progress };
         if let Some(a) = self.app.as_mut() {
             a.clear_raw_trigger(adir);
         }
