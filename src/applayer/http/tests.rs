@@ -506,6 +506,7 @@ fn authorization_scheme_unrecognized() {
             String::from_utf8_lossy(auth)
         );
     }
+}
 
 const GET: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n";
 
