@@ -9,6 +9,7 @@
 #   SKIP_PEER=1 bench/flowlogs/run.sh     # vxtap only (no Python peer)
 #   SKIP_SCALING=1 bench/flowlogs/run.sh  # one object only
 #   SCALE_RUNS=1 bench/flowlogs/run.sh    # one run per thread count
+#   FEATURES=isal bench/flowlogs/run.sh   # the opt-in ISA-L inflater (needs nasm, autotools)
 #
 # Needs: python3, `pip install flowlogs_reader==5.0.1` (unless SKIP_PEER=1),
 # cargo, GNU time (/usr/bin/time), taskset, zcat, bc. Data goes to
@@ -58,7 +59,8 @@ for i in $(seq 1 "$FILES"); do
   [ -e "$f" ] || ln "$GZ" "$f"
 done
 
-cargo build --release --quiet
+# FEATURES=isal measures the opt-in ISA-L inflater (needs nasm, autotools).
+cargo build --release --quiet ${FEATURES:+--features "$FEATURES"}
 BIN=${CARGO_TARGET_DIR:-target}/release/vxtap
 
 # One run of a command (stdout discarded): "wall cpu rss_kb".
