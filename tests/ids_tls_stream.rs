@@ -49,21 +49,13 @@ fn tls_stream_alerts_equal_suricatas() {
         );
         let known = KNOWN_DIFFERENT.iter().any(|(k, _)| *k == name);
         compared += 1;
-        match (got == want, known) {
-            (true, false) | (false, true) => {}
-            (false, false) => {
-                let diff: Vec<_> = got
-                    .keys()
-                    .chain(want.keys())
-                    .filter(|k| got.get(k) != want.get(k))
-                    .map(|k| (k, got.get(k).copied(), want.get(k).copied()))
-                    .collect();
-                failed.push(format!("{name}: (alert, vxtap, suricata) {diff:?}"));
-            }
-            (true, true) => {
-                failed.push(format!("{name}: equal now, remove it from KNOWN_DIFFERENT"))
-            }
-        }
+        failed.extend(common::known_difference(
+            name,
+            &got,
+            &want,
+            known,
+            usize::MAX,
+        ));
     }
     assert!(compared >= 30, "only {compared} captures");
     assert!(failed.is_empty(), "{}", failed.join("\n"));

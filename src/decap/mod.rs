@@ -123,10 +123,7 @@ pub fn decode_general<'a>(
     frame: &'a [u8],
     orig_len: u32,
 ) -> Result<Packet<'a>, DecapError> {
-    let l2 = link::parse(link, frame).map_err(|e| match e {
-        WireError::Truncated => DecapError::LinkTruncated,
-        WireError::Malformed => DecapError::LinkMalformed,
-    })?;
+    let l2 = link::parse(link, frame).map_err(link_error)?;
     let mut anomalies = Anomalies::default();
     let uncaptured = orig_len.saturating_sub(frame.len() as u32);
     let outer = ip_layer(l2.ethertype, l2.payload, uncaptured, &mut anomalies, false)?;
@@ -169,6 +166,15 @@ pub fn decode_general<'a>(
     }
 }
 
+/// The decap error of a link layer (Ethernet, VLAN tags, carriers) that
+/// did not parse.
+fn link_error(e: WireError) -> DecapError {
+    match e {
+        WireError::Truncated => DecapError::LinkTruncated,
+        WireError::Malformed => DecapError::LinkMalformed,
+    }
+}
+
 /// Decodes a frame that [`decode_frame`] calls [`DecapError::NonIp`]
 /// because its IP packet travels in a PPPoE session or an MPLS label
 /// stack. Detection looks through those as Suricata does
@@ -183,16 +189,10 @@ pub fn decode_carried<'a>(
     frame: &'a [u8],
     orig_len: u32,
 ) -> Result<Packet<'a>, DecapError> {
-    let l2 = link::parse(link, frame).map_err(|e| match e {
-        WireError::Truncated => DecapError::LinkTruncated,
-        WireError::Malformed => DecapError::LinkMalformed,
-    })?;
+    let l2 = link::parse(link, frame).map_err(link_error)?;
     let inner = ethernet::through_carriers(l2)
         .ok_or(DecapError::NonIp)?
-        .map_err(|e| match e {
-            WireError::Truncated => DecapError::LinkTruncated,
-            WireError::Malformed => DecapError::LinkMalformed,
-        })?;
+        .map_err(link_error)?;
     let ip_link = match inner.ethertype {
         ethertype::IPV4 => LinkType::Ipv4,
         ethertype::IPV6 => LinkType::Ipv6,

@@ -121,3 +121,31 @@ g = d["grouped"]["properties"]
 g["NS"] = g["CNAME"]
 g["SOA"] = {"type": "array", "minItems": 1, "items": soa}
 "#;
+
+/// Checks one capture's alert counts (by any key) against its oracle's,
+/// `known` saying the capture is listed as different. `None` when that
+/// holds; otherwise what the failure says: the first `limit` differing keys
+/// as (key, vxtap, oracle), or that a listed difference is gone.
+#[allow(dead_code)] // Not every test binary compares against a list.
+pub fn known_difference<K: Ord + std::fmt::Debug>(
+    name: &str,
+    got: &std::collections::BTreeMap<K, usize>,
+    want: &std::collections::BTreeMap<K, usize>,
+    known: bool,
+    limit: usize,
+) -> Option<String> {
+    match (got == want, known) {
+        (true, false) | (false, true) => None,
+        (false, false) => {
+            let diff: Vec<_> = got
+                .keys()
+                .chain(want.keys())
+                .filter(|k| got.get(k) != want.get(k))
+                .take(limit)
+                .map(|k| (k, got.get(k).copied(), want.get(k).copied()))
+                .collect();
+            Some(format!("{name}: (alert, vxtap, suricata) {diff:?}"))
+        }
+        (true, true) => Some(format!("{name}: equal now, remove it from KNOWN_DIFFERENT")),
+    }
+}
