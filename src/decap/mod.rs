@@ -18,7 +18,7 @@ mod packet;
 
 pub use packet::{Anomalies, DecapError, Frag, Packet, Tunnel};
 
-use crate::wire::ethernet::{self, ethertype};
+use crate::wire::ethernet::{self, VlanIds, ethertype};
 use crate::wire::geneve::{self, Geneve, GwlbOptions};
 use crate::wire::ipv4::Ipv4;
 use crate::wire::ipv6::Ipv6;
@@ -161,7 +161,10 @@ pub fn decode_general<'a>(
             anomalies.set(
                 carrier_anomalies.0 & (Anomalies::VXLAN_NO_I_FLAG | Anomalies::GENEVE_BAD_VERSION),
             );
-            Ok(outer.into_packet(Tunnel::None, None, None, GwlbOptions::default(), anomalies))
+            Ok(Packet {
+                vlan_ids: l2.vlan_ids,
+                ..outer.into_packet(Tunnel::None, None, None, GwlbOptions::default(), anomalies)
+            })
         }
     }
 }
@@ -199,12 +202,19 @@ pub fn decode_carried<'a>(
         _ => return Err(DecapError::NonIp),
     };
     let headers = (frame.len() - inner.payload.len()) as u32;
-    decode_general(
+    let p = decode_general(
         cfg,
         ip_link,
         inner.payload,
         orig_len.saturating_sub(headers),
-    )
+    )?;
+    Ok(match p.tunnel {
+        Tunnel::None => Packet {
+            vlan_ids: inner.vlan_ids,
+            ..p
+        },
+        _ => p,
+    })
 }
 
 /// Most IP-in-IP layers looked through before the mirror tunnel.
@@ -318,7 +328,12 @@ fn vxlan_payload<'a>(
                 GwlbOptions::default(),
                 *anomalies,
             )
-            .map(Some)
+            .map(|p| {
+                Some(Packet {
+                    vlan_ids: inner.vlan_ids,
+                    ..p
+                })
+            })
         }
         Err(WireError::Truncated) => Err(DecapError::TunnelTruncated),
         // No I flag: not a VXLAN packet after all.
@@ -343,13 +358,13 @@ fn geneve_payload<'a>(
             if !ok {
                 anomalies.set(Anomalies::GENEVE_OPTIONS_MALFORMED);
             }
-            let (et, payload) = match g.protocol() {
+            let (et, payload, vlan_ids) = match g.protocol() {
                 ethertype::TEB => {
                     let l2 =
                         ethernet::parse(g.payload()).map_err(|_| DecapError::InnerLinkTruncated)?;
-                    (l2.ethertype, l2.payload)
+                    (l2.ethertype, l2.payload, l2.vlan_ids)
                 }
-                other => (other, g.payload()),
+                other => (other, g.payload(), VlanIds::default()),
             };
             inner_packet(
                 et,
@@ -361,7 +376,7 @@ fn geneve_payload<'a>(
                 gwlb,
                 *anomalies,
             )
-            .map(Some)
+            .map(|p| Some(Packet { vlan_ids, ..p }))
         }
         Err(WireError::Truncated) => Err(DecapError::TunnelTruncated),
         Err(WireError::Malformed) => {
@@ -441,6 +456,7 @@ impl<'a> IpLayer<'a> {
             ip: self.ip,
             l4_offset: (self.ip.len() - self.l4.len().min(self.ip.len())) as u16,
             anomalies,
+            vlan_ids: VlanIds::default(),
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What decapsulation produces: the decoded packet, its anomalies, its errors.
 
+use crate::wire::ethernet::VlanIds;
 use crate::wire::geneve::GwlbOptions;
 use crate::wire::{Addr, WireError};
 
@@ -79,6 +80,10 @@ pub struct Packet<'a> {
     pub l4_offset: u16,
     /// Recoverable oddities met on the way.
     pub anomalies: Anomalies,
+    /// The VLAN ids of the frame the packet came in: the mirror tunnel's
+    /// inner frame, else the captured frame (detection's flow key, as
+    /// Suricata's `vlan.use-for-tracking`; the flow stage ignores them).
+    pub vlan_ids: VlanIds,
 }
 
 /// Oddities that do not stop a packet from being counted (bit set).

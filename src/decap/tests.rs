@@ -52,6 +52,39 @@ fn geneve_wrap(proto: u16, opts: &[u8], inner: &[u8], vni: u32) -> Vec<u8> {
     out
 }
 
+/// Inserts an 802.1Q tag with `id` after the MAC addresses of `frame`.
+fn tagged(frame: &[u8], id: u16) -> Vec<u8> {
+    let mut f = frame[..12].to_vec();
+    f.extend_from_slice(&[0x81, 0x00]);
+    f.extend_from_slice(&id.to_be_bytes());
+    f.extend_from_slice(&frame[12..]);
+    f
+}
+
+#[test]
+fn vlan_ids_are_the_mirrored_frames() {
+    // Suricata 7.0.10 gives a VXLAN packet's inner packet the inner
+    // frame's VLAN ids only (measured: outer VLAN 100, inner VLAN 200,
+    // the inner packet's EVE "vlan" is [200]).
+    let cfg = DecapConfig::default();
+    let inner = tagged(&inner_tcp(true, b"x"), 200);
+    let frame = tagged(&vxlan_wrap(&inner, 7, [10, 0, 1, 10]), 100);
+    let p = decode(&cfg, LinkType::Ethernet, &frame).unwrap();
+    assert_eq!((p.tunnel, p.vlan_ids), (Tunnel::Vxlan, [200, 0, 0]));
+    // Untagged inner frame in a tagged carrier: none.
+    let frame = tagged(&vxlan_wrap(&inner_tcp(true, b"x"), 7, [10, 0, 1, 10]), 100);
+    let p = decode(&cfg, LinkType::Ethernet, &frame).unwrap();
+    assert_eq!(p.vlan_ids, [0, 0, 0]);
+    // A plain packet: the captured frame's tags.
+    let plain = tagged(&tagged(&inner_tcp(true, b"x"), 6), 5);
+    let p = decode(&cfg, LinkType::Ethernet, &plain).unwrap();
+    assert_eq!((p.tunnel, p.vlan_ids), (Tunnel::None, [5, 6, 0]));
+    // GENEVE carrying Ethernet: the inner frame's tags.
+    let g = geneve_wrap(0x6558, &[], &tagged(&inner_tcp(true, b"x"), 300), 9);
+    let p = decode(&cfg, LinkType::Ethernet, &g).unwrap();
+    assert_eq!((p.tunnel, p.vlan_ids), (Tunnel::Geneve, [300, 0, 0]));
+}
+
 #[test]
 fn vxlan_mirror_packet() {
     let inner = inner_tcp(true, b"hello");

@@ -60,6 +60,9 @@ impl Default for DefragConfig {
 pub struct DefragKey {
     /// Mirror session (fragments of different sessions never mix).
     pub vni: Option<u32>,
+    /// VLAN ids of the fragments' frames (Suricata's defrag tracker
+    /// compares them too, under `vlan.use-for-tracking`).
+    pub vlan_ids: crate::wire::ethernet::VlanIds,
     /// Source address.
     pub src: Addr,
     /// Destination address.

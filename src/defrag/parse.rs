@@ -47,6 +47,7 @@ fn v4(vni: Option<u32>, ts_ns: u64, b: &[u8]) -> Option<Fragment<'_>> {
     Some(Fragment {
         key: DefragKey {
             vni,
+            vlan_ids: Default::default(),
             src: Addr::v4(src),
             dst: Addr::v4(dst),
             protocol: b[9],
@@ -89,6 +90,7 @@ fn v6(vni: Option<u32>, ts_ns: u64, b: &[u8]) -> Option<Fragment<'_>> {
                 return Some(Fragment {
                     key: DefragKey {
                         vni,
+                        vlan_ids: Default::default(),
                         src: Addr::v6(src),
                         dst: Addr::v6(dst),
                         protocol: h[0],

@@ -10,6 +10,7 @@ use proptest::prelude::*;
 fn key(id: u32, protocol: u8) -> DefragKey {
     DefragKey {
         vni: Some(7),
+        vlan_ids: [0; 3],
         src: Addr::v4([192, 0, 2, 10]),
         dst: Addr::v4([198, 51, 100, 20]),
         protocol,
@@ -100,6 +101,7 @@ fn ipv6_fragment_header_removed() {
     let mut out = Vec::new();
     let k = DefragKey {
         vni: None,
+        vlan_ids: [0; 3],
         src: Addr::v6([0x20; 16]),
         dst: Addr::v6([0x21; 16]),
         protocol: 17,

@@ -21,7 +21,7 @@ use crossbeam_channel::{Receiver, SendTimeoutError, Sender, TrySendError, bounde
 use self::gate::PairGate;
 use self::order::Order;
 
-use crate::flow::PacketMeta;
+use crate::flow::{Layer, PacketMeta};
 
 /// Packets per batch.
 pub const BATCH_SIZE: usize = 256;
@@ -116,6 +116,8 @@ pub struct Carried {
     /// FTP control channel went to another worker before it ([`gate`]).
     /// False when unknown (the lookup waits).
     pub pair_local: bool,
+    /// Its VLAN ids and tunnel depth (detection's flow key).
+    pub layer: Layer,
 }
 
 /// The extra things [`Dispatcher::push_carried`] sends with a packet.
@@ -131,6 +133,8 @@ pub struct Carry<'a> {
     pub frame: u64,
     /// Which decoder made it.
     pub decoder: Decoder,
+    /// Its VLAN ids and tunnel depth (detection's flow key).
+    pub layer: Layer,
 }
 
 /// A batch of packets for one worker.
@@ -319,6 +323,7 @@ impl Dispatcher {
                 role: Role::Both,
                 frame: 0,
                 decoder: Decoder::Capture,
+                layer: Layer::default(),
             },
         );
     }
@@ -352,6 +357,7 @@ impl Dispatcher {
             decoder: c.decoder,
             seq: self.seq,
             pair_local,
+            layer: c.layer,
         });
         b.data.extend_from_slice(c.outer);
         b.data.extend_from_slice(c.ip);

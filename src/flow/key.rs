@@ -11,6 +11,23 @@ pub struct Endpoint {
     pub port: u16,
 }
 
+/// Where a packet was met besides its addresses: what Suricata 7 adds to
+/// its flow key (`FlowHashKey4/6`'s `vlan_id[]` and `recur`) and detection
+/// adds to [`FlowKey`], so the same 5-tuple on two VLANs, or inside and
+/// outside a tunnel, are separate detection flows. The flow stage (VPC
+/// Flow Logs) keys by VNI and 5-tuple only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Layer {
+    /// The ids of the packet's first three VLAN tags (0: none), as
+    /// `vlan.use-for-tracking: true`.
+    pub vlan_ids: crate::wire::ethernet::VlanIds,
+    /// Tunnels (GRE, ERSPAN, IP-in-IP) looked through below the mirror
+    /// tunnel to reach the packet (Suricata's recursion level, less the
+    /// mirror tunnel's own level, which the VNI already separates). A
+    /// datagram rebuilt from fragments is at its fragments' depth.
+    pub depth: u8,
+}
+
 /// Direction-free flow key: the VNI and the two endpoints in a canonical order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FlowKey {

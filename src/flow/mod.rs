@@ -8,6 +8,6 @@ mod record;
 mod table;
 
 pub use community_id::community_id;
-pub use key::{Endpoint, FlowKey};
+pub use key::{Endpoint, FlowKey, Layer};
 pub use record::{FlowRecord, RecordSink};
 pub use table::{FlowConfig, FlowStats, FlowTable, PacketMeta};

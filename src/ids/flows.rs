@@ -5,6 +5,7 @@
 use std::ops::Range;
 
 use hashbrown::HashMap;
+use hashbrown::hash_map::Entry;
 use rustc_hash::FxBuildHasher;
 
 use super::app::{AppStats, FlowAppLayer};
@@ -12,7 +13,7 @@ use super::expect::ExpectAt;
 use super::{IdsConfig, IdsStats};
 use crate::applayer::{Direction as AppDirection, Transport};
 use crate::detect::{Event, Events, FlowDetectState, FlowInfo, PacketView};
-use crate::flow::{FlowKey, PacketMeta};
+use crate::flow::{FlowKey, Layer, PacketMeta};
 use crate::stream::{Budget, DirStream, RstWatch, Segment};
 use crate::wire::transport::proto;
 
@@ -135,8 +136,19 @@ pub struct DetectFlow {
     protocol: u8,
 }
 
+/// A detection flow's key: the flow stage's (VNI, protocol, endpoints)
+/// and the packet's [`Layer`] (VLAN ids, tunnel depth), as Suricata's flow
+/// hash and comparison include them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DetectKey {
+    /// VNI and 5-tuple.
+    pub flow: FlowKey,
+    /// VLAN ids and tunnel depth.
+    pub layer: Layer,
+}
+
 impl DetectFlow {
-    fn new(key: &FlowKey, dir: usize, meta: &PacketMeta) -> Self {
+    fn new(key: &DetectKey, dir: usize, meta: &PacketMeta) -> Self {
         let mut initiator = dir as u8;
         // A connection first seen at its SYN/ACK was opened by the other end.
         if let Some(f) = meta.tcp_flags
@@ -144,7 +156,12 @@ impl DetectFlow {
         {
             initiator = 1 - dir as u8;
         }
-        let id = (key.symmetric_hash() ^ meta.ts_ns.rotate_left(17)) & ((1 << 52) - 1);
+        let mut id = key.flow.symmetric_hash() ^ meta.ts_ns.rotate_left(17);
+        if key.layer != Layer::default() {
+            use std::hash::BuildHasher;
+            id ^= FxBuildHasher.hash_one(key.layer).rotate_left(31);
+        }
+        let id = id & ((1 << 52) - 1);
         DetectFlow {
             id,
             initiator,
@@ -156,7 +173,7 @@ impl DetectFlow {
             tcp: None,
             app: None,
             established: false,
-            protocol: key.protocol,
+            protocol: key.flow.protocol,
         }
     }
 
@@ -478,6 +495,14 @@ impl DetectFlow {
         }
     }
 
+    /// Whether the flow is idle past its timeout at `now_ns`, in whole
+    /// seconds as Suricata compares them (`timeout_at < sec`): a flow last
+    /// seen at 10.9 s with a 30 s timeout is still alive at 40.8 s.
+    #[inline]
+    fn idle_past(&self, now_ns: u64, t: &FlowTimeouts) -> bool {
+        now_ns / NS > self.last_ns / NS + self.timeout_s(t)
+    }
+
     fn timeout_s(&self, t: &FlowTimeouts) -> u64 {
         if self.protocol == proto::TCP {
             match &self.tcp {
@@ -536,7 +561,7 @@ fn before_gap(stream: &DirStream, upto: usize) -> usize {
 
 /// One worker's detection flows.
 pub struct DetectFlows {
-    map: HashMap<FlowKey, DetectFlow, FxBuildHasher>,
+    map: HashMap<DetectKey, DetectFlow, FxBuildHasher>,
     cap: usize,
     timeouts: FlowTimeouts,
     /// Next capture second at which to look for idle flows.
@@ -565,23 +590,39 @@ impl DetectFlows {
     }
 
     /// The packet's flow, created when new; `None` when the table is full.
+    /// A flow found idle past its timeout at the packet's time is replaced
+    /// by a new one and handed back in `expired` (for its end-of-flow
+    /// inspection before the packet's): Suricata's flow lookup
+    /// (`FlowGetFlowFromHash`) times flows out as it meets them, so the
+    /// packet never joins a flow the flow manager had not collected yet.
     #[inline]
     pub fn get_or_insert(
         &mut self,
-        key: &FlowKey,
+        key: &DetectKey,
         dir: usize,
         meta: &PacketMeta,
         stats: &mut IdsStats,
+        expired: &mut Option<DetectFlow>,
     ) -> Option<&mut DetectFlow> {
-        if !self.map.contains_key(key) {
-            if self.map.len() >= self.cap {
-                stats.flows_untracked += 1;
-                return None;
+        let full = self.map.len() >= self.cap;
+        match self.map.entry(*key) {
+            Entry::Occupied(o) => {
+                let f = o.into_mut();
+                if f.idle_past(meta.ts_ns, &self.timeouts) {
+                    stats.flows += 1;
+                    *expired = Some(std::mem::replace(f, DetectFlow::new(key, dir, meta)));
+                }
+                Some(f)
             }
-            stats.flows += 1;
-            self.map.insert(*key, DetectFlow::new(key, dir, meta));
+            Entry::Vacant(_) if full => {
+                stats.flows_untracked += 1;
+                None
+            }
+            Entry::Vacant(v) => {
+                stats.flows += 1;
+                Some(v.insert(DetectFlow::new(key, dir, meta)))
+            }
         }
-        self.map.get_mut(key)
     }
 
     /// Whether the capture clock passed the next idle check (once a second).
@@ -591,15 +632,13 @@ impl DetectFlows {
     }
 
     /// Removes and returns the flows idle past their timeout at `clock_ns`.
-    pub fn expire(&mut self, clock_ns: u64) -> Vec<(FlowKey, DetectFlow)> {
+    pub fn expire(&mut self, clock_ns: u64) -> Vec<(DetectKey, DetectFlow)> {
         self.next_check_s = clock_ns / NS + 1;
         let t = self.timeouts;
-        let idle: Vec<FlowKey> = self
+        let idle: Vec<DetectKey> = self
             .map
             .iter()
-            // Whole seconds, as Suricata compares them: a flow last seen at
-            // 10.9 s with a 30 s timeout is still alive at 40.8 s.
-            .filter(|(_, f)| clock_ns / NS > f.last_ns / NS + f.timeout_s(&t))
+            .filter(|(_, f)| f.idle_past(clock_ns, &t))
             .map(|(k, _)| *k)
             .collect();
         idle.into_iter()
@@ -608,8 +647,8 @@ impl DetectFlows {
     }
 
     /// Removes every flow, oldest first (end of input).
-    pub fn drain(&mut self) -> Vec<(FlowKey, DetectFlow)> {
-        let mut all: Vec<(FlowKey, DetectFlow)> = self.map.drain().collect();
+    pub fn drain(&mut self) -> Vec<(DetectKey, DetectFlow)> {
+        let mut all: Vec<(DetectKey, DetectFlow)> = self.map.drain().collect();
         all.sort_by_key(|(_, f)| (f.start_ns, f.id));
         all
     }

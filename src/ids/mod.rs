@@ -40,6 +40,9 @@ pub mod reader;
 pub mod rules;
 pub mod tunnels;
 
+#[cfg(test)]
+mod flow_key_tests;
+
 use crossbeam_channel::Sender;
 
 use crate::detect::{Alert, DetectCtx, FlowDetectState, FlowInfo, Input, Inspection, PacketView};
@@ -53,7 +56,7 @@ use crate::stream::{Budget, StreamConfig};
 use crate::wire::transport::proto;
 
 pub use event::EventContext;
-pub use flows::{DetectFlow, DetectFlows, FlowTimeouts};
+pub use flows::{DetectFlow, DetectFlows, DetectKey, FlowTimeouts};
 pub use rules::{LoadedRules, RuleHandle};
 
 /// Detection settings shared by the workers.
@@ -235,11 +238,25 @@ impl Ids {
             return;
         }
         let (key, dir) = meta.key();
-        let Some(flow) = self.flows.get_or_insert(&key, dir, meta, &mut w.stats) else {
+        let dkey = flows::DetectKey {
+            flow: key,
+            layer: c.layer,
+        };
+        let mut expired = None;
+        let got = self
+            .flows
+            .get_or_insert(&dkey, dir, meta, &mut w.stats, &mut expired);
+        let Some(flow) = got else {
             // Table full: inspect without flow state.
             w.flowless(&mut self.flowless, &view, &ctx, meta);
             return;
         };
+        if let Some(mut old) = expired {
+            // The flow this packet would have joined timed out before it:
+            // its end comes first (Suricata's lookup collects it).
+            w.flush(&key, &mut old, Flush::End);
+            old.release(&mut self.budget);
+        }
         flow.account(dir, meta.ts_ns, view.ip.len() as u64);
         let mut in_stream = false;
         if view.proto == proto::TCP && view.l4_hdr_len > 0 {
@@ -366,7 +383,7 @@ impl Ids {
         if self.flows.due(clock_ns) {
             let expired = self.flows.expire(clock_ns);
             for (key, mut flow) in expired {
-                self.w.flush(&key, &mut flow, Flush::End);
+                self.w.flush(&key.flow, &mut flow, Flush::End);
                 flow.release(&mut self.budget);
             }
         }
@@ -386,7 +403,7 @@ impl Ids {
         self.w.seq = u64::MAX;
         self.w.expect.progress(u64::MAX);
         for (key, mut flow) in self.flows.drain() {
-            self.w.flush(&key, &mut flow, Flush::End);
+            self.w.flush(&key.flow, &mut flow, Flush::End);
             flow.release(&mut self.budget);
         }
         self.send();

@@ -21,7 +21,8 @@ use crate::decap::{self, DecapConfig, Frag, Packet, Tunnel};
 use crate::defrag::{Defrag, DefragConfig, DefragStats, Fragment, Outcome};
 use crate::detect::PacketView;
 use crate::dispatch::{Carry, Decoder, Dispatcher, Role};
-use crate::flow::PacketMeta;
+use crate::flow::{Layer, PacketMeta};
+use crate::wire::ethernet::{VlanIds, append_vlan_ids};
 use crate::wire::link::LinkType;
 
 /// IP protocol number of GRE.
@@ -43,15 +44,25 @@ pub struct Source<'a> {
     /// The outermost IP packet of the frame (empty for datagrams, whose
     /// outer headers the kernel removed).
     pub outer_ip: &'a [u8],
+    /// The VLAN ids of the captured frame's own tags (the outer packet's
+    /// when the frame is a mirror tunnel packet).
+    pub vlan_ids: VlanIds,
 }
 
 impl<'a> Source<'a> {
     /// The outermost IP packet of a captured frame, read with `link`.
     pub fn of_frame(frame: u64, link: LinkType, data: &'a [u8]) -> Source<'a> {
-        let outer_ip = crate::wire::link::parse(link, data)
-            .map(|l2| l2.payload)
-            .unwrap_or(&[]);
-        Source { frame, outer_ip }
+        match crate::wire::link::parse(link, data) {
+            Ok(l2) => Source {
+                frame,
+                outer_ip: l2.payload,
+                vlan_ids: l2.vlan_ids,
+            },
+            Err(_) => Source {
+                frame,
+                ..Source::default()
+            },
+        }
     }
 }
 
@@ -125,11 +136,30 @@ impl IdsReader {
                 role: Role::DetectNoFlow,
                 frame: src.frame,
                 decoder: Decoder::Capture,
+                layer: captured(p),
             },
         );
-        if let Some(f) = Fragment::from_ip(p.vni, meta.ts_ns, p.ip)
-            && self.defrag.fragment(&f, &mut self.rebuilt) == Outcome::Complete
-        {
+        if let Some(mut f) = Fragment::from_ip(p.vni, meta.ts_ns, p.ip) {
+            f.key.vlan_ids = p.vlan_ids;
+            self.defragment(p, &f, meta, src, outer_hdr, dispatcher);
+        }
+        Role::Flow
+    }
+
+    /// Adds fragment `f` (of captured packet `p`) to its datagram; once
+    /// whole, sends the datagram to detection, in its flow at the
+    /// fragments' layer (Suricata's rebuilt packet keeps its fragments'
+    /// VLAN ids and recursion level).
+    fn defragment(
+        &mut self,
+        p: &Packet<'_>,
+        f: &Fragment<'_>,
+        meta: &PacketMeta,
+        src: Source<'_>,
+        outer_hdr: &[u8],
+        dispatcher: &mut Dispatcher,
+    ) {
+        if self.defrag.fragment(f, &mut self.rebuilt) == Outcome::Complete {
             // Taken out for the datagram's lifetime (through_gre needs
             // `self`), and put back, capacity kept, below.
             let rebuilt = std::mem::take(&mut self.rebuilt);
@@ -150,12 +180,13 @@ impl IdsReader {
                         outer: root,
                         root,
                         depth: 0,
+                        vlan_ids: p.vlan_ids,
                     };
                     if is_tunnel(whole.protocol)
                         && self.through_tunnel(&whole, &m, src, dispatcher, from)
                     {
                         self.rebuilt = rebuilt;
-                        return Role::Flow;
+                        return;
                     }
                     dispatcher.push_carried(
                         m,
@@ -167,6 +198,7 @@ impl IdsReader {
                             role: Role::Detect,
                             frame: src.frame,
                             decoder: Decoder::Defrag,
+                            layer: captured(p),
                         },
                     );
                 }
@@ -174,7 +206,6 @@ impl IdsReader {
             }
             self.rebuilt = rebuilt;
         }
-        Role::Flow
     }
 
     /// A frame the flow stage counted as non-IP (`decode_frame` said
@@ -201,6 +232,7 @@ impl IdsReader {
         let src = Source {
             frame,
             outer_ip: &[],
+            vlan_ids: p.vlan_ids,
         };
         let role = self.packet(&p, &meta, src, d);
         if role.detect() && matches!(p.frag, Frag::None) {
@@ -212,6 +244,7 @@ impl IdsReader {
                     role: Role::Detect,
                     frame,
                     decoder: Decoder::Capture,
+                    layer: captured(&p),
                 },
             );
         }
@@ -231,29 +264,46 @@ impl IdsReader {
         from: TunnelFrom<'_>,
     ) -> bool {
         const MAX_DEPTH: usize = 3;
-        let Some((link, frame, decoder)) = tunnel_payload(p) else {
+        let Some((link, frame, decoder, erspan_vlan)) = tunnel_payload(p) else {
             return false;
         };
         let Ok(inner) = decap::decode(&self.decap, link, frame) else {
             return false;
         };
-        let carry = |ip, outer, role, decoder| Carry {
+        let carry = |ip, outer, role, decoder, layer| Carry {
             ip,
             outer,
             role,
             frame: src.frame,
             decoder,
+            layer,
         };
         // The tunnel packet itself: in its flow where Suricata keeps one
         // (IP-in-IP), flowless otherwise (GRE): `PacketView::has_flow`.
-        d.push_carried(*meta, carry(p.ip, from.outer, Role::Detect, from.decoder));
+        let layer = Layer {
+            vlan_ids: from.vlan_ids,
+            depth: from.depth as u8,
+        };
+        d.push_carried(
+            *meta,
+            carry(p.ip, from.outer, Role::Detect, from.decoder, layer),
+        );
         let m = inner_meta(&inner, meta);
         self.tunnel_packets += 1;
+        // The packet inside is a packet of its own: its VLAN ids are the
+        // ERSPAN header's, then its frame's tags, none of the carrier's
+        // (Suricata's tunnel packets start without VLAN layers).
+        let vlan_ids = if erspan_vlan == 0 {
+            inner.vlan_ids
+        } else {
+            append_vlan_ids([erspan_vlan, 0, 0], 1, &inner.vlan_ids)
+        };
         let nested = TunnelFrom {
             decoder,
             outer: from.root,
             root: from.root,
             depth: from.depth + 1,
+            vlan_ids,
         };
         if is_tunnel(inner.protocol)
             && from.depth < MAX_DEPTH
@@ -267,7 +317,11 @@ impl IdsReader {
         } else {
             Role::DetectNoFlow
         };
-        d.push_carried(m, carry(inner.ip, from.root, role, decoder));
+        let layer = Layer {
+            vlan_ids,
+            depth: nested.depth as u8,
+        };
+        d.push_carried(m, carry(inner.ip, from.root, role, decoder, layer));
         true
     }
 
@@ -322,8 +376,21 @@ impl IdsReader {
                 role: Role::Detect,
                 frame: src.frame,
                 decoder: Decoder::Capture,
+                layer: Layer {
+                    vlan_ids: src.vlan_ids,
+                    depth: 0,
+                },
             },
         );
+    }
+}
+
+/// The detection layer of a captured packet (or one rebuilt from captured
+/// fragments): its frame's VLAN ids, no tunnel below the mirror's.
+pub fn captured(p: &Packet<'_>) -> Layer {
+    Layer {
+        vlan_ids: p.vlan_ids,
+        depth: 0,
     }
 }
 
@@ -354,6 +421,8 @@ struct TunnelFrom<'a> {
     root: &'a [u8],
     /// Tunnel layers looked through above this one.
     depth: usize,
+    /// The tunnel packet's own VLAN ids.
+    vlan_ids: VlanIds,
 }
 
 impl<'a> TunnelFrom<'a> {
@@ -369,6 +438,7 @@ impl<'a> TunnelFrom<'a> {
                 outer
             },
             depth: 0,
+            vlan_ids: p.vlan_ids,
         }
     }
 }
@@ -377,7 +447,7 @@ impl<'a> TunnelFrom<'a> {
 /// and the decoder Suricata names for it (`gre tunnel`; `ipv4 tunnel` /
 /// `ipv6 tunnel` after the carrying IP version). `None` for GRE versions
 /// and protocols not looked through, and cut headers.
-fn tunnel_payload<'a>(p: &Packet<'a>) -> Option<(LinkType, &'a [u8], Decoder)> {
+fn tunnel_payload<'a>(p: &Packet<'a>) -> Option<(LinkType, &'a [u8], Decoder, u16)> {
     let l4 = p.ip.get(p.l4_offset as usize..)?;
     let by_version = if p.ip.first()? >> 4 == 4 {
         Decoder::Ipv4Tunnel
@@ -385,9 +455,9 @@ fn tunnel_payload<'a>(p: &Packet<'a>) -> Option<(LinkType, &'a [u8], Decoder)> {
         Decoder::Ipv6Tunnel
     };
     match p.protocol {
-        GRE => super::tunnels::gre_inner(l4).map(|(l, f)| (l, f, Decoder::Gre)),
-        IPIP => Some((LinkType::Ipv4, l4, by_version)),
-        IPV6_IN_IP => Some((LinkType::Ipv6, l4, by_version)),
+        GRE => super::tunnels::gre_inner_vlan(l4).map(|(l, f, v)| (l, f, Decoder::Gre, v)),
+        IPIP => Some((LinkType::Ipv4, l4, by_version, 0)),
+        IPV6_IN_IP => Some((LinkType::Ipv6, l4, by_version, 0)),
         _ => None,
     }
 }

@@ -23,6 +23,14 @@ const ERSPAN_III: u16 = 0x22eb;
 /// follows), with the link type to read it with; `None` for versions and
 /// protocols not looked through, and for cut headers.
 pub fn gre_inner(gre: &[u8]) -> Option<(LinkType, &[u8])> {
+    gre_inner_vlan(gre).map(|(l, f, _)| (l, f))
+}
+
+/// [`gre_inner`], and the VLAN id an ERSPAN type II header names (0 for
+/// none and for the other kinds): Suricata's ERSPAN decoder gives the
+/// packet inside that id as its first VLAN layer, before the frame's own
+/// tags.
+pub fn gre_inner_vlan(gre: &[u8]) -> Option<(LinkType, &[u8], u16)> {
     if gre.len() < 4 {
         return None;
     }
@@ -39,17 +47,21 @@ pub fn gre_inner(gre: &[u8]) -> Option<(LinkType, &[u8])> {
     }
     let body = gre.get(at..)?;
     match ptype {
-        IPV4 => Some((LinkType::Ipv4, body)),
-        IPV6 => Some((LinkType::Ipv6, body)),
-        TEB => Some((LinkType::Ethernet, body)),
+        IPV4 => Some((LinkType::Ipv4, body, 0)),
+        IPV6 => Some((LinkType::Ipv6, body, 0)),
+        TEB => Some((LinkType::Ethernet, body, 0)),
         // Type I has no ERSPAN header (and no GRE sequence number).
-        ERSPAN_II if flags & SEQUENCE == 0 => Some((LinkType::Ethernet, body)),
-        ERSPAN_II => Some((LinkType::Ethernet, body.get(8..)?)),
+        ERSPAN_II if flags & SEQUENCE == 0 => Some((LinkType::Ethernet, body, 0)),
+        ERSPAN_II => {
+            let h = body.get(..8)?;
+            let vlan = u16::from_be_bytes([h[0], h[1]]) & 0x0fff;
+            Some((LinkType::Ethernet, body.get(8..)?, vlan))
+        }
         ERSPAN_III => {
             let h = body.get(..12)?;
             // The O flag (last bit of byte 11) adds an 8-byte platform subheader.
             let len = if h[11] & 0x01 != 0 { 20 } else { 12 };
-            Some((LinkType::Ethernet, body.get(len..)?))
+            Some((LinkType::Ethernet, body.get(len..)?, 0))
         }
         _ => None,
     }
@@ -74,6 +86,13 @@ mod tests {
         g.extend_from_slice(&[0x10, 0, 0, 0, 0, 0, 0, 0]);
         g.push(0xbb);
         assert_eq!(gre_inner(&g), Some((LinkType::Ethernet, &[0xbb][..])));
+        assert_eq!(gre_inner_vlan(&g).map(|x| x.2), Some(0));
+        // Version 1 (type II), VLAN 0x123, COS/En/T, session 5.
+        g[8..10].copy_from_slice(&[0x11, 0x23]);
+        assert_eq!(
+            gre_inner_vlan(&g),
+            Some((LinkType::Ethernet, &[0xbb][..], 0x123))
+        );
         // ERSPAN I: no sequence, no header.
         let g = [0x00, 0x00, 0x88, 0xbe, 0xcc];
         assert_eq!(gre_inner(&g), Some((LinkType::Ethernet, &[0xcc][..])));

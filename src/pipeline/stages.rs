@@ -142,6 +142,7 @@ impl ReaderCounts {
                     role,
                     frame,
                     decoder: Decoder::Capture,
+                    layer: crate::ids::reader::captured(p),
                 },
             ),
             Frag::First { id } => {

@@ -44,6 +44,25 @@ mod field {
 /// have at most 3; the cap bounds work on hostile input).
 pub const MAX_VLAN_TAGS: usize = 8;
 
+/// VLAN layers whose ids Suricata 7 keeps per packet (`VLAN_MAX_LAYERS`)
+/// and puts in its flow key (`vlan.use-for-tracking`).
+pub const VLAN_KEY_LAYERS: usize = 3;
+
+/// The ids of a packet's first [`VLAN_KEY_LAYERS`] VLAN tags, outermost
+/// first, 0 where there is no tag (as Suricata's `Packet::vlan_id`, so an
+/// untagged frame and one with a priority tag, id 0, are alike).
+pub type VlanIds = [u16; VLAN_KEY_LAYERS];
+
+/// `ids` with `more` appended after its first `depth` layers (the tags
+/// met further in: after a carrier, or in ERSPAN's header then its frame);
+/// layers past [`VLAN_KEY_LAYERS`] are left out.
+pub fn append_vlan_ids(mut ids: VlanIds, depth: u8, more: &VlanIds) -> VlanIds {
+    for (slot, id) in ids.iter_mut().skip(depth as usize).zip(more) {
+        *slot = *id;
+    }
+    ids
+}
+
 /// The network layer of an Ethernet frame after its VLAN tags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct L2<'a> {
@@ -53,6 +72,8 @@ pub struct L2<'a> {
     pub vlan_depth: u8,
     /// Outermost VLAN id, if tagged.
     pub outer_vlan: Option<u16>,
+    /// The ids of the first [`VLAN_KEY_LAYERS`] tags.
+    pub vlan_ids: VlanIds,
     /// The bytes after the last tag.
     pub payload: &'a [u8],
 }
@@ -93,6 +114,7 @@ pub fn through_carriers(l2: L2<'_>) -> Option<Result<L2<'_>, WireError>> {
     Some(walk(l2.ethertype, l2.payload, true).map(|inner| L2 {
         vlan_depth: l2.vlan_depth.saturating_add(inner.vlan_depth),
         outer_vlan: l2.outer_vlan.or(inner.outer_vlan),
+        vlan_ids: append_vlan_ids(l2.vlan_ids, l2.vlan_depth, &inner.vlan_ids),
         ..inner
     }))
 }
@@ -101,14 +123,19 @@ fn walk(mut ethertype: u16, mut rest: &[u8], carriers: bool) -> Result<L2<'_>, W
     let mut depth = 0u8;
     let mut layers = 0usize;
     let mut outer_vlan = None;
+    let mut vlan_ids = VlanIds::default();
     loop {
         match ethertype {
             ethertype::VLAN | ethertype::QINQ | ethertype::QINQ_OLD => {
                 if rest.len() < field::VLAN_TAG_LEN {
                     return Err(WireError::Truncated);
                 }
+                let id = be16(rest, 0) & 0x0FFF;
                 if outer_vlan.is_none() {
-                    outer_vlan = Some(be16(rest, 0) & 0x0FFF);
+                    outer_vlan = Some(id);
+                }
+                if let Some(slot) = vlan_ids.get_mut(depth as usize) {
+                    *slot = id;
                 }
                 ethertype = be16(rest, 2);
                 rest = &rest[field::VLAN_TAG_LEN..];
@@ -130,6 +157,7 @@ fn walk(mut ethertype: u16, mut rest: &[u8], carriers: bool) -> Result<L2<'_>, W
         ethertype,
         vlan_depth: depth,
         outer_vlan,
+        vlan_ids,
         payload: rest,
     })
 }
@@ -239,7 +267,60 @@ mod tests {
         assert_eq!(l2.ethertype, ethertype::IPV4);
         assert_eq!(l2.vlan_depth, 3);
         assert_eq!(l2.outer_vlan, Some(10));
+        // Suricata's EVE shows `"vlan":[10,20,30]` for this capture's packets.
+        assert_eq!(l2.vlan_ids, [10, 20, 30]);
         assert_eq!(l2.payload, &[0x45]);
+    }
+
+    #[test]
+    fn vlan_ids_keep_the_first_three_layers() {
+        // 802.1ad 5 with PCP/DEI bits set (masked off), 802.1Q 6: QinQ keeps both.
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[
+            0x88, 0xa8, 0xf0, 0x05, 0x81, 0x00, 0x00, 0x06, 0x08, 0x00, 0x45,
+        ]);
+        let l2 = parse(&f).unwrap();
+        assert_eq!((l2.vlan_depth, l2.vlan_ids), (2, [5, 6, 0]));
+        // A fourth tag (and 0x9100) is walked but left out of the ids.
+        let mut f = vec![0u8; 12];
+        for (tpid, id) in [(0x9100u16, 1u16), (0x8100, 2), (0x8100, 3), (0x8100, 4)] {
+            f.extend_from_slice(&tpid.to_be_bytes());
+            f.extend_from_slice(&id.to_be_bytes());
+        }
+        f.extend_from_slice(&[0x08, 0x00, 0x45]);
+        let l2 = parse(&f).unwrap();
+        assert_eq!((l2.vlan_depth, l2.vlan_ids), (4, [1, 2, 3]));
+        // Untagged: no ids.
+        let plain: Vec<u8> = [0u8; 12]
+            .iter()
+            .chain(&[0x08, 0x00, 0x45])
+            .copied()
+            .collect();
+        assert_eq!(parse(&plain).unwrap().vlan_ids, [0, 0, 0]);
+        assert_eq!(append_vlan_ids([7, 0, 0], 1, &[8, 9, 10]), [7, 8, 9]);
+        assert_eq!(append_vlan_ids([7, 8, 9], 3, &[1, 2, 3]), [7, 8, 9]);
+    }
+
+    #[test]
+    fn carriers_add_their_inner_tags_after_the_outer_ones() {
+        // VLAN 100 / MPLS (explicit null IPv4) / IPv4: one id; then an
+        // Ethernet pseudowire with VLAN 200 inside: two.
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[
+            0x81, 0x00, 0x00, 0x64, 0x88, 0x47, 0x00, 0x00, 0x01, 0x40, 0x45,
+        ]);
+        let l2 = through_carriers(parse(&f).unwrap()).unwrap().unwrap();
+        assert_eq!(l2.vlan_ids, [100, 0, 0]);
+        let mut f = vec![0u8; 12];
+        f.extend_from_slice(&[0x81, 0x00, 0x00, 0x64, 0x88, 0x47, 0x00, 0x10, 0x01, 0x40]);
+        f.extend_from_slice(&[0, 0, 0, 0]);
+        f.extend_from_slice(&[0u8; 12]);
+        f.extend_from_slice(&[0x81, 0x00, 0x00, 0xc8, 0x08, 0x00, 0x45]);
+        let l2 = through_carriers(parse(&f).unwrap()).unwrap().unwrap();
+        assert_eq!(
+            (l2.ethertype, l2.vlan_ids),
+            (ethertype::IPV4, [100, 200, 0])
+        );
     }
 
     #[test]

@@ -89,6 +89,7 @@ pub fn parse(link: LinkType, frame: &[u8]) -> Result<L2<'_>, WireError> {
             },
             vlan_depth: 0,
             outer_vlan: None,
+            vlan_ids: Default::default(),
             payload: frame,
         }),
         LinkType::Ipv4 => Ok(bare(ethertype::IPV4, frame)),
@@ -170,6 +171,7 @@ fn bare(ethertype: u16, payload: &[u8]) -> L2<'_> {
         ethertype,
         vlan_depth: 0,
         outer_vlan: None,
+        vlan_ids: Default::default(),
         payload,
     }
 }
