@@ -312,11 +312,13 @@ impl FlowAppLayer {
     /// capture (a sequence gap the receiver acknowledged; Suricata's
     /// `STREAM_GAP`). Detection of that direction ends there (a gap before
     /// the protocol was named fails it). HTTP/1 skips the gap as libhtp
-    /// does; the other parsers stop parsing the flow, as Suricata does for
-    /// parsers without `APP_LAYER_PARSER_OPT_ACCEPT_GAPS` (TLS, SSH, FTP,
-    /// …: the parser errs and the flow's application layer is disabled).
-    /// SMB, DNS and DCE/RPC accept gaps in Suricata and resynchronise on
-    /// the next record; vxtap stops them too (not implemented yet).
+    /// does; DNS resynchronises on the next message
+    /// ([`DnsState::gap`]); the other parsers stop parsing the flow, as
+    /// Suricata does for parsers without `APP_LAYER_PARSER_OPT_ACCEPT_GAPS`
+    /// (TLS, SSH, FTP, …: the parser errs and the flow's application layer
+    /// is disabled). SMB and DCE/RPC accept gaps in Suricata and
+    /// resynchronise on the next record; vxtap stops them (not implemented
+    /// yet).
     pub fn gap(&mut self, dir: Direction, range: Range<usize>) {
         let d = dir.index();
         if range.end <= self.fed[d] {
@@ -335,6 +337,7 @@ impl FlowAppLayer {
                 h.gap(dir, len);
                 self.raw_trigger[d] |= h.completed(dir) > before;
             }
+            Parser::Dns(s) => s.gap(dir),
             _ => self.gap_stopped = true,
         }
     }
@@ -580,7 +583,12 @@ impl FlowAppLayer {
             }
             Parser::FtpData(f) => f.parse(dir, bytes),
             Parser::Dns(d) => {
+                let before = d.messages();
                 d.parse(dir, bytes);
+                // Over TCP, each message triggers raw inspection of its
+                // direction (Suricata 7's DNS parser).
+                self.raw_trigger[dir.index()] |=
+                    self.transport == Transport::Tcp && d.messages() > before;
                 for tx in d.take_txs() {
                     if self.dns.len() >= MAX_PENDING_DNS {
                         self.dns.remove(0);

@@ -14,7 +14,7 @@ use super::{IdsConfig, IdsStats};
 use crate::applayer::{Direction as AppDirection, Transport};
 use crate::detect::{Event, Events, FlowDetectState, FlowInfo, PacketView};
 use crate::flow::{FlowKey, Layer, PacketMeta};
-use crate::stream::{Budget, DirStream, RstWatch, Segment};
+use crate::stream::{Budget, DirStream, RstWatch, Segment, SessionClose};
 use crate::wire::transport::proto;
 
 const NS: u64 = 1_000_000_000;
@@ -73,6 +73,8 @@ pub struct Tcp {
     progress: [usize; 2],
     /// Data after an accepted RST (Suricata's `stream.suspected_rst_inject`).
     rst_watch: RstWatch,
+    /// The session's closing state (Suricata's TCP state machine).
+    close: SessionClose,
     /// The handshake's last ACK was seen: the flow is established from
     /// the next packet on (Suricata marks a packet established before
     /// the stream engine sees it, so the ACK itself is not).
@@ -91,8 +93,8 @@ impl Tcp {
     }
 
     /// The session is closed: an accepted RST, or both FINs acknowledged
-    /// (Suricata's `TCP_CLOSED`, when raw inspection stops waiting for a
-    /// full chunk).
+    /// (when transaction logging writes what is left; raw inspection
+    /// follows [`SessionClose`] instead).
     fn closed(&self) -> bool {
         self.rst
             || (0..2).all(|d| {
@@ -223,6 +225,7 @@ impl DetectFlow {
                 if t.rst || (t.fin[0] && t.fin[1]) {
                     t.rst = false;
                     t.fin = [false; 2];
+                    t.close.reopen();
                 }
                 t.syn = true;
             } else if flags & ACK != 0 && !client && t.syn {
@@ -259,6 +262,7 @@ impl DetectFlow {
         }
         let payload = v.payload();
         let side = if client { 0 } else { 1 };
+        t.close.packet(side, flags, seq, payload.len() as u32);
         if t.rst_watch.packet(side, flags, seq, payload.len() as u32) {
             events.insert(Event::StreamSuspectedRstInject);
         }
@@ -439,9 +443,10 @@ impl DetectFlow {
     /// The uninspected stream bytes of direction `dir` that a packet in that
     /// direction should inspect now: the acknowledged ones once `chunk` of
     /// them are waiting, the application layer finished a message in them
-    /// (Suricata's raw-reassembly trigger) or the session is closed (RST,
-    /// or both FINs acknowledged). Bytes not acknowledged yet wait for the
-    /// flow's end, as in Suricata's IDS mode.
+    /// (Suricata's raw-reassembly trigger) or the session's state is past
+    /// `TIME_WAIT` (the client's FIN, the server's FIN after it, a RST, the
+    /// last ACK: [`SessionClose::forces_raw`]). Bytes not acknowledged yet
+    /// wait for the flow's end, as in Suricata's IDS mode.
     pub fn stream_ready(&mut self, dir: usize, chunk: usize) -> Option<Range<usize>> {
         let adir = self.app_dir(dir);
         let triggered = self.app.as_ref().is_some_and(|a| a.raw_triggered(adir));
@@ -454,7 +459,9 @@ impl DetectFlow {
         let acked = t.last_ack[1 - dir]
             .and_then(|a| t.streams[dir].offset_of(a))
             .map_or(0, |o| o.min(len));
-        let to = if acked > from && (triggered || t.closed() || acked >= from + chunk.max(1)) {
+        let to = if acked > from
+            && (triggered || t.close.forces_raw() || acked >= from + chunk.max(1))
+        {
             acked
         } else {
             return None;

@@ -20,9 +20,11 @@
 //!   streams ([`Budget`], Suricata's reassembly memcap). What does not fit
 //!   is counted as an event, never a panic or an unbounded buffer.
 
+mod close;
 mod dir;
 mod rst;
 
+pub use close::{CloseState, SessionClose};
 pub use dir::{Added, DirStream, MAX_GAPS, Segment};
 pub use rst::RstWatch;
 

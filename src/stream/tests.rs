@@ -334,3 +334,126 @@ proptest! {
         prop_assert_eq!(b.used(), text.len());
     }
 }
+
+// The closing session, as Suricata 7.0.10's state machine moves it
+// (`stream-tcp.c`: `StreamTcpHandleFin`, `StreamTcpPacketStateFinWait1`,
+// `…FinWait2`, `…Closing`, `…CloseWait`, `…LastAck`, `…TimeWait`).
+// Sides: 0 client, 1 server; flags as on the wire.
+const F_FIN: u8 = 0x01;
+const F_SYN: u8 = 0x02;
+const F_RST: u8 = 0x04;
+const F_ACK: u8 = 0x10;
+
+/// A session after the handshake and 10 bytes each way: client seq 1001..1011,
+/// server seq 5001..5011.
+fn established() -> SessionClose {
+    let mut s = SessionClose::new();
+    s.packet(0, F_SYN, 1000, 0);
+    s.packet(1, F_SYN | F_ACK, 5000, 0);
+    s.packet(0, F_ACK, 1001, 0);
+    s.packet(0, F_ACK, 1001, 10);
+    s.packet(1, F_ACK, 5001, 10);
+    assert_eq!(s.state(), CloseState::Open);
+    s
+}
+
+#[test]
+fn client_fin_forces_raw_inspection_at_once() {
+    let mut s = established();
+    s.packet(0, F_FIN | F_ACK, 1011, 0);
+    assert_eq!(s.state(), CloseState::CloseWait);
+    assert!(s.forces_raw());
+    assert!(!s.flow_closed());
+    // The server's data and ACKs keep it there; its FIN ends it.
+    s.packet(1, F_ACK, 5011, 0);
+    assert_eq!(s.state(), CloseState::CloseWait);
+    s.packet(1, F_FIN | F_ACK, 5011, 0);
+    assert_eq!(s.state(), CloseState::LastAck);
+    assert!(s.forces_raw() && s.flow_closed());
+    // The client's last ACK (one past its FIN) closes the session.
+    s.packet(0, F_ACK, 1012, 0);
+    assert_eq!(s.state(), CloseState::Closed);
+    assert!(s.forces_raw());
+}
+
+#[test]
+fn server_fin_first_waits_until_the_last_ack() {
+    let mut s = established();
+    s.packet(1, F_FIN | F_ACK, 5011, 0);
+    assert_eq!(s.state(), CloseState::FinWait1);
+    assert!(!s.forces_raw());
+    // The server's own ACK after its FIN (one past its next sequence
+    // number) does not move it; the client's in-order ACK does.
+    s.packet(1, F_ACK, 5012, 0);
+    assert_eq!(s.state(), CloseState::FinWait1);
+    s.packet(0, F_ACK, 1011, 0);
+    assert_eq!(s.state(), CloseState::FinWait2);
+    s.packet(0, F_FIN | F_ACK, 1011, 0);
+    assert_eq!(s.state(), CloseState::TimeWait);
+    assert!(!s.forces_raw());
+    assert!(s.flow_closed());
+    s.packet(1, F_ACK, 5012, 0);
+    assert_eq!(s.state(), CloseState::Closed);
+    assert!(s.forces_raw());
+}
+
+#[test]
+fn fin_ack_in_fin_wait1_goes_to_time_wait() {
+    let mut s = established();
+    s.packet(1, F_FIN | F_ACK, 5011, 0);
+    s.packet(0, F_FIN | F_ACK, 1011, 0);
+    assert_eq!(s.state(), CloseState::TimeWait);
+    // An ACK out of order (before the sender's next sequence number) does
+    // not close it.
+    s.packet(1, F_ACK, 5005, 0);
+    assert_eq!(s.state(), CloseState::TimeWait);
+    s.packet(0, F_ACK, 1012, 0);
+    assert_eq!(s.state(), CloseState::Closed);
+}
+
+#[test]
+fn fin_without_ack_in_fin_wait1_is_closing() {
+    let mut s = established();
+    s.packet(1, F_FIN | F_ACK, 5011, 0);
+    s.packet(0, F_FIN, 1011, 0);
+    assert_eq!(s.state(), CloseState::Closing);
+    assert!(s.forces_raw());
+    s.packet(1, F_ACK, 5012, 0);
+    assert_eq!(s.state(), CloseState::TimeWait);
+    assert!(!s.forces_raw());
+}
+
+#[test]
+fn a_fin_before_the_next_sequence_number_is_not_taken() {
+    let mut s = established();
+    // Old bytes retransmitted with FIN (starts before 1011).
+    s.packet(0, F_FIN | F_ACK, 1005, 6);
+    assert_eq!(s.state(), CloseState::Open);
+    // A FIN after data the capture lost is taken.
+    s.packet(0, F_FIN | F_ACK, 1500, 0);
+    assert_eq!(s.state(), CloseState::CloseWait);
+}
+
+#[test]
+fn data_with_fin_and_ack_counts_its_payload() {
+    let mut s = established();
+    s.packet(0, F_FIN | F_ACK, 1011, 20);
+    assert_eq!(s.state(), CloseState::CloseWait);
+    s.packet(1, F_FIN | F_ACK, 5011, 0);
+    // The client's next sequence number is 1031 (the FIN not counted).
+    s.packet(0, F_ACK, 1020, 0);
+    assert_eq!(s.state(), CloseState::LastAck);
+    s.packet(0, F_ACK, 1032, 0);
+    assert_eq!(s.state(), CloseState::Closed);
+}
+
+#[test]
+fn reset_closes_and_a_new_syn_reopens() {
+    let mut s = established();
+    s.packet(1, F_RST | F_ACK, 5011, 0);
+    assert_eq!(s.state(), CloseState::Closed);
+    assert!(s.forces_raw());
+    s.reopen();
+    assert_eq!(s.state(), CloseState::Open);
+    assert!(!s.forces_raw());
+}

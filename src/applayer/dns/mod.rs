@@ -132,6 +132,9 @@ pub struct DnsState {
     transport: Transport,
     /// TCP: the unfinished message of each direction (prefix included).
     partial: [Vec<u8>; 2],
+    /// TCP: a sequence gap was met (either direction, one flag as in
+    /// Suricata's `DNSState::gap`): the next data is probed before parsing.
+    gap: bool,
     txs: Vec<DnsTx>,
     stats: DnsStats,
 }
@@ -142,6 +145,7 @@ impl DnsState {
         DnsState {
             transport,
             partial: [Vec::new(), Vec::new()],
+            gap: false,
             txs: Vec::new(),
             stats: DnsStats::default(),
         }
@@ -171,8 +175,25 @@ impl DnsState {
         }
     }
 
+    /// TCP: bytes of `dir` were lost (a sequence gap). As Suricata 7.0.10's
+    /// DNS parser, which accepts gaps: the message in progress is dropped
+    /// and the next data is probed (`probe_tcp`); if it does not start like
+    /// a DNS message, a response piece is skipped, while a request piece is
+    /// parsed anyway (Suricata's request side does not return there).
+    pub fn gap(&mut self, dir: Direction) {
+        self.gap = true;
+        self.partial[dir.index()].clear();
+    }
+
     fn tcp(&mut self, dir: Direction, mut data: &[u8]) {
         let d = dir.index();
+        if self.gap && !data.is_empty() {
+            if probe_tcp(data) {
+                self.gap = false;
+            } else if dir == Direction::ToClient {
+                return;
+            }
+        }
         // Finish the buffered message first.
         if !self.partial[d].is_empty() {
             let buf = &mut self.partial[d];
@@ -206,6 +227,12 @@ impl DnsState {
             data = &data[2 + len..];
         }
         self.partial[d].extend_from_slice(data);
+    }
+
+    /// Messages met so far, parsed or malformed (TCP: each one triggers
+    /// raw stream inspection of its direction in Suricata).
+    pub fn messages(&self) -> u64 {
+        self.stats.messages + self.stats.malformed
     }
 
     fn message(&mut self, dir: Direction, msg: &[u8]) {
@@ -260,3 +287,30 @@ impl DnsState {
 
 #[cfg(test)]
 mod tests;
+
+/// Whether TCP data after a gap starts like a DNS message, or is too short
+/// to tell (Suricata's `probe_tcp`: `is_dns || is_incomplete`): the length
+/// prefix, the header, the whole message when it is all there (a record
+/// cut short inside it counts as "incomplete"), then the header's record
+/// counts against the length (`probe_header_validity`).
+fn probe_tcp(data: &[u8]) -> bool {
+    let Some((len, rest)) = data.split_first_chunk::<2>() else {
+        return true;
+    };
+    let len = u16::from_be_bytes(*len) as usize;
+    let Ok(h) = parser::Header::parse(rest) else {
+        return false;
+    };
+    if rest.len() >= len {
+        match parser::parse_message(&rest[..len]) {
+            Ok(_) => {}
+            // nom's `Incomplete` inside a whole message: "incomplete".
+            Err(parser::ParseError::Truncated) => return true,
+            Err(_) => return false,
+        }
+    }
+    let records = h.qdcount as usize + h.ancount as usize + h.nscount as usize + h.arcount as usize;
+    !(2 * records > len
+        || (records == 0 && len > parser::HEADER_LEN)
+        || (!h.is_response() && h.qdcount == 0))
+}

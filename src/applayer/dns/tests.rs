@@ -144,3 +144,47 @@ proptest::proptest! {
         u.parse(Direction::ToClient, &data);
     }
 }
+
+// Gaps over TCP, as Suricata 7.0.10's DNS parser takes them
+// (`request_gap`/`response_gap`, then `probe_tcp` on the next data).
+
+#[test]
+fn tcp_gap_drops_the_message_in_progress_and_resyncs_on_the_next() {
+    let stream = tcp_framed(&[request(1, 0x0100), request(2, 0x0100)]);
+    let first = 2 + request(1, 0x0100).len();
+    let mut s = DnsState::new(Transport::Tcp);
+    // Half of message 1, a gap, then message 2 from its prefix.
+    s.parse(Direction::ToServer, &stream[..10]);
+    s.gap(Direction::ToServer);
+    s.parse(Direction::ToServer, &stream[first..]);
+    assert_eq!(names(&s), vec![(2, b"www.google.com".to_vec())]);
+    assert_eq!(s.messages(), 1);
+}
+
+#[test]
+fn tcp_gap_skips_response_bytes_that_do_not_start_a_message() {
+    // A response with its question only (no answers): still valid.
+    let framed = tcp_framed(&[request(9, 0x8180)]);
+    let mut s = DnsState::new(Transport::Tcp);
+    s.gap(Direction::ToClient);
+    // The middle of a message: too short for the header its "length"
+    // announces, so the probe says no and the piece is skipped.
+    s.parse(Direction::ToClient, &[0x00, 0x04, 0xff, 0xff, 0xff, 0xff]);
+    assert_eq!(s.messages(), 0);
+    s.parse(Direction::ToClient, &framed);
+    assert_eq!(s.messages(), 1);
+    assert_eq!(s.txs()[0].id(), 9);
+    assert!(s.txs()[0].events.is_empty());
+}
+
+#[test]
+fn tcp_gap_request_side_parses_even_when_the_probe_says_no() {
+    // Suricata's request parser does not return when the probe fails
+    // after a gap (its `AppLayerResult::ok()` is not returned): the bytes
+    // are parsed as a message anyway, here a malformed one.
+    let mut s = DnsState::new(Transport::Tcp);
+    s.gap(Direction::ToServer);
+    s.parse(Direction::ToServer, &[0x00, 0x04, 0xff, 0xff, 0xff, 0xff]);
+    assert_eq!(s.messages(), 1);
+    assert_eq!(s.stats().malformed, 1);
+}
