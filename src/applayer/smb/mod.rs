@@ -296,6 +296,9 @@ pub struct SmbStats {
     pub dropped_txs: u64,
     /// Table entries refused at [`MAX_TABLE`].
     pub table_full: u64,
+    /// Sequence gaps met (TCP), each followed by a search for the next
+    /// record.
+    pub gaps: u64,
 }
 
 /// Request key: dialect, SMB1 (mid, pid) or SMB2 message id, command.
@@ -344,6 +347,12 @@ struct Side {
     /// Bytes of the current record still to skip.
     skip: usize,
     stream: Option<Stream>,
+    /// A sequence gap was met: the next data is searched for the start
+    /// of a record (`buf` then holds the last bytes searched).
+    gap: bool,
+    /// A search since the gap found nothing: the next one waits for 8
+    /// bytes (Suricata's `AppLayerResult::incomplete(len - 3, 8)`).
+    searched: bool,
 }
 
 /// SMB state of one flow.
@@ -453,6 +462,42 @@ impl SmbState {
         }
     }
 
+    /// TCP: `len` bytes of `dir` were lost (a sequence gap), as Suricata
+    /// 7.0.10's SMB parser, which accepts gaps, takes them
+    /// (`parse_tcp_data_ts_gap`/`_tc_gap`): they are taken first from the
+    /// record being skipped, then from the file data in progress (which
+    /// gets a hole); the unfinished record is dropped and the next data is
+    /// searched for the start of an SMB record before parsing goes on
+    /// ([`record_after_gap`]).
+    pub fn gap(&mut self, dir: Direction, len: usize) {
+        let side = &mut self.sides[dir.index()];
+        let mut left = len;
+        while left > 0 {
+            if side.skip > 0 {
+                let n = side.skip.min(left);
+                side.skip -= n;
+                left -= n;
+            } else if let Some(mut st) = side.stream {
+                let n = st.left.min(left);
+                st.left -= n;
+                st.offset += n as u64;
+                left -= n;
+                if st.left == 0 {
+                    side.skip = st.after;
+                    side.stream = None;
+                } else {
+                    side.stream = Some(st);
+                }
+            } else {
+                break;
+            }
+        }
+        side.buf.clear();
+        side.gap = true;
+        side.searched = false;
+        self.stats.gaps += 1;
+    }
+
     /// Parses the next reassembled bytes of one direction.
     pub fn parse(&mut self, dir: Direction, mut data: &[u8]) {
         let d = dir.index();
@@ -479,6 +524,41 @@ impl SmbState {
                 }
                 self.file_data(dir, st.fid, off, chunk);
                 continue;
+            }
+            if side.gap {
+                // The bytes kept from the last search come first.
+                let kept = std::mem::take(&mut side.buf);
+                if side.searched && kept.len() + data.len() < 8 {
+                    side.buf = kept;
+                    side.buf.extend_from_slice(data);
+                    return;
+                }
+                let joined;
+                let hay: &[u8] = if kept.is_empty() {
+                    data
+                } else {
+                    joined = [kept.as_slice(), data].concat();
+                    &joined
+                };
+                match record_after_gap(hay) {
+                    Some(at) => {
+                        side.gap = false;
+                        if at < kept.len() {
+                            side.buf.extend_from_slice(&kept[at..]);
+                        } else {
+                            data = &data[at - kept.len()..];
+                        }
+                        continue;
+                    }
+                    None => {
+                        // Suricata consumes all but the last 3 bytes (all
+                        // of them when fewer than 4 were searched).
+                        side.searched = true;
+                        let keep = if hay.len() < 4 { hay.len() } else { 3 };
+                        side.buf.extend_from_slice(&hay[hay.len() - keep..]);
+                        return;
+                    }
+                }
             }
             // Whole small records straight from the input.
             if side.buf.is_empty()
@@ -1132,3 +1212,40 @@ impl SmbState {
 
 #[cfg(test)]
 mod tests;
+
+/// Where an SMB record (its NBSS header) starts in data that follows a
+/// sequence gap, as Suricata 7.0.10 finds it (`search_smb_record`, then
+/// its caller in `parse_tcp_data_ts`): the first `SMB` preceded by 0xfe,
+/// 0xff or 0xfd, itself preceded by an NBSS session-message type 4 bytes
+/// earlier when there is room; an `SMB` right at the start of what is left
+/// to search ends the search (Suricata's `smb_basic_search` answers 0 for
+/// it as for "not found"); a marker less than 4 bytes into the data has
+/// no room for its NBSS header and is passed over.
+fn record_after_gap(data: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        // `search_smb_record` over `data[from..]`.
+        let mut d = from;
+        let marker = loop {
+            if data.len() - d < 4 {
+                return None;
+            }
+            let index = data[d..].windows(3).position(|w| w == b"SMB").unwrap_or(0);
+            if index == 0 {
+                return None;
+            }
+            let m = data[d + index - 1];
+            if matches!(m, 0xfd..=0xff)
+                && (index < 5 || data[d + index - 5] == parser::NBSS_SESSION_MESSAGE)
+            {
+                break d + index - 1;
+            }
+            d += index + 3;
+        };
+        if marker - from < 4 {
+            from = marker + 4;
+            continue;
+        }
+        return Some(marker - 4);
+    }
+}

@@ -390,3 +390,95 @@ fn smb1_read_andx_of_a_file_is_file_data() {
     // READ makes no transaction of its own: tree, create, the file.
     assert_eq!(s.txs().len(), 3);
 }
+
+// After a sequence gap, as Suricata 7.0.10's `search_smb_record` and its
+// caller in `parse_tcp_data_ts` find the next record.
+
+#[test]
+fn record_after_gap_finds_the_nbss_header_before_the_marker() {
+    let rec = b"\x00\x00\x00\x10\xffSMBrest".to_vec();
+    assert_eq!(record_after_gap(&rec), Some(0));
+    let mut junk = b"abc".to_vec();
+    junk.extend(&rec);
+    assert_eq!(record_after_gap(&junk), Some(3));
+    // An NBSS type other than a session message 4 bytes before: passed over.
+    assert_eq!(record_after_gap(b"\x85\x00\x00\x10\xfeSMB...."), None);
+    // "SMB" right at the start of what is searched ends the search, as
+    // Suricata's `smb_basic_search` answers 0 for it.
+    assert_eq!(record_after_gap(b"SMB\x00\x00\x00\x10\xfeSMB"), None);
+    // A marker with no room for its NBSS header is skipped, the search
+    // goes on 4 bytes after it.
+    let mut two = b"\xffSMBxxxx".to_vec();
+    two.extend(b"\x00\x00\x00\x10\xfeSMB");
+    assert_eq!(record_after_gap(&two), Some(8));
+    assert_eq!(record_after_gap(b"\xfd"), None);
+}
+
+#[test]
+fn after_a_gap_parsing_resumes_at_the_next_record() {
+    let req = hex(SMB1_TREE_REQ);
+    // The end of a record whose start was lost, then a whole record: in
+    // one piece, or with the next record's NBSS header cut after 2 bytes
+    // (the last 3 bytes searched are kept for the next search).
+    let junk = b"\x01\x02lost record tail\xffSM".to_vec();
+    let whole = [junk.as_slice(), &req].concat();
+    let cut = junk.len() + 2;
+    for pieces in [vec![&whole[..]], vec![&whole[..cut], &whole[cut..]]] {
+        let mut s = SmbState::new();
+        // Half a record, then the gap: the half is dropped.
+        s.parse(Direction::ToServer, &req[..20]);
+        s.gap(Direction::ToServer, 100);
+        for p in &pieces {
+            s.parse(Direction::ToServer, p);
+        }
+        s.parse(Direction::ToClient, &hex(SMB1_TREE_RESP));
+        assert_eq!(s.stats().gaps, 1);
+        assert_eq!(s.txs().len(), 1, "{} pieces", pieces.len());
+        let t = &s.txs()[0];
+        assert_eq!(t.named_pipe(), Some(&br"\127.0.0.1\IPC$"[..]));
+        assert!(t.complete());
+    }
+}
+
+#[test]
+fn after_a_failed_search_the_next_waits_for_8_bytes() {
+    // Byte by byte after a gap, a record is only found if its NBSS header
+    // is still among the bytes searched: Suricata searches the 3 bytes it
+    // kept plus at least 5 new ones, so this record's header (its first 4
+    // bytes) is consumed before its marker is seen and the record is lost,
+    // while the next one, arriving whole, is parsed.
+    let req = hex(SMB1_TREE_REQ);
+    let mut s = SmbState::new();
+    s.gap(Direction::ToServer, 10);
+    for b in b"junk".iter().chain(&req) {
+        s.parse(Direction::ToServer, std::slice::from_ref(b));
+    }
+    assert!(s.txs().is_empty());
+    s.parse(Direction::ToServer, &req);
+    assert_eq!(s.txs().len(), 1);
+}
+
+#[test]
+fn a_gap_inside_a_skipped_record_keeps_the_record_boundary() {
+    let req = hex(SMB1_TREE_REQ);
+    let mut s = SmbState::new();
+    // A record larger than the parser keeps: its head is parsed, its body
+    // skipped (Suricata's `handle_skip`).
+    let big = 100_000usize;
+    let mut head = vec![0x00, (big >> 16) as u8, (big >> 8) as u8, big as u8];
+    head.extend(b"\xffSMB");
+    head.resize(4 + RECORD_HEAD, 0);
+    s.parse(Direction::ToServer, &head);
+    // The gap falls inside the skipped body and is taken from it; what is
+    // left of the body is skipped, not searched (a record-like pattern in
+    // it is not parsed), and the next record is.
+    s.gap(Direction::ToServer, 1000);
+    let mut rest = vec![0x41; big - RECORD_HEAD - 1000];
+    rest[100..109].copy_from_slice(b"\x00\x00\x00\x05\xffSMB\x00");
+    s.parse(Direction::ToServer, &rest);
+    s.parse(Direction::ToServer, &req);
+    s.parse(Direction::ToClient, &hex(SMB1_TREE_RESP));
+    assert_eq!(s.stats().malformed, 0);
+    assert_eq!(s.txs().len(), 1);
+    assert_eq!(s.txs()[0].named_pipe(), Some(&br"\127.0.0.1\IPC$"[..]));
+}
