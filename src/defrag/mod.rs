@@ -5,13 +5,23 @@
 //! split over two fragments only matches the reassembled packet. This
 //! module rebuilds IPv4 and IPv6 datagrams from their fragments:
 //!
-//! * fragments are kept per (VNI, family, source, destination, protocol,
-//!   identification) in a tracker whose buffer grows to the datagram's
-//!   size (at most 65,535 bytes of payload);
-//! * overlaps follow the BSD policy, Suricata's default (`defrag.policy`):
-//!   bytes already written win, unless the new fragment starts before the
-//!   fragment that wrote them (events `overlap` and
-//!   `overlap_different_data`, as Suricata's defrag events);
+//! * fragments are kept per (VNI, VLAN ids, family, source, destination,
+//!   protocol, identification) in a tracker, in offset order, each with
+//!   its bytes, as Suricata 7.0.10's `DefragInsertFrag` keeps them;
+//! * overlaps follow Suricata's policies as its stock configuration picks
+//!   them: `windows` for IPv4 (its `host-os-policy` maps 0.0.0.0/0 to
+//!   windows) and `bsd`, the default, for IPv6 (no IPv6 entry). A new
+//!   fragment is compared with those around it and trimmed (its head
+//!   dropped), dropped, or wins over them (their head trimmed, or the one
+//!   it covers skipped) exactly as Suricata decides; the datagram is then
+//!   written fragment by fragment in offset order, so a later offset
+//!   overwrites what it was not trimmed of (see [`Policy`]). Counters
+//!   `overlap` and `overlap_different_data`, as Suricata's defrag events;
+//! * the datagram is complete once its last fragment (MF clear) was seen
+//!   and the fragments cover 0 to the largest end without a hole; its
+//!   length is that largest end (which may pass the last fragment's, as in
+//!   Suricata); a fragment whose length is not a multiple of 8 is kept as
+//!   Suricata keeps it;
 //! * the rebuilt packet is the first fragment's header with lengths and
 //!   fragment fields fixed (IPv4: total length, MF and offset cleared;
 //!   IPv6: payload length, the fragment header removed and its next header
@@ -32,7 +42,20 @@ use crate::wire::Addr;
 
 /// Largest reassembled payload (the IPv4 total-length field's range).
 pub const MAX_PAYLOAD: usize = 65_535;
-const BLOCK: usize = 8;
+
+/// How overlapping fragments are resolved: Suricata 7.0.10's policies of
+/// those names (`DefragInsertFrag`), for the two its stock configuration
+/// uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Policy {
+    /// A fragment keeps the bytes of one that starts after it; one that
+    /// starts at or after an earlier one's start loses the overlap to it.
+    Bsd,
+    /// The first fragment's bytes win, except over a fragment the new one
+    /// covers and passes at both ends, which it replaces; a new fragment
+    /// inside an earlier one is dropped.
+    Windows,
+}
 
 /// Limits; defaults follow Suricata 7's stock configuration where it has one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +66,11 @@ pub struct DefragConfig {
     pub max_trackers: usize,
     /// Fragments accepted per datagram (default 256).
     pub max_fragments: u16,
+    /// Overlap policy for IPv4 (default windows: Suricata's stock
+    /// `host-os-policy` maps 0.0.0.0/0 to windows).
+    pub policy_v4: Policy,
+    /// Overlap policy for IPv6 (default bsd, `defrag`'s default policy).
+    pub policy_v6: Policy,
 }
 
 impl Default for DefragConfig {
@@ -51,6 +79,8 @@ impl Default for DefragConfig {
             timeout_s: 60,
             max_trackers: 65_535,
             max_fragments: 256,
+            policy_v4: Policy::Windows,
+            policy_v6: Policy::Bsd,
         }
     }
 }
@@ -110,12 +140,13 @@ pub enum Outcome {
 /// Why a fragment was not kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DropReason {
-    /// The datagram would exceed 65,535 bytes of payload.
+    /// The datagram would exceed 65,535 bytes of payload, or its fragments
+    /// would hold more than twice that.
     TooLarge,
     /// The datagram already has `max_fragments` fragments.
     TooManyFragments,
-    /// A non-last fragment whose length is not a multiple of 8.
-    Misaligned,
+    /// The policy drops it: its bytes are all held already.
+    Overlapped,
 }
 
 /// Defragmentation counters (plain integers: one instance per worker).
@@ -135,21 +166,43 @@ pub struct DefragStats {
     pub dropped: u64,
 }
 
+/// One fragment held, as Suricata's `Frag`.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    /// Offset of its data in the datagram's payload.
+    offset: u32,
+    /// Its data's length.
+    len: u32,
+    /// Where its data is in the tracker's `bytes`.
+    at: u32,
+    /// Leading bytes not written (another fragment's win).
+    ltrim: u32,
+    /// Not written at all (a later fragment covered it).
+    skip: bool,
+}
+
+impl Piece {
+    fn end(&self) -> u32 {
+        self.offset + self.len
+    }
+}
+
+/// Most fragment bytes one tracker holds (overlaps included).
+const MAX_HELD: usize = 2 * MAX_PAYLOAD;
+
 #[derive(Debug, Default)]
 struct Tracker {
-    /// Payload bytes by offset.
-    data: Vec<u8>,
-    /// Per 8-byte block: 0 when empty, else 1 + the block index where the
-    /// fragment that wrote it started (BSD: a later fragment wins a block
-    /// only when it starts before that).
-    owner: Vec<u16>,
+    /// The fragments, in offset order (a new one after those of its offset).
+    pieces: Vec<Piece>,
+    /// Their data, back to back.
+    bytes: Vec<u8>,
     /// The first fragment's header, once seen.
     header: Vec<u8>,
     /// IPv6: where the next-header byte naming the fragment header is, and
     /// the protocol the fragment header named.
     v6_next_header: Option<(usize, u8)>,
-    /// Payload length, once the last fragment is seen.
-    total: Option<usize>,
+    /// The last fragment (MF clear) was seen.
+    seen_last: bool,
     fragments: u16,
     /// Bumped on reuse, so stale queue entries are ignored.
     generation: u32,
@@ -198,9 +251,6 @@ impl Defrag {
         if end > MAX_PAYLOAD {
             return self.drop_fragment(DropReason::TooLarge);
         }
-        if f.more && !f.data.len().is_multiple_of(BLOCK) {
-            return self.drop_fragment(DropReason::Misaligned);
-        }
         if !self.trackers.contains_key(&f.key) {
             if self.trackers.len() >= self.cfg.max_trackers {
                 self.evict_oldest();
@@ -218,57 +268,48 @@ impl Defrag {
             self.stats.dropped += 1;
             return Outcome::Dropped(DropReason::TooManyFragments);
         }
+        if t.bytes.len() + f.data.len() > MAX_HELD {
+            self.stats.dropped += 1;
+            return Outcome::Dropped(DropReason::TooLarge);
+        }
+        let policy = if f.v6_next_header_at.is_some() {
+            self.cfg.policy_v6
+        } else {
+            self.cfg.policy_v4
+        };
+        let (start, end) = (start as u32, end as u32);
+        let (overlap, different) = overlaps(t, start, f.data);
+        self.stats.overlaps += overlap as u64;
+        self.stats.overlaps_different += different as u64;
+        let Some(ltrim) = place(&mut t.pieces, policy, start, end) else {
+            self.stats.dropped += 1;
+            return Outcome::Dropped(DropReason::Overlapped);
+        };
         t.fragments += 1;
         if start == 0 && t.header.is_empty() {
             t.header.extend_from_slice(f.header);
             t.v6_next_header = f.v6_next_header_at.map(|at| (at, f.key.protocol));
         }
-        if !f.more {
-            t.total = Some(end);
-        }
-        let blocks = end.div_ceil(BLOCK);
-        if t.data.len() < end {
-            t.data.resize(end, 0);
-        }
-        if t.owner.len() < blocks {
-            t.owner.resize(blocks, 0);
-        }
-        let me = (start / BLOCK) as u16 + 1;
-        let (mut overlap, mut different) = (false, false);
-        for b in start / BLOCK..blocks {
-            let lo = (b * BLOCK).max(start);
-            let hi = ((b + 1) * BLOCK).min(end);
-            let new = &f.data[lo - start..hi - start];
-            let owner = t.owner[b];
-            if owner == 0 || me < owner {
-                if owner != 0 {
-                    overlap = true;
-                    different |= t.data[lo..hi] != *new;
-                }
-                t.data[lo..hi].copy_from_slice(new);
-                t.owner[b] = me;
-            } else {
-                overlap = true;
-                different |= t.data[lo..hi] != *new;
-            }
-        }
-        self.stats.overlaps += overlap as u64;
-        self.stats.overlaps_different += different as u64;
-        let complete = match t.total {
-            Some(total) => {
-                !t.header.is_empty()
-                    && t.owner.len() >= total.div_ceil(BLOCK)
-                    && t.owner[..total.div_ceil(BLOCK)].iter().all(|&o| o != 0)
-            }
-            None => false,
-        };
-        if !complete {
+        let at = t.pieces.partition_point(|p| p.offset <= start);
+        t.pieces.insert(
+            at,
+            Piece {
+                offset: start,
+                len: end - start,
+                at: t.bytes.len() as u32,
+                ltrim,
+                skip: false,
+            },
+        );
+        t.bytes.extend_from_slice(f.data);
+        t.seen_last |= !f.more;
+        let Some(len) = complete_len(t) else {
             return Outcome::Pending;
-        }
+        };
         let Some(t) = self.trackers.remove(&f.key) else {
             return Outcome::Pending;
         };
-        rebuild(&t, out);
+        rebuild(&t, len, out);
         self.stats.reassembled += 1;
         self.recycle(t);
         Outcome::Complete
@@ -320,48 +361,151 @@ impl Defrag {
 
     fn recycle(&mut self, mut t: Tracker) {
         if self.spare.len() < 64 {
-            t.data.clear();
-            t.owner.clear();
+            t.pieces.clear();
+            t.bytes.clear();
             t.header.clear();
             t.v6_next_header = None;
-            t.total = None;
+            t.seen_last = false;
             t.fragments = 0;
             self.spare.push(t);
         }
     }
 }
 
+/// Whether the new fragment `start`, `data` meets bytes already held, and
+/// whether any of them differ (Suricata's `overlap` and
+/// `overlap_different_data` events).
+fn overlaps(t: &Tracker, start: u32, data: &[u8]) -> (bool, bool) {
+    let end = start + data.len() as u32;
+    let (mut overlap, mut different) = (false, false);
+    for p in t.pieces.iter().filter(|p| !p.skip) {
+        let (lo, hi) = (start.max(p.offset + p.ltrim), end.min(p.end()));
+        if lo < hi {
+            overlap = true;
+            let held = &t.bytes[(p.at + lo - p.offset) as usize..(p.at + hi - p.offset) as usize];
+            different |= held != &data[(lo - start) as usize..(hi - start) as usize];
+        }
+    }
+    (overlap, different)
+}
+
+/// Where the new fragment `start..end` goes under `policy`, as Suricata
+/// 7.0.10's `DefragInsertFrag`: the leading bytes to trim off it, or
+/// `None` to drop it; the fragments held may get their own head trimmed or
+/// be skipped. The comparison starts at the fragment before the first one
+/// at or after `start` (from the lowest when there is none, or when
+/// `start` is 0) and stops at the first rule that decides.
+fn place(pieces: &mut [Piece], policy: Policy, start: u32, end: u32) -> Option<u32> {
+    let n = pieces.len();
+    let first_at = pieces.partition_point(|p| p.offset < start);
+    let mut prev = if policy == Policy::Windows || start == 0 || first_at == n || first_at == 0 {
+        0
+    } else {
+        first_at - 1
+    };
+    let mut ltrim = 0u32;
+    while prev < n {
+        let next = prev + 1;
+        let p = pieces[prev];
+        if p.skip {
+            prev = next;
+            continue;
+        }
+        match policy {
+            Policy::Bsd => {
+                if start < p.end() {
+                    if p.offset <= start {
+                        // The earlier-starting fragment's bytes are kept.
+                        if p.end() > end {
+                            return None;
+                        }
+                        ltrim = p.end() - start;
+                    } else if end > p.offset + p.ltrim {
+                        // This one starts before: it wins the head of `p`.
+                        pieces[prev].ltrim = pieces[prev].ltrim.max(end - p.offset);
+                    }
+                    if next < n && end > pieces[next].offset {
+                        pieces[next].ltrim = end - pieces[next].offset;
+                    }
+                    return Some(ltrim);
+                }
+            }
+            Policy::Windows => {
+                let p_start = p.offset + p.ltrim;
+                if start >= p_start && end <= p.end() {
+                    return None;
+                }
+                if start < p_start && end > p.end() {
+                    pieces[prev].skip = true;
+                    return Some(ltrim);
+                }
+                if start > p_start && start < p.end() {
+                    ltrim = ltrim.max(p.end() - start);
+                } else if start == p_start && end > p.end() {
+                    return Some(ltrim.max(p.end() - start));
+                }
+            }
+        }
+        prev = next;
+    }
+    Some(ltrim)
+}
+
+/// The datagram's payload length once it is complete: its last fragment
+/// seen, and fragments from 0 to the largest end without a hole (the
+/// largest end is the length, as in Suricata's `Defrag4Reassemble`).
+fn complete_len(t: &Tracker) -> Option<usize> {
+    if !t.seen_last || t.header.is_empty() {
+        return None;
+    }
+    let mut len = 0u32;
+    for p in t.pieces.iter().filter(|p| !p.skip) {
+        if p.offset > len {
+            return None;
+        }
+        len = len.max(p.end());
+    }
+    Some(len as usize)
+}
+
 /// Writes the whole datagram: the first fragment's header with its length
-/// and fragment fields fixed, then the payload.
-fn rebuild(t: &Tracker, out: &mut Vec<u8>) {
-    let total = t.total.unwrap_or(t.data.len());
+/// and fragment fields fixed, then the payload of `len` bytes, each
+/// fragment's bytes (less its trimmed head) in offset order.
+fn rebuild(t: &Tracker, len: usize, out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&t.header);
-    let payload = &t.data[..total];
+    let hl = out.len();
+    out.resize(hl + len, 0);
+    for p in t.pieces.iter().filter(|p| !p.skip && p.ltrim < p.len) {
+        let (from, to) = ((p.at + p.ltrim) as usize, (p.at + p.len) as usize);
+        let at = hl + (p.offset + p.ltrim) as usize;
+        out[at..at + (to - from)].copy_from_slice(&t.bytes[from..to]);
+    }
+    let (header, payload) = out.split_at_mut(hl);
+    let payload = &*payload;
     match t.v6_next_header {
         None => {
             // IPv4: total length, flags/offset (keep DF), the checksum as it was.
-            if out.len() >= 20 {
-                let len = (out.len() + payload.len()).min(u16::MAX as usize) as u16;
-                out[2..4].copy_from_slice(&len.to_be_bytes());
-                out[6] &= 0x40;
-                out[7] = 0;
+            if header.len() >= 20 {
+                let len = (header.len() + payload.len()).min(u16::MAX as usize) as u16;
+                header[2..4].copy_from_slice(&len.to_be_bytes());
+                header[6] &= 0x40;
+                header[7] = 0;
             }
         }
         Some((at, next)) => {
             // IPv6: the fragment header is gone; the byte that named it now
             // names what it carried, and the payload length covers the
             // extension headers kept plus the data.
-            if out.len() >= 40 {
-                let pl = (out.len() - 40 + payload.len()).min(u16::MAX as usize) as u16;
-                out[4..6].copy_from_slice(&pl.to_be_bytes());
+            if header.len() >= 40 {
+                let pl = (header.len() - 40 + payload.len()).min(u16::MAX as usize) as u16;
+                header[4..6].copy_from_slice(&pl.to_be_bytes());
             }
-            if let Some(b) = out.get_mut(at) {
+            if let Some(b) = header.get_mut(at) {
                 *b = next;
             }
         }
     }
-    out.extend_from_slice(payload);
 }
 
 #[cfg(test)]
