@@ -17,7 +17,7 @@ use vxtap::flowlogs::fast::Plan;
 use vxtap::flowlogs::header::{FirstLine, classify};
 use vxtap::flowlogs::parse::{check_line, parse_record};
 use vxtap::flowlogs::text::TextReader;
-use vxtap::flowlogs::{JsonWriter, ReadOptions, Schema};
+use vxtap::flowlogs::{JSON_ROOM, JsonWriter, ReadOptions, Schema};
 
 /// The fast path agrees with the general path on `data` as a record of `schema`.
 fn fast_agrees(schema: &Schema, data: &[u8]) {
@@ -47,12 +47,15 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = parse_record(&default, line, 1, &mut slots);
     }
-    let mut reader = TextReader::new(
-        Arc::from(PathBuf::from("fuzz")),
-        data,
-        false,
-        &ReadOptions::default(),
-    );
+    let open = || {
+        TextReader::new(
+            Arc::from(PathBuf::from("fuzz")),
+            data,
+            false,
+            &ReadOptions::default(),
+        )
+    };
+    let mut reader = open();
     let mut json = JsonWriter::new(true);
     let mut out = Vec::new();
     while let Some(item) = reader.next_record() {
@@ -61,4 +64,29 @@ fuzz_target!(|data: &[u8]| {
             json.write(&rec, &mut out);
         }
     }
+    // The fused JSON path (`next_json`) writes what the typed path writes,
+    // with the same errors.
+    let mut typed = Vec::new();
+    let mut typed_errors = Vec::new();
+    let mut reader = open();
+    let mut json = JsonWriter::new(false);
+    while let Some(item) = reader.next_record() {
+        match item {
+            Ok(rec) => json.write(&rec, &mut typed),
+            Err(e) => typed_errors.push(e.to_string()),
+        }
+    }
+    let mut block = vec![0u8; JSON_ROOM];
+    let mut used = 0;
+    let mut fused_errors = Vec::new();
+    let mut reader = open();
+    while let Some(item) = reader.next_json(&mut json, &mut block, &mut used) {
+        if let Err(e) = item {
+            fused_errors.push(e.to_string());
+        }
+        block.resize(used + JSON_ROOM, 0);
+    }
+    block.truncate(used);
+    assert_eq!(block, typed, "fused and typed JSON differ");
+    assert_eq!(fused_errors, typed_errors);
 });

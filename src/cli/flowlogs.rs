@@ -335,44 +335,52 @@ fn parse_file(
     let new_block = || blocks.take(mode);
     let mut buf = new_block();
     let mut used = 0;
-    let mut json = match mode {
-        Mode::Json(source_fields) => Some(JsonWriter::new(*source_fields)),
-        _ => None,
-    };
     let mut records = 0u64;
-    while let Some(item) = reader.next_record() {
-        match item {
-            Ok(rec) => {
-                records += 1;
-                match mode {
-                    Mode::Count => continue,
-                    Mode::Json(_) => {
-                        if let Some(w) = json.as_mut() {
-                            w.write_at(&rec, &mut buf, &mut used);
+    if let Mode::Json(source_fields) = mode {
+        let mut json = JsonWriter::new(*source_fields);
+        while let Some(item) = reader.next_json(&mut json, &mut buf, &mut used) {
+            match item {
+                Ok(()) => {
+                    records += 1;
+                    if used >= CHUNK {
+                        buf.truncate(used);
+                        used = 0;
+                        if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
+                            return;
                         }
                     }
-                    Mode::Template(t) => t.render(&rec, &mut buf),
-                    Mode::Original => render_original(&rec, &mut buf),
                 }
-                if json.is_none() {
-                    used = buf.len();
-                }
-                if used >= CHUNK {
-                    buf.truncate(used);
-                    used = 0;
-                    if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
+                Err(e) => {
+                    if !emit(Msg::Error(e)) {
                         return;
                     }
                 }
             }
-            Err(e) => {
-                if !emit(Msg::Error(e)) {
-                    return;
+        }
+    } else {
+        while let Some(item) = reader.next_record() {
+            match item {
+                Ok(rec) => {
+                    records += 1;
+                    match mode {
+                        Mode::Count => continue,
+                        Mode::Template(t) => t.render(&rec, &mut buf),
+                        // JSON is the branch above.
+                        Mode::Original | Mode::Json(_) => render_original(&rec, &mut buf),
+                    }
+                    if buf.len() >= CHUNK
+                        && !emit(Msg::Data(std::mem::replace(&mut buf, new_block())))
+                    {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    if !emit(Msg::Error(e)) {
+                        return;
+                    }
                 }
             }
         }
-    }
-    if json.is_none() {
         used = buf.len();
     }
     buf.truncate(used);

@@ -156,7 +156,7 @@ const SPACES: u64 = 0x2020_2020_2020_2020;
 /// The eight bytes at `pos` as a little-endian word; bytes past the end of
 /// `line` are zero.
 #[inline]
-fn load(line: &[u8], pos: usize) -> u64 {
+pub(super) fn load(line: &[u8], pos: usize) -> u64 {
     match line.get(pos..pos + 8) {
         Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([0; 8])),
         None => {
@@ -176,7 +176,7 @@ fn nonzero_bytes(x: u64) -> u64 {
 
 /// Number of leading bytes of `word` that are decimal digits (0–8).
 #[inline]
-fn digit_run(word: u64) -> usize {
+pub(super) fn digit_run(word: u64) -> usize {
     // A byte is a digit iff its high nibble is 3 and its low nibble ≤ 9.
     let bad =
         ((word & NIBBLES_HI) ^ ZEROS) | ((word & NIBBLES_LO).wrapping_add(6 * ONES) & NIBBLES_HI);
@@ -186,7 +186,7 @@ fn digit_run(word: u64) -> usize {
 /// The value of the first `n` (1–8) bytes of `word`, all decimal digits,
 /// the first one the most significant.
 #[inline]
-fn digits_value(word: u64, n: usize) -> u64 {
+pub(super) fn digits_value(word: u64, n: usize) -> u64 {
     // Move the digits to the top bytes and put zeros before them.
     let shift = 8 * (8 - n) as u32;
     let w = word.checked_shl(shift).unwrap_or(0) & NIBBLES_LO;
@@ -198,7 +198,7 @@ fn digits_value(word: u64, n: usize) -> u64 {
 /// The unsigned decimal at the start of `line[pos..]`: its value and its
 /// number of digits (0 if none; the value is meaningless above 19 digits).
 #[inline]
-fn leading_int(line: &[u8], pos: usize) -> (u64, usize) {
+pub(super) fn leading_int(line: &[u8], pos: usize) -> (u64, usize) {
     let w = load(line, pos);
     let n = digit_run(w);
     if n < 8 {
@@ -231,7 +231,7 @@ fn leading_int(line: &[u8], pos: usize) -> (u64, usize) {
 /// end of `line`: the address and the index after it. Each octet is read
 /// from one 4-byte word, without a branch per byte.
 #[inline]
-fn ipv4_at(line: &[u8], mut pos: usize) -> Option<(Ipv4Addr, usize)> {
+pub(super) fn ipv4_at(line: &[u8], mut pos: usize) -> Option<(Ipv4Addr, usize)> {
     let mut addr = 0u32;
     for k in 0..4 {
         let w = load4(line, pos);
@@ -280,7 +280,7 @@ const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_0
 
 /// The index of the first space at or after `pos`, or the length of `line`.
 #[inline]
-fn next_space(line: &[u8], mut pos: usize) -> usize {
+pub(super) fn next_space(line: &[u8], mut pos: usize) -> usize {
     while pos < line.len() {
         let x = load(line, pos) ^ SPACES;
         // Bytes past the end load as 0, which is not a space.
@@ -296,7 +296,7 @@ fn next_space(line: &[u8], mut pos: usize) -> usize {
 /// True if every byte is printable ASCII (`!`..=`~`) or a space. Written
 /// without early exit so that it compiles to vector code.
 #[inline]
-fn printable(line: &[u8]) -> bool {
+pub(super) fn printable(line: &[u8]) -> bool {
     line.iter()
         .fold(0u8, |bad, &b| bad | u8::from(!(0x20..=0x7e).contains(&b)))
         == 0
@@ -304,12 +304,12 @@ fn printable(line: &[u8]) -> bool {
 
 /// Byte equality of short strings without a call to `memcmp`.
 #[inline]
-fn same(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::flowlogs::parse::{check_line, parse_record};
     use proptest::prelude::*;
@@ -485,7 +485,7 @@ mod tests {
         assert!(agree(&s, b"account-id eni-1"));
     }
 
-    fn schemas() -> Vec<Schema> {
+    pub(in crate::flowlogs) fn schemas() -> Vec<Schema> {
         let mut v = vec![
             Schema::default_format(),
             Schema::from_names(
@@ -510,7 +510,7 @@ mod tests {
     }
 
     /// Values, good and bad, that columns of any kind might hold.
-    fn token() -> impl Strategy<Value = String> {
+    pub(in crate::flowlogs) fn token() -> impl Strategy<Value = String> {
         prop_oneof![
             Just("-".to_string()),
             Just("ACCEPT".to_string()),

@@ -31,6 +31,7 @@ pub mod addr;
 pub mod counters;
 pub mod error;
 pub mod fast;
+pub mod fastjson;
 pub mod fields;
 pub mod header;
 #[cfg(feature = "isal")]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::error::Error;
 use super::parquet::ParquetReader;
 use super::record::{OwnedRecord, Record};
+use super::render::JsonWriter;
 use super::schema::Schema;
 use super::source::{self, Opened};
 use super::text::{ReadOptions, TextReader};
@@ -52,6 +53,24 @@ impl FileReader {
             Self::Parquet(r) => r.next_record(),
             Self::Failed(e) => e.take().map(Err),
         }
+    }
+
+    /// The next record written as JSON at `block[*used..]`, as
+    /// [`JsonWriter::write_at`] writes it, or the next error; `None` at the
+    /// end. Text takes the fused path of [`TextReader::next_json`].
+    pub fn next_json(
+        &mut self,
+        json: &mut JsonWriter,
+        block: &mut Vec<u8>,
+        used: &mut usize,
+    ) -> Option<Result<(), Error>> {
+        if let Self::Text(r) = self {
+            return r.next_json(json, block, used);
+        }
+        Some(
+            self.next_record()?
+                .map(|rec| json.write_at(&rec, block, used)),
+        )
     }
 
     /// The schema in use (after the first record: the file's own).

@@ -125,13 +125,7 @@ impl JsonLayout {
             .columns()
             .iter()
             .enumerate()
-            .map(|(i, c)| {
-                let mut k = Vec::with_capacity(c.name.len() + 4);
-                k.push(if i == 0 { b'{' } else { b',' });
-                write_str(&c.name, &mut k);
-                k.push(b':');
-                k
-            })
+            .map(|(i, c)| json_key(i, &c.name))
             .collect();
         let padded =
             (keys.len() <= FAST_COLUMNS && keys.iter().all(|k| k.len() <= KEY)).then(|| {
@@ -318,6 +312,16 @@ fn copy(text: &[u8], start: usize, end: usize, buf: &mut [u8], n: usize) -> usiz
         _ => buf[n..n + len].copy_from_slice(&text[start..end]),
     }
     n + len
+}
+
+/// The key of column `index` as the JSON of a record writes it: `{"name":`
+/// for the first column, `,"name":` for the others.
+pub(super) fn json_key(index: usize, name: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(name.len() + 4);
+    k.push(if index == 0 { b'{' } else { b',' });
+    write_str(name, &mut k);
+    k.push(b':');
+    k
 }
 
 /// The fields of `record` without the closing `}`, for any text.

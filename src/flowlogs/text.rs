@@ -17,12 +17,14 @@ use std::sync::{Arc, OnceLock};
 
 use super::error::{Error, ErrorKind, LineError};
 use super::fast::Plan;
+use super::fastjson::JsonPlan;
 use super::header::{self, FirstLine};
 use super::inflate::Inflated;
 use super::layout::SourceInfo;
 use super::lines::{LineEvent, LineReader};
 use super::parse::{MAX_LINE, check_line, parse_record};
 use super::record::{Record, Slot};
+use super::render::JsonWriter;
 use super::schema::Schema;
 use super::source::{Reading, read_error};
 use super::subscription::{self, Event, MAX_PAYLOAD_BYTES};
@@ -58,6 +60,14 @@ struct Step {
     line: u64,
     loc: Loc,
     offset: usize,
+    /// Already written as JSON by the fused path (no slots filled).
+    written: bool,
+}
+
+/// Where [`TextReader::next_json`] writes: a block, the bytes written so far.
+struct JsonOut<'a> {
+    block: &'a mut Vec<u8>,
+    used: &'a mut usize,
 }
 
 /// Reader of one text object.
@@ -78,6 +88,8 @@ pub struct TextReader<R> {
     payload_error: Option<LineError>,
     slots: Vec<Slot>,
     plan: Plan,
+    /// The fused JSON path's plan of the schema (made on first use).
+    json_plan: Option<JsonPlan>,
     source: Arc<SourceInfo>,
     /// Counts this reader's thread as busy while the reader lives.
     _reading: Reading,
@@ -118,6 +130,7 @@ impl<R: Read> TextReader<R> {
             strict: options.strict,
             have_format: options.format.is_some(),
             plan: Plan::new(&schema),
+            json_plan: None,
             schema,
             has_header: false,
             decided: false,
@@ -155,8 +168,39 @@ impl<R: Read> TextReader<R> {
 
     /// The next record or error; `None` at the end of the file.
     pub fn next_record(&mut self) -> Option<Result<Record<'_>, Error>> {
-        match self.advance()? {
+        match self.advance(None)? {
             Ok(step) => Some(Ok(self.record(step))),
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    /// The next record written by `json` at `block[*used..]` as
+    /// [`JsonWriter::write_at`] writes it (the same bytes), or the next
+    /// error; `None` at the end of the file. Well-formed lines are checked
+    /// and written in one pass ([`JsonPlan`]) when `block` has
+    /// [`super::render::JSON_ROOM`] bytes left and no source fields are
+    /// asked for; the others are typed, then written by `json`.
+    pub fn next_json(
+        &mut self,
+        json: &mut JsonWriter,
+        block: &mut Vec<u8>,
+        used: &mut usize,
+    ) -> Option<Result<(), Error>> {
+        let fused = !json.source_fields;
+        let step = if fused {
+            self.advance(Some(JsonOut {
+                block,
+                used: &mut *used,
+            }))
+        } else {
+            self.advance(None)
+        };
+        match step? {
+            Ok(step) if step.written => Some(Ok(())),
+            Ok(step) => {
+                json.write_at(&self.record(step), block, used);
+                Some(Ok(()))
+            }
             Err(e) => Some(Err(e)),
         }
     }
@@ -275,7 +319,7 @@ impl<R: Read> TextReader<R> {
         }
     }
 
-    fn advance(&mut self) -> Option<Result<Step, Error>> {
+    fn advance(&mut self, mut json: Option<JsonOut<'_>>) -> Option<Result<Step, Error>> {
         loop {
             if self.done {
                 return None;
@@ -320,14 +364,31 @@ impl<R: Read> TextReader<R> {
                 } else {
                     Some(0)
                 };
-                if let (Some(offset), Some(loc)) = (offset, &loc)
-                    && self.plan.parse(&bytes[offset..], &mut self.slots)
-                {
-                    return Some(Ok(Step {
-                        line,
-                        loc: loc.clone(),
-                        offset,
-                    }));
+                if let (Some(offset), Some(loc)) = (offset, &loc) {
+                    let body = &bytes[offset..];
+                    if let Some(out) = json.as_mut() {
+                        let plan = self
+                            .json_plan
+                            .get_or_insert_with(|| JsonPlan::new(&self.schema));
+                        let at = *out.used;
+                        if let Some(n) = out.block.get_mut(at..).and_then(|b| plan.write(body, b)) {
+                            *out.used = at + n;
+                            return Some(Ok(Step {
+                                line,
+                                loc: loc.clone(),
+                                offset,
+                                written: true,
+                            }));
+                        }
+                    }
+                    if self.plan.parse(body, &mut self.slots) {
+                        return Some(Ok(Step {
+                            line,
+                            loc: loc.clone(),
+                            offset,
+                            written: false,
+                        }));
+                    }
                 }
             }
             let text = match check_line(bytes, line) {
@@ -341,6 +402,7 @@ impl<R: Read> TextReader<R> {
                     match header::classify(text, self.have_format, self.strict) {
                         Ok(FirstLine::Header(schema)) => {
                             self.plan = Plan::new(&schema);
+                            self.json_plan = None;
                             self.schema = Arc::new(schema);
                             self.has_header = true;
                             continue;
@@ -371,6 +433,7 @@ impl<R: Read> TextReader<R> {
                     line,
                     loc: loc?,
                     offset,
+                    written: false,
                 })),
                 Err(e) => Some(Err(self.error(e, false))),
             };
@@ -431,6 +494,60 @@ mod tests {
 
     const H: &str = "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status";
     const R: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+
+    /// The JSON of `input` and its errors, by `next_json` (fused) or by
+    /// `next_record` and `JsonWriter::write` (typed).
+    fn json(input: &[u8], format: Option<&str>, fused: bool) -> (Vec<u8>, Vec<String>) {
+        let options = ReadOptions {
+            format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
+            strict: false,
+        };
+        let mut r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
+        let mut writer = JsonWriter::new(false);
+        let (mut out, mut errs) = (Vec::new(), Vec::new());
+        let mut used = 0;
+        loop {
+            let item = if fused {
+                out.resize(used + super::super::render::JSON_ROOM, 0);
+                r.next_json(&mut writer, &mut out, &mut used)
+            } else {
+                r.next_record()
+                    .map(|i| i.map(|rec| writer.write(&rec, &mut out)))
+            };
+            match item {
+                None => break,
+                Some(Ok(())) => {}
+                Some(Err(e)) => errs.push(e.to_string()),
+            }
+        }
+        if fused {
+            out.truncate(used);
+        }
+        (out, errs)
+    }
+
+    #[test]
+    fn fused_json_agrees_with_typed_json() {
+        let v6 = R.replace("172.31.16.139", "2600:1f18::1");
+        let quote = R.replace("eni-", "eni\"");
+        let zeros = R.replace(" 22 ", " 022 ");
+        let bad = R.replace(" 22 ", " 70000 ");
+        let input = format!("{H}\n{R}\n{v6}\n{quote}\n{zeros}\n{bad}\n\n{R} x\n{H}\n{R}");
+        let cw = format!("2026-11-22T11:59:00.000Z {R}\n2026-11-22T11:59:01Z {v6}\nno prefix\n");
+        let custom = "${srcaddr} ${dstaddr} ${start}";
+        for (input, format) in [
+            (input.as_str(), None),
+            (cw.as_str(), None),
+            (
+                "10.0.0.1 10.0.0.2 1418530010123\n::1 - 5\n1 2 3\n",
+                Some(custom),
+            ),
+        ] {
+            let typed = json(input.as_bytes(), format, false);
+            assert!(!typed.0.is_empty());
+            assert_eq!(json(input.as_bytes(), format, true), typed, "{input}");
+        }
+    }
 
     #[test]
     fn header_then_records_and_bad_lines_skipped() {

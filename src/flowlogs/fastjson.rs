@@ -1,0 +1,585 @@
+//! The fused fast path of `--json`: one pass over a well-formed line that
+//! splits, checks and types every field and writes the record's JSON as it
+//! goes, without typed slots in between, driven by a [`JsonPlan`] built from
+//! any schema. Lines it does not take go through the typed path
+//! ([`super::fast::Plan`] or the general path) and
+//! [`super::render::JsonWriter`].
+//!
+//! Guarantee: [`JsonPlan::write`] writes a line only when the general path
+//! ([`super::parse::check_line`] then [`super::parse::parse_record`]) accepts
+//! it, and then writes exactly the bytes [`super::render::JsonWriter::write`]
+//! (without source fields) writes for that record. Everything else — errors,
+//! but also good lines with `"` or `\` in a value, non-ASCII text or
+//! integers of 20 digits — returns `None`. Unit tests, a property test and
+//! the fuzz target `flowlog_line` check this.
+
+use super::addr::parse_addr;
+use super::fast::leading_int;
+use super::fields::{FieldKind, MILLIS_THRESHOLD};
+use super::render::{JSON_ROOM, json_key};
+use super::schema::Schema;
+
+/// Longest line taken (a record with every field of version 8 is under 600
+/// bytes).
+const FAST_TEXT: usize = 1024;
+/// Most columns taken.
+const FAST_COLUMNS: usize = 64;
+/// Longest key (`,"name":`) taken; each key is copied in one move of this
+/// size.
+const KEY: usize = 32;
+/// Values are copied in moves of this size.
+const MOVE: usize = 32;
+/// The line's copy: the text, then zeros so that word loads and value moves
+/// past its end need no bounds of their own.
+const PAD: usize = FAST_TEXT + 2 * MOVE;
+/// Room needed after the written bytes: every key (over-copied to [`KEY`]),
+/// the text, two quotes or `null` per value, the last move's over-copy and
+/// `}\n`.
+const ROOM: usize = FAST_COLUMNS * (KEY + 4) + FAST_TEXT + MOVE + 2;
+const _: () = assert!(ROOM <= JSON_ROOM);
+
+const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGHS: u64 = 0x8080_8080_8080_8080;
+const SPACES: u64 = 0x2020_2020_2020_2020;
+
+/// How one column is checked and written.
+#[derive(Clone, Copy, Debug)]
+enum Op {
+    /// Unsigned decimal of at most `digits` digits, and not above `bound`
+    /// (its decimal form, read as a big-endian word) when it has exactly
+    /// `digits`; `time`: values above [`MILLIS_THRESHOLD`] are milliseconds
+    /// and written in seconds.
+    Int {
+        digits: usize,
+        bound: u64,
+        time: bool,
+    },
+    /// IPv4 or IPv6 address, written as a string.
+    Addr,
+    /// One of the listed values, written as a string; each value up to 16
+    /// bytes as a zero-padded little-endian word and its length.
+    Enum([(u128, usize); MAX_ENUM]),
+    /// Printable ASCII, written as a string.
+    Text,
+}
+
+/// Most values of an enumeration compared as words (AWS has at most 3).
+const MAX_ENUM: usize = 4;
+
+#[derive(Clone, Debug)]
+struct Column {
+    key: [u8; KEY],
+    key_len: usize,
+    op: Op,
+}
+
+/// The compiled form of a schema for the fused JSON path.
+#[derive(Clone, Debug)]
+pub struct JsonPlan {
+    /// `None` when the schema has too many columns or too long a key.
+    columns: Option<Box<[Column]>>,
+    header: Box<[u8]>,
+    buf: Box<[u8; PAD]>,
+}
+
+impl JsonPlan {
+    /// The plan of `schema`.
+    pub fn new(schema: &Schema) -> Self {
+        let columns: Option<Box<[Column]>> = schema
+            .columns()
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let k = json_key(i, &c.name);
+                let mut key = [0u8; KEY];
+                key.get_mut(..k.len())?.copy_from_slice(&k);
+                let op = match c.kind {
+                    FieldKind::Int => int_op(u64::MAX, false),
+                    FieldKind::Time => int_op(u64::MAX, true),
+                    FieldKind::Port => int_op(u64::from(u16::MAX), false),
+                    FieldKind::Protocol => int_op(u64::from(u8::MAX), false),
+                    FieldKind::Addr => Op::Addr,
+                    FieldKind::Enum(allowed) => enum_op(allowed)?,
+                    FieldKind::Text => Op::Text,
+                };
+                Some(Column {
+                    key,
+                    key_len: k.len(),
+                    op,
+                })
+            })
+            .collect();
+        Self {
+            columns: columns.filter(|c| !c.is_empty() && c.len() <= FAST_COLUMNS),
+            header: schema.header_line().as_bytes().into(),
+            buf: Box::new([0; PAD]),
+        }
+    }
+
+    /// Writes `line` as one JSON object and `\n` at the start of `out` and
+    /// returns the length written; `None` (and `out` holds garbage) when the
+    /// line is not one this path takes or `out` is shorter than
+    /// [`JSON_ROOM`]. Not inlined: the caller's state stays out of its
+    /// registers.
+    #[inline(never)]
+    pub fn write(&mut self, line: &[u8], out: &mut [u8]) -> Option<usize> {
+        let columns = self.columns.as_deref()?;
+        let out: &mut [u8; ROOM] = out.get_mut(..ROOM)?.try_into().ok()?;
+        let len = line.len();
+        if len > FAST_TEXT || !plain(line) || (len == self.header.len() && *line == *self.header) {
+            return None;
+        }
+        let buf = &mut *self.buf;
+        buf.get_mut(..len)?.copy_from_slice(line);
+        buf.get_mut(len..len + MOVE)?.fill(0);
+        let buf = &*buf;
+        let (last, body) = columns.split_last()?;
+        let (mut pos, mut o) = (0usize, 0usize);
+        // A space follows every field but the last, which ends the line.
+        for col in body {
+            let end;
+            (end, o) = column(col, buf, len, pos, out, o)?;
+            if end == len {
+                return None;
+            }
+            pos = end + 1;
+        }
+        let (end, o) = column(last, buf, len, pos, out, o)?;
+        if end != len {
+            return None;
+        }
+        out.get_mut(o..o + 2)?.copy_from_slice(b"}\n");
+        Some(o + 2)
+    }
+}
+
+/// Checks the field of `col` at `buf[pos..]` (the line is `buf[..len]`) and
+/// writes its key and value at `out[o..]`: the field's end and the new
+/// length, or `None` when the line is not one this path takes.
+#[inline(always)]
+fn column(
+    col: &Column,
+    buf: &[u8; PAD],
+    len: usize,
+    pos: usize,
+    out: &mut [u8; ROOM],
+    o: usize,
+) -> Option<(usize, usize)> {
+    out.get_mut(o..o + KEY)?.copy_from_slice(&col.key);
+    let o = o + col.key_len;
+    let end = field_end(buf, pos, len);
+    let n = end - pos;
+    let w = word(buf, pos);
+    if n == 0 {
+        return None;
+    }
+    if n == 1 && w & 0xff == u64::from(b'-') {
+        out.get_mut(o..o + 4)?.copy_from_slice(b"null");
+        return Some((end, o + 4));
+    }
+    let quoted = match col.op {
+        Op::Int {
+            digits,
+            bound,
+            time,
+        } => {
+            // Decimal digits, within the bound, written as read (no
+            // leading zero, not a millisecond time); anything else is
+            // settled out of line.
+            let plain = if n <= 8 {
+                all_digits(w, n)
+                    && (n < digits || (n == digits && w.swap_bytes() >> (64 - 8 * n) <= bound))
+            } else {
+                n <= 16 && n < digits && all_digits(w, 8) && all_digits(word(buf, pos + 8), n - 8)
+            };
+            if !plain || (n > 1 && w & 0xff == u64::from(b'0')) || (time && n > 11) {
+                let o = int_other(buf, pos, n, digits, bound, time, out, o)?;
+                return Some((end, o));
+            }
+            false
+        }
+        Op::Addr => {
+            if !ipv4(buf, pos, end) && !addr_other(buf, pos, end) {
+                return None;
+            }
+            true
+        }
+        Op::Enum(values) => {
+            if n > 16 {
+                return None;
+            }
+            let field = (u128::from(w) | u128::from(word(buf, pos + 8)) << 64)
+                & (u128::MAX >> (128 - 8 * n));
+            if !values
+                .iter()
+                .fold(false, |any, &(v, l)| any | (v == field && l == n))
+            {
+                return None;
+            }
+            true
+        }
+        Op::Text => true,
+    };
+    let q = usize::from(quoted);
+    *out.get_mut(o)? = b'"';
+    let o = o + q;
+    if n <= MOVE {
+        out.get_mut(o..o + MOVE)?
+            .copy_from_slice(buf.get(pos..pos + MOVE)?);
+    } else {
+        out.get_mut(o..o + n)?.copy_from_slice(buf.get(pos..end)?);
+    }
+    let o = o + n;
+    *out.get_mut(o)? = b'"';
+    Some((end, o + q))
+}
+
+/// An integer field the inline checks did not settle (long, at its bound,
+/// leading zeros, a millisecond time, or not an integer): checked, then
+/// written at `out[o..]`; the new length.
+#[cold]
+#[inline(never)]
+#[allow(clippy::too_many_arguments)]
+fn int_other(
+    buf: &[u8; PAD],
+    pos: usize,
+    n: usize,
+    digits: usize,
+    bound: u64,
+    time: bool,
+    out: &mut [u8; ROOM],
+    o: usize,
+) -> Option<usize> {
+    let (v, d) = leading_int(buf, pos);
+    if d != n || n > digits || (n == digits && big_endian(buf, pos, n) > bound) {
+        return None;
+    }
+    let millis = time && v > MILLIS_THRESHOLD;
+    if millis || (n > 1 && buf.get(pos) == Some(&b'0')) {
+        let v = if millis { v / 1000 } else { v };
+        let mut num = itoa::Buffer::new();
+        let s = num.format(v).as_bytes();
+        out.get_mut(o..o + s.len())?.copy_from_slice(s);
+        Some(o + s.len())
+    } else {
+        out.get_mut(o..o + n)?
+            .copy_from_slice(buf.get(pos..pos + n)?);
+        Some(o + n)
+    }
+}
+
+/// True if `buf[pos..end]` is an address other than a plain dotted quad
+/// (IPv6, IPv4-mapped).
+#[cold]
+#[inline(never)]
+fn addr_other(buf: &[u8; PAD], pos: usize, end: usize) -> bool {
+    buf.get(pos..end).and_then(parse_addr).is_some()
+}
+
+/// The integer column of values up to `max`.
+fn int_op(max: u64, time: bool) -> Op {
+    let text = max.to_string();
+    let digits = text.len().min(19);
+    Op::Int {
+        digits,
+        // A 19-digit value always fits a u64 (20-digit ones are refused).
+        bound: if text.len() > 19 {
+            u64::MAX
+        } else {
+            text.bytes().fold(0, |b, d| b << 8 | u64::from(d))
+        },
+        time,
+    }
+}
+
+/// The enumerated column of `allowed`, or `None` (the column then keeps
+/// the whole schema off this path) when it has too many or too long values.
+fn enum_op(allowed: &'static [&'static str]) -> Option<Op> {
+    let mut values = [(0u128, usize::MAX); MAX_ENUM];
+    if allowed.len() > MAX_ENUM {
+        return None;
+    }
+    for (slot, v) in values.iter_mut().zip(allowed) {
+        let mut bytes = [0u8; 16];
+        bytes.get_mut(..v.len())?.copy_from_slice(v.as_bytes());
+        *slot = (u128::from_le_bytes(bytes), v.len());
+    }
+    Some(Op::Enum(values))
+}
+
+/// The eight bytes of `buf` at `pos` as a little-endian word (zero past
+/// the buffer).
+#[inline(always)]
+fn word(buf: &[u8; PAD], pos: usize) -> u64 {
+    buf.get(pos..pos + 8)
+        .map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+}
+
+/// The `n` (1–8) bytes at `pos`, first one most significant: decimal
+/// strings of one length compare as these numbers do.
+#[inline(always)]
+fn big_endian(buf: &[u8; PAD], pos: usize, n: usize) -> u64 {
+    buf.get(pos..pos + n).map_or(u64::MAX, |b| {
+        b.iter().fold(0, |acc, &d| acc << 8 | u64::from(d))
+    })
+}
+
+/// True if the first `n` (1–8) bytes of `w` are decimal digits.
+#[inline(always)]
+fn all_digits(w: u64, n: usize) -> bool {
+    const HI: u64 = 0xf0f0_f0f0_f0f0_f0f0;
+    const LO: u64 = 0x0f0f_0f0f_0f0f_0f0f;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let keep = u64::MAX >> (64 - 8 * n as u32);
+    let bad = ((w & HI) ^ ZEROS) | ((w & LO).wrapping_add(0x0606_0606_0606_0606) & HI);
+    bad & keep == 0
+}
+
+/// True if `buf[pos..end]` is a dotted-quad IPv4 address by the rules of
+/// `std` (four decimal octets of 1–3 digits, at most 255, no leading zero).
+#[inline(always)]
+fn ipv4(buf: &[u8; PAD], mut pos: usize, end: usize) -> bool {
+    for k in 0..4 {
+        let w = word(buf, pos) as u32;
+        let bad = ((w & 0xf0f0_f0f0) ^ 0x3030_3030)
+            | ((w & 0x0f0f_0f0f).wrapping_add(0x0606_0606) & 0xf0f0_f0f0);
+        let bad = ((bad & 0x7f7f_7f7f).wrapping_add(0x7f7f_7f7f) | bad) & 0x8080_8080;
+        let n = (bad.trailing_zeros() / 8) as usize;
+        if n == 0 || n > 3 || (n > 1 && w & 0xff == u32::from(b'0')) {
+            return false;
+        }
+        // Three digits: not above "255" (same-length decimal strings
+        // compare as their big-endian bytes).
+        if n == 3 && (w & 0xff) << 16 | (w & 0xff00) | (w >> 16 & 0xff) > 0x32_35_35 {
+            return false;
+        }
+        pos += n;
+        let next = if pos < end {
+            buf.get(pos).copied()
+        } else {
+            None
+        };
+        match (k, next) {
+            (0..3, Some(b'.')) => pos += 1,
+            (3, None) => return pos == end,
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The index of the first space at or after `pos` in the first `len` bytes
+/// of `buf` (zeros after them), or `len`.
+#[inline]
+fn field_end(buf: &[u8; PAD], pos: usize, len: usize) -> usize {
+    let mut at = pos;
+    loop {
+        let w = buf
+            .get(at..at + 8)
+            .map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+        let x = w ^ SPACES;
+        let spaces = !(((x & LOWS).wrapping_add(LOWS) | x) & HIGHS) & HIGHS;
+        if spaces != 0 {
+            return (at + (spaces.trailing_zeros() / 8) as usize).min(len);
+        }
+        at += 8;
+        if at >= len {
+            return len;
+        }
+    }
+}
+
+/// True if every byte is printable ASCII or a space, and none needs a JSON
+/// escape (`"`, `\`). Without early exit, so that it compiles to vector code.
+#[inline]
+fn plain(line: &[u8]) -> bool {
+    line.iter().fold(0u8, |bad, &b| {
+        bad | u8::from(!(0x20..=0x7e).contains(&b) | (b == b'"') | (b == b'\\'))
+    }) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flowlogs::fast::tests::{schemas, token};
+    use crate::flowlogs::layout::SourceInfo;
+    use crate::flowlogs::parse::{check_line, parse_record};
+    use crate::flowlogs::record::Record;
+    use crate::flowlogs::render::JsonWriter;
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    const V2: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+
+    /// What `JsonWriter::write` writes for `line` by the general path, or
+    /// `None` where the general path rejects it.
+    fn general(schema: &Arc<Schema>, line: &[u8]) -> Option<Vec<u8>> {
+        let text = check_line(line, 1).ok()?;
+        let mut slots = Vec::new();
+        parse_record(schema, text, 1, &mut slots).ok()?;
+        let source = Arc::new(SourceInfo::default());
+        let record = Record {
+            schema,
+            text: text.as_bytes(),
+            slots: &slots,
+            prefix: None,
+            line: 1,
+            source: &source,
+        };
+        let mut out = Vec::new();
+        JsonWriter::new(false).write(&record, &mut out);
+        Some(out)
+    }
+
+    /// Asserts the fused path agrees with the general path on `line`;
+    /// returns whether the fused path took it.
+    fn agree(schema: &Schema, line: &[u8]) -> bool {
+        let schema = Arc::new(schema.clone());
+        let mut out = vec![0u8; JSON_ROOM];
+        let fused = JsonPlan::new(&schema).write(line, &mut out);
+        if let Some(n) = fused {
+            assert_eq!(
+                Some(&out[..n]),
+                general(&schema, line).as_deref(),
+                "{:?}",
+                String::from_utf8_lossy(line)
+            );
+        }
+        fused.is_some()
+    }
+
+    #[test]
+    fn takes_good_default_records() {
+        let s = Schema::default_format();
+        assert!(agree(&s, V2.as_bytes()));
+        for line in [
+            "2 123456789010 eni-1 - - - - - - - 1418530010 1418530070 - NODATA".to_string(),
+            V2.replace("172.31.16.139", "2600:1f18:8d19:23::c52f"),
+            V2.replace("172.31.16.139", "::ffff:10.0.0.1"),
+            V2.replace("172.31.16.139", "0.0.0.0")
+                .replace("172.31.16.21", "255.255.255.255"),
+            V2.replace(" 22 ", " 0022 "),
+            V2.replace(" 22 ", " 0 "),
+            V2.replace(" 22 ", " 65535 ").replace(" 6 ", " 255 "),
+            V2.replace(" 4249 ", " 1234567890123456789 "),
+            V2.replace(" 4249 ", " 0000000000000000001 ")
+                .replace(" 20 ", " 9999999999999999 "),
+            V2.replace("1418530010", "1418530010123"),
+            V2.replace("1418530010", "99999999999")
+                .replace("1418530070", "100000000000"),
+            V2.replace("ACCEPT OK", "REJECT SKIPDATA"),
+        ] {
+            assert!(agree(&s, line.as_bytes()), "{line}");
+        }
+    }
+
+    #[test]
+    fn leaves_errors_and_unusual_lines_to_the_other_paths() {
+        let s = Schema::default_format();
+        for line in [
+            V2.replace(" 22 ", " 65536 "),
+            V2.replace(" 22 ", " 99999 "),
+            V2.replace(" 22 ", " 100000 "),
+            V2.replace(" 6 ", " 256 "),
+            V2.replace(" 6 ", " 300 "),
+            V2.replace(" 4249 ", " -4249 "),
+            V2.replace(" 4249 ", " 42a9 "),
+            V2.replace(" 4249 ", " 4249- "),
+            V2.replace(" 4249 ", " 18446744073709551615 "),
+            V2.replace(" 4249 ", " 99999999999999999999 "),
+            V2.replace("ACCEPT", "ALLOW"),
+            V2.replace("ACCEPT", "ACCEPTED"),
+            V2.replace("ACCEPT", "ACCEP"),
+            V2.replace("172.31.16.139", "172.31.16.1399"),
+            V2.replace("172.31.16.139", "172.31.16.256"),
+            V2.replace("172.31.16.139", "172.31.016.1"),
+            V2.replace("172.31.16.139", "172.31.16."),
+            V2.replace("172.31.16.139", "172.31.16.1.5"),
+            V2.replace("eni-", "enï-"),
+            V2.replace("eni-", "eni\t"),
+            V2.replace("eni-", "eni\x7f"),
+            V2.replace("eni-", "eni\""),
+            V2.replace("eni-", "eni\\"),
+            V2.replace(' ', "  "),
+            format!(" {V2}"),
+            format!("{V2} "),
+            format!("{V2}\r"),
+            format!("{V2} extra"),
+            V2[..V2.rfind(' ').unwrap()].to_string(),
+            s.header_line().to_string(),
+            String::new(),
+            "-".to_string(),
+        ] {
+            assert!(!agree(&s, line.as_bytes()), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn room_and_schema_limits() {
+        let s = Arc::new(Schema::default_format());
+        let mut plan = JsonPlan::new(&s);
+        let mut short = vec![0u8; ROOM - 1];
+        assert_eq!(plan.write(V2.as_bytes(), &mut short), None);
+        let long = format!("{V2}{}", " x".repeat(600));
+        let mut out = vec![0u8; JSON_ROOM];
+        assert_eq!(plan.write(long.as_bytes(), &mut out), None);
+        // A line that follows a longer one sees zeros after its end.
+        let names: Vec<String> = (0..3).map(|i| format!("f{i}")).collect();
+        let s = Schema::from_names(&names, false).unwrap();
+        let mut plan = JsonPlan::new(&Arc::new(s.clone()));
+        assert!(
+            plan.write(
+                b"aaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbb 1234567890",
+                &mut out
+            )
+            .is_some()
+        );
+        assert!(agree(&s, b"a b c"));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4000))]
+
+        #[test]
+        fn fused_path_agrees_with_general_path(which in 0usize..4, tokens in proptest::collection::vec(token(), 0..16), sep in prop_oneof![Just(" "), Just(" "), Just(" "), Just("  "), Just("\t")]) {
+            let schema = &schemas()[which];
+            agree(schema, tokens.join(sep).as_bytes());
+        }
+
+        #[test]
+        fn arbitrary_bytes_agree(which in 0usize..4, bytes in proptest::collection::vec(any::<u8>(), 0..120)) {
+            agree(&schemas()[which], &bytes);
+        }
+
+        #[test]
+        fn one_plan_over_many_lines_agrees(lines in proptest::collection::vec(proptest::collection::vec(token(), 14), 1..8)) {
+            let schema = Arc::new(Schema::default_format());
+            let mut plan = JsonPlan::new(&schema);
+            let mut out = vec![0u8; JSON_ROOM];
+            for tokens in lines {
+                let line = tokens.join(" ");
+                if let Some(n) = plan.write(line.as_bytes(), &mut out) {
+                    let want = general(&schema, line.as_bytes());
+                    prop_assert_eq!(Some(&out[..n]), want.as_deref());
+                }
+            }
+        }
+
+        #[test]
+        fn good_generated_records_take_the_fused_path(
+            version in 2u64..9, account in "[0-9]{12}", eni in "eni-[0-9a-f]{17}",
+            src in any::<std::net::IpAddr>(), dst in any::<std::net::Ipv4Addr>(),
+            sport in any::<u16>(), dport in any::<u16>(), proto in any::<u8>(),
+            packets in 0..10_000_000_000_000_000_000u64, bytes in any::<u32>(), start in any::<u32>(), dur in 0u32..120,
+            reject in any::<bool>(), status in 0usize..3,
+        ) {
+            let status = ["OK", "NODATA", "SKIPDATA"][status];
+            let line = format!(
+                "{version} {account} {eni} {src} {dst} {sport} {dport} {proto} {packets} {bytes} {start} {} {} {status}",
+                u64::from(start) + u64::from(dur),
+                if reject { "REJECT" } else { "ACCEPT" },
+            );
+            prop_assert!(agree(&Schema::default_format(), line.as_bytes()), "{}", line);
+        }
+    }
+}
