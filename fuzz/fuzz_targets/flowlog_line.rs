@@ -80,11 +80,15 @@ fuzz_target!(|data: &[u8]| {
     let mut used = 0;
     let mut fused_errors = Vec::new();
     let mut reader = open();
-    while let Some(item) = reader.next_json(&mut json, &mut block, &mut used) {
-        if let Err(e) = item {
-            fused_errors.push(e.to_string());
-        }
+    loop {
+        block.resize(used + 2 * JSON_ROOM, 0);
+        reader.json_run(&mut block, &mut used, usize::MAX);
         block.resize(used + JSON_ROOM, 0);
+        match reader.next_json(&mut json, &mut block, &mut used) {
+            None => break,
+            Some(Err(e)) => fused_errors.push(e.to_string()),
+            Some(Ok(())) => {}
+        }
     }
     block.truncate(used);
     assert_eq!(block, typed, "fused and typed JSON differ");

@@ -338,22 +338,28 @@ fn parse_file(
     let mut records = 0u64;
     if let Mode::Json(source_fields) = mode {
         let mut json = JsonWriter::new(*source_fields);
-        while let Some(item) = reader.next_json(&mut json, &mut buf, &mut used) {
-            match item {
-                Ok(()) => {
-                    records += 1;
-                    if used >= CHUNK {
-                        buf.truncate(used);
-                        used = 0;
-                        if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
+        loop {
+            // Runs of well-formed lines in one call, then one record (or
+            // error) by the per-record path.
+            if !*source_fields {
+                records += reader.json_run(&mut buf, &mut used, CHUNK);
+            }
+            if used < CHUNK {
+                match reader.next_json(&mut json, &mut buf, &mut used) {
+                    None => break,
+                    Some(Ok(())) => records += 1,
+                    Some(Err(e)) => {
+                        if !emit(Msg::Error(e)) {
                             return;
                         }
                     }
                 }
-                Err(e) => {
-                    if !emit(Msg::Error(e)) {
-                        return;
-                    }
+            }
+            if used >= CHUNK {
+                buf.truncate(used);
+                used = 0;
+                if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
+                    return;
                 }
             }
         }

@@ -29,13 +29,24 @@ const FAST_COLUMNS: usize = 64;
 const KEY: usize = 32;
 /// Values are copied in moves of this size.
 const MOVE: usize = 32;
+/// Offsets into the line's copy are taken modulo this power of two (a no-op:
+/// they never pass `FAST_TEXT + 8`), so that the compiler sees every load in
+/// bounds and checks none.
+const TEXT_SPAN: usize = 2048;
 /// The line's copy: the text, then zeros so that word loads and value moves
 /// past its end need no bounds of their own.
-const PAD: usize = FAST_TEXT + 2 * MOVE;
-/// Room needed after the written bytes: every key (over-copied to [`KEY`]),
-/// the text, two quotes or `null` per value, the last move's over-copy and
-/// `}\n`.
-const ROOM: usize = FAST_COLUMNS * (KEY + 4) + FAST_TEXT + MOVE + 2;
+const PAD: usize = TEXT_SPAN + MOVE;
+/// Output offsets are taken modulo this power of two (a no-op: a record
+/// written here is under [`OUT_LIMIT`] bytes, which `write` checks before
+/// handing it out).
+const OUT_SPAN: usize = 4096;
+/// Most bytes a record written here can take: every key (over-copied to
+/// [`KEY`]), the text, two quotes or `null` per value, the last move's
+/// over-copy and `}\n`.
+const OUT_LIMIT: usize = FAST_COLUMNS * (KEY + 4) + FAST_TEXT + MOVE + 2;
+const _: () = assert!(FAST_TEXT + 8 + 16 < TEXT_SPAN && OUT_LIMIT < OUT_SPAN);
+/// The room `write` needs: the span and one move past it.
+const ROOM: usize = OUT_SPAN + MOVE;
 const _: () = assert!(ROOM <= JSON_ROOM);
 
 const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
@@ -145,10 +156,10 @@ impl JsonPlan {
             pos = end + 1;
         }
         let (end, o) = column(last, buf, len, pos, out, o)?;
-        if end != len {
+        if end != len || o > OUT_LIMIT - 2 {
             return None;
         }
-        out.get_mut(o..o + 2)?.copy_from_slice(b"}\n");
+        out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
         Some(o + 2)
     }
 }
@@ -165,7 +176,7 @@ fn column(
     out: &mut [u8; ROOM],
     o: usize,
 ) -> Option<(usize, usize)> {
-    out.get_mut(o..o + KEY)?.copy_from_slice(&col.key);
+    out[span(o)..span(o) + KEY].copy_from_slice(&col.key);
     let o = o + col.key_len;
     let end = field_end(buf, pos, len);
     let n = end - pos;
@@ -174,7 +185,7 @@ fn column(
         return None;
     }
     if n == 1 && w & 0xff == u64::from(b'-') {
-        out.get_mut(o..o + 4)?.copy_from_slice(b"null");
+        out[span(o)..span(o) + 4].copy_from_slice(b"null");
         return Some((end, o + 4));
     }
     let quoted = match col.op {
@@ -221,16 +232,16 @@ fn column(
         Op::Text => true,
     };
     let q = usize::from(quoted);
-    *out.get_mut(o)? = b'"';
+    out[span(o)] = b'"';
     let o = o + q;
     if n <= MOVE {
-        out.get_mut(o..o + MOVE)?
-            .copy_from_slice(buf.get(pos..pos + MOVE)?);
+        let p = pos % TEXT_SPAN;
+        out[span(o)..span(o) + MOVE].copy_from_slice(&buf[p..p + MOVE]);
     } else {
         out.get_mut(o..o + n)?.copy_from_slice(buf.get(pos..end)?);
     }
     let o = o + n;
-    *out.get_mut(o)? = b'"';
+    out[span(o)] = b'"';
     Some((end, o + q))
 }
 
@@ -250,7 +261,7 @@ fn int_other(
     out: &mut [u8; ROOM],
     o: usize,
 ) -> Option<usize> {
-    let (v, d) = leading_int(buf, pos);
+    let (v, d) = leading_int(buf.get(..TEXT_SPAN)?, pos);
     if d != n || n > digits || (n == digits && big_endian(buf, pos, n) > bound) {
         return None;
     }
@@ -307,12 +318,17 @@ fn enum_op(allowed: &'static [&'static str]) -> Option<Op> {
     Some(Op::Enum(values))
 }
 
-/// The eight bytes of `buf` at `pos` as a little-endian word (zero past
-/// the buffer).
+/// `o` as an index of the output (unchanged below [`OUT_SPAN`]).
+#[inline(always)]
+fn span(o: usize) -> usize {
+    o % OUT_SPAN
+}
+
+/// The eight bytes of `buf` at `pos` as a little-endian word.
 #[inline(always)]
 fn word(buf: &[u8; PAD], pos: usize) -> u64 {
-    buf.get(pos..pos + 8)
-        .map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
+    let p = pos % TEXT_SPAN;
+    u64::from_le_bytes(buf[p..p + 8].try_into().unwrap_or([0; 8]))
 }
 
 /// The `n` (1–8) bytes at `pos`, first one most significant: decimal
@@ -374,10 +390,7 @@ fn ipv4(buf: &[u8; PAD], mut pos: usize, end: usize) -> bool {
 fn field_end(buf: &[u8; PAD], pos: usize, len: usize) -> usize {
     let mut at = pos;
     loop {
-        let w = buf
-            .get(at..at + 8)
-            .map_or(0, |w| u64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
-        let x = w ^ SPACES;
+        let x = word(buf, at) ^ SPACES;
         let spaces = !(((x & LOWS).wrapping_add(LOWS) | x) & HIGHS) & HIGHS;
         if spaces != 0 {
             return (at + (spaces.trailing_zeros() / 8) as usize).min(len);

@@ -164,6 +164,27 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// The next line if it is already buffered whole (and not too long),
+    /// without taking it: its span. [`LineReader::take`] takes it; `None`
+    /// leaves every other case to [`LineReader::next`].
+    #[inline]
+    pub fn peek_line(&self) -> Option<Range<usize>> {
+        if self.failed || self.skipping {
+            return None;
+        }
+        let nl = self.scanned + memchr(b'\n', self.buf.get(self.scanned..self.end)?)?;
+        (nl - self.start <= self.max_line).then_some(self.start..nl)
+    }
+
+    /// Takes the line [`LineReader::peek_line`] returned (`span`).
+    #[inline]
+    pub fn take(&mut self, span: Range<usize>) {
+        self.start = span.end + 1;
+        self.scanned = self.start;
+        self.line_no += 1;
+        self.ends_with_newline = true;
+    }
+
     /// The bytes of a span returned by [`LineReader::next`].
     pub fn bytes(&self, span: Range<usize>) -> &[u8] {
         &self.buf[span]

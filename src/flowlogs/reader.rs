@@ -73,6 +73,15 @@ impl FileReader {
         )
     }
 
+    /// [`TextReader::json_run`] for text (records of the lines already in
+    /// memory, written by the fused JSON path); 0 for the other forms.
+    pub fn json_run(&mut self, block: &mut [u8], used: &mut usize, limit: usize) -> u64 {
+        match self {
+            Self::Text(r) => r.json_run(block, used, limit),
+            _ => 0,
+        }
+    }
+
     /// The schema in use (after the first record: the file's own).
     pub fn schema(&self) -> Option<&Arc<Schema>> {
         match self {

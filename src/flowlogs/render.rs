@@ -105,8 +105,13 @@ const FAST_COLUMNS: usize = 64;
 /// Scratch size: keys, the text, quotes, `null`s, and room for over-copy.
 const SCRATCH: usize = FAST_COLUMNS * (KEY + 2 + 4) + FAST_TEXT + 64 + MOVE;
 /// Room [`JsonWriter::write_at`] needs after the written bytes to write a
-/// record in place (a record and its `}\n`, with the fast path's over-copy).
-pub const JSON_ROOM: usize = SCRATCH + 2;
+/// record in place (a record and its `}\n`, with the fast path's over-copy),
+/// and the room of the fused path (`fastjson`, 4 KiB and a move).
+pub const JSON_ROOM: usize = if SCRATCH + 2 > 4096 + 64 {
+    SCRATCH + 2
+} else {
+    4096 + 64
+};
 
 /// Per-schema precomputation: the schema, each column's `"key":` (with its
 /// leading `{` or `,`), and which columns are times.

@@ -205,6 +205,39 @@ impl<R: Read> TextReader<R> {
         }
     }
 
+    /// Writes the records of the lines already read into memory as JSON at
+    /// `block[*used..]` by the fused path ([`JsonPlan`]) while `*used` is
+    /// below `limit` and [`super::render::JSON_ROOM`] bytes are left, and
+    /// returns how many. It stops at the first line that path does not
+    /// take, at the end of the buffered bytes, and before the first line
+    /// of a file (header detection) or in CloudWatch exports and payloads:
+    /// [`TextReader::next_json`] goes on from there. The bytes are those
+    /// `next_json` writes (without source fields).
+    pub fn json_run(&mut self, block: &mut [u8], used: &mut usize, limit: usize) -> u64 {
+        if !self.decided || self.cw_export || self.events.is_some() || self.done {
+            return 0;
+        }
+        let plan = self
+            .json_plan
+            .get_or_insert_with(|| JsonPlan::new(&self.schema));
+        let mut written = 0;
+        while *used < limit {
+            let Some(span) = self.lines.peek_line() else {
+                break;
+            };
+            let Some(n) = block
+                .get_mut(*used..)
+                .and_then(|out| plan.write(self.lines.bytes(span.clone()), out))
+            else {
+                break;
+            };
+            *used += n;
+            written += 1;
+            self.lines.take(span);
+        }
+        written
+    }
+
     fn record(&self, step: Step) -> Record<'_> {
         let (bytes, source) = match step.loc {
             Loc::Stream(r) => (self.lines.bytes(r), &self.source),
@@ -508,7 +541,10 @@ mod tests {
         let mut used = 0;
         loop {
             let item = if fused {
-                out.resize(used + super::super::render::JSON_ROOM, 0);
+                let room = super::super::render::JSON_ROOM;
+                out.resize(used + 3 * room, 0);
+                r.json_run(&mut out, &mut used, usize::MAX);
+                out.resize(used + room, 0);
                 r.next_json(&mut writer, &mut out, &mut used)
             } else {
                 r.next_record()
