@@ -82,13 +82,39 @@ struct Column {
     key: [u8; KEY],
     key_len: usize,
     op: Op,
+    /// The kind code ([`INT`] … [`TEXT`]) of the column.
+    kind: u8,
 }
+
+// Kind codes: `column::<K>` is compiled for one kind, or for [`ANY`] (it
+// then reads the column's `op`).
+const ANY: u8 = 0;
+const INT: u8 = 1;
+const TIME: u8 = 2;
+const PORT: u8 = 3;
+const PROTOCOL: u8 = 4;
+const ADDR: u8 = 5;
+const ENUM: u8 = 6;
+const TEXT: u8 = 7;
+
+/// `65535` and `255` as [`Op::Int`]'s `bound` words.
+const PORT_BOUND: u64 = u64::from_be_bytes([0, 0, 0, b'6', b'5', b'5', b'3', b'5']);
+const PROTOCOL_BOUND: u64 = u64::from_be_bytes([0, 0, 0, 0, 0, b'2', b'5', b'5']);
+
+/// The kinds of AWS's default format (version 2): a schema of these kinds
+/// (whatever its names) is written by straight-line code, one call per
+/// column compiled for its kind.
+const DEFAULT_KINDS: [u8; 14] = [
+    INT, TEXT, TEXT, ADDR, ADDR, PORT, PORT, PROTOCOL, INT, INT, TIME, TIME, ENUM, ENUM,
+];
 
 /// The compiled form of a schema for the fused JSON path.
 #[derive(Clone, Debug)]
 pub struct JsonPlan {
     /// `None` when the schema has too many columns or too long a key.
     columns: Option<Box<[Column]>>,
+    /// The columns have the [`DEFAULT_KINDS`].
+    default_kinds: bool,
     header: Box<[u8]>,
     buf: Box<[u8; PAD]>,
 }
@@ -104,24 +130,30 @@ impl JsonPlan {
                 let k = json_key(i, &c.name);
                 let mut key = [0u8; KEY];
                 key.get_mut(..k.len())?.copy_from_slice(&k);
-                let op = match c.kind {
-                    FieldKind::Int => int_op(u64::MAX, false),
-                    FieldKind::Time => int_op(u64::MAX, true),
-                    FieldKind::Port => int_op(u64::from(u16::MAX), false),
-                    FieldKind::Protocol => int_op(u64::from(u8::MAX), false),
-                    FieldKind::Addr => Op::Addr,
-                    FieldKind::Enum(allowed) => enum_op(allowed)?,
-                    FieldKind::Text => Op::Text,
+                let (op, kind) = match c.kind {
+                    FieldKind::Int => (int_op(u64::MAX, false), INT),
+                    FieldKind::Time => (int_op(u64::MAX, true), TIME),
+                    FieldKind::Port => (int_op(u64::from(u16::MAX), false), PORT),
+                    FieldKind::Protocol => (int_op(u64::from(u8::MAX), false), PROTOCOL),
+                    FieldKind::Addr => (Op::Addr, ADDR),
+                    FieldKind::Enum(allowed) => (enum_op(allowed)?, ENUM),
+                    FieldKind::Text => (Op::Text, TEXT),
                 };
                 Some(Column {
                     key,
                     key_len: k.len(),
                     op,
+                    kind,
                 })
             })
             .collect();
+        let columns = columns.filter(|c| !c.is_empty() && c.len() <= FAST_COLUMNS);
+        let default_kinds = columns
+            .as_deref()
+            .is_some_and(|c| c.iter().map(|c| c.kind).eq(DEFAULT_KINDS));
         Self {
-            columns: columns.filter(|c| !c.is_empty() && c.len() <= FAST_COLUMNS),
+            columns,
+            default_kinds,
             header: schema.header_line().as_bytes().into(),
             buf: Box::new([0; PAD]),
         }
@@ -144,31 +176,66 @@ impl JsonPlan {
         buf.get_mut(..len)?.copy_from_slice(line);
         buf.get_mut(len..len + MOVE)?.fill(0);
         let buf = &*buf;
+        if self.default_kinds {
+            let c: &[Column; 14] = columns.try_into().ok()?;
+            let at = (0, 0);
+            let at = next::<INT>(&c[0], buf, len, at, out)?;
+            let at = next::<TEXT>(&c[1], buf, len, at, out)?;
+            let at = next::<TEXT>(&c[2], buf, len, at, out)?;
+            let at = next::<ADDR>(&c[3], buf, len, at, out)?;
+            let at = next::<ADDR>(&c[4], buf, len, at, out)?;
+            let at = next::<PORT>(&c[5], buf, len, at, out)?;
+            let at = next::<PORT>(&c[6], buf, len, at, out)?;
+            let at = next::<PROTOCOL>(&c[7], buf, len, at, out)?;
+            let at = next::<INT>(&c[8], buf, len, at, out)?;
+            let at = next::<INT>(&c[9], buf, len, at, out)?;
+            let at = next::<TIME>(&c[10], buf, len, at, out)?;
+            let at = next::<TIME>(&c[11], buf, len, at, out)?;
+            let at = next::<ENUM>(&c[12], buf, len, at, out)?;
+            let (end, o) = column::<ENUM>(&c[13], buf, len, at.0, out, at.1)?;
+            return finish(end, len, o, out);
+        }
         let (last, body) = columns.split_last()?;
         let (mut pos, mut o) = (0usize, 0usize);
         // A space follows every field but the last, which ends the line.
         for col in body {
-            let end;
-            (end, o) = column(col, buf, len, pos, out, o)?;
-            if end == len {
-                return None;
-            }
-            pos = end + 1;
+            (pos, o) = next::<ANY>(col, buf, len, (pos, o), out)?;
         }
-        let (end, o) = column(last, buf, len, pos, out, o)?;
-        if end != len || o > OUT_LIMIT - 2 {
-            return None;
-        }
-        out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
-        Some(o + 2)
+        let (end, o) = column::<ANY>(last, buf, len, pos, out, o)?;
+        finish(end, len, o, out)
     }
+}
+
+/// [`column`] for a field followed by another: the next field's start and
+/// the new length.
+#[inline(always)]
+fn next<const K: u8>(
+    col: &Column,
+    buf: &[u8; PAD],
+    len: usize,
+    (pos, o): (usize, usize),
+    out: &mut [u8; ROOM],
+) -> Option<(usize, usize)> {
+    let (end, o) = column::<K>(col, buf, len, pos, out, o)?;
+    // A space follows every field but the last, which ends the line.
+    (end != len).then_some((end + 1, o))
+}
+
+/// Ends a record whose last field ended at `end`: `}\n`, the length.
+#[inline(always)]
+fn finish(end: usize, len: usize, o: usize, out: &mut [u8; ROOM]) -> Option<usize> {
+    if end != len || o > OUT_LIMIT - 2 {
+        return None;
+    }
+    out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
+    Some(o + 2)
 }
 
 /// Checks the field of `col` at `buf[pos..]` (the line is `buf[..len]`) and
 /// writes its key and value at `out[o..]`: the field's end and the new
 /// length, or `None` when the line is not one this path takes.
 #[inline(always)]
-fn column(
+fn column<const K: u8>(
     col: &Column,
     buf: &[u8; PAD],
     len: usize,
@@ -188,7 +255,36 @@ fn column(
         out[span(o)..span(o) + 4].copy_from_slice(b"null");
         return Some((end, o + 4));
     }
-    let quoted = match col.op {
+    let op = match K {
+        INT => Op::Int {
+            digits: 19,
+            bound: u64::MAX,
+            time: false,
+        },
+        TIME => Op::Int {
+            digits: 19,
+            bound: u64::MAX,
+            time: true,
+        },
+        PORT => Op::Int {
+            digits: 5,
+            bound: PORT_BOUND,
+            time: false,
+        },
+        PROTOCOL => Op::Int {
+            digits: 3,
+            bound: PROTOCOL_BOUND,
+            time: false,
+        },
+        ADDR => Op::Addr,
+        TEXT => Op::Text,
+        ENUM => match col.op {
+            Op::Enum(values) => Op::Enum(values),
+            _ => return None,
+        },
+        _ => col.op,
+    };
+    let quoted = match op {
         Op::Int {
             digits,
             bound,
@@ -525,6 +621,48 @@ mod tests {
         ] {
             assert!(!agree(&s, line.as_bytes()), "{line:?}");
         }
+    }
+
+    #[test]
+    fn kind_constants_are_the_ops_of_their_kinds() {
+        for (max, time, digits, bound) in [
+            (u64::from(u16::MAX), false, 5, PORT_BOUND),
+            (u64::from(u8::MAX), false, 3, PROTOCOL_BOUND),
+            (u64::MAX, false, 19, u64::MAX),
+            (u64::MAX, true, 19, u64::MAX),
+        ] {
+            match int_op(max, time) {
+                Op::Int {
+                    digits: d,
+                    bound: b,
+                    time: t,
+                } => assert_eq!((d, b, t), (digits, bound, time)),
+                op => panic!("{op:?}"),
+            }
+        }
+        assert!(JsonPlan::new(&Schema::default_format()).default_kinds);
+        let names = [
+            "version",
+            "account-id",
+            "interface-id",
+            "srcaddr",
+            "dstaddr",
+            "srcport",
+            "dstport",
+            "protocol",
+            "packets",
+            "bytes",
+            "start",
+            "end",
+            "action",
+            "log-status",
+            "vpc-id",
+        ];
+        assert!(!JsonPlan::new(&Schema::from_names(&names, false).unwrap()).default_kinds);
+        // Same kinds, other names (e.g. a custom format of these kinds).
+        let mut other = names[..14].to_vec();
+        other.swap(8, 9);
+        assert!(JsonPlan::new(&Schema::from_names(&other, false).unwrap()).default_kinds);
     }
 
     #[test]
