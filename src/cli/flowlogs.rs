@@ -21,6 +21,8 @@ use crate::flowlogs::{
 
 /// Output chunk size handed from a worker to the writer.
 const CHUNK: usize = 256 * 1024;
+/// The reused block `--count` writes (and drops) its JSON into.
+const COUNT_CHUNK: usize = 16 * 1024;
 
 /// Arguments of `vxtap flowlogs`.
 #[derive(Debug, clap::Args)]
@@ -336,15 +338,24 @@ fn parse_file(
     let mut buf = new_block();
     let mut used = 0;
     let mut records = 0u64;
-    if let Mode::Json(source_fields) = mode {
-        let mut json = JsonWriter::new(*source_fields);
+    // --count checks every record as --json does (the fused path is the
+    // fastest check there is) and drops the JSON: it is written into a
+    // small block that is reused (it stays in cache) and never emitted.
+    let counting = matches!(mode, Mode::Count);
+    let source_fields = matches!(mode, Mode::Json(true));
+    let limit = if counting { COUNT_CHUNK } else { CHUNK };
+    if counting {
+        buf = vec![0; COUNT_CHUNK + JSON_ROOM];
+    }
+    if counting || matches!(mode, Mode::Json(_)) {
+        let mut json = JsonWriter::new(source_fields);
         loop {
             // Runs of well-formed lines in one call, then one record (or
             // error) by the per-record path.
-            if !*source_fields {
-                records += reader.json_run(&mut buf, &mut used, CHUNK);
+            if !source_fields {
+                records += reader.json_run(&mut buf, &mut used, limit);
             }
-            if used < CHUNK {
+            if used < limit {
                 match reader.next_json(&mut json, &mut buf, &mut used) {
                     None => break,
                     Some(Ok(())) => records += 1,
@@ -355,13 +366,18 @@ fn parse_file(
                     }
                 }
             }
-            if used >= CHUNK {
+            if counting && used >= limit {
+                used = 0;
+            } else if used >= CHUNK {
                 buf.truncate(used);
                 used = 0;
                 if !emit(Msg::Data(std::mem::replace(&mut buf, new_block()))) {
                     return;
                 }
             }
+        }
+        if counting {
+            used = 0;
         }
     } else {
         while let Some(item) = reader.next_record() {
@@ -371,7 +387,7 @@ fn parse_file(
                     match mode {
                         Mode::Count => continue,
                         Mode::Template(t) => t.render(&rec, &mut buf),
-                        // JSON is the branch above.
+                        // JSON and counting are the branch above.
                         Mode::Original | Mode::Json(_) => render_original(&rec, &mut buf),
                     }
                     if buf.len() >= CHUNK
