@@ -33,8 +33,9 @@ const MOVE: usize = 32;
 /// they never pass `FAST_TEXT + 8`), so that the compiler sees every load in
 /// bounds and checks none.
 const TEXT_SPAN: usize = 2048;
-/// The line's copy: the text, then zeros so that word loads and value moves
-/// past its end need no bounds of their own.
+/// The line's copy: the text, then [`FILL`] bytes so that word loads, value
+/// moves and the 32-byte chunks of the text check past its end need no
+/// bounds of their own.
 const PAD: usize = TEXT_SPAN + MOVE;
 /// Output offsets are taken modulo this power of two (a no-op: a record
 /// written here is under [`OUT_LIMIT`] bytes, which `write` checks before
@@ -48,6 +49,12 @@ const _: () = assert!(FAST_TEXT + 8 + 16 < TEXT_SPAN && OUT_LIMIT < OUT_SPAN);
 /// The room `write` needs: the span and one move past it.
 const ROOM: usize = OUT_SPAN + MOVE;
 const _: () = assert!(ROOM <= JSON_ROOM);
+
+/// What follows the line in its copy: printable (the text check runs over
+/// whole 32-byte chunks), neither a digit nor a space (digit runs and
+/// fields end before it), and not a character of any enumerated value in
+/// the places it is read (values are masked to their length).
+const FILL: u8 = b'~';
 
 const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
@@ -169,13 +176,16 @@ impl JsonPlan {
         let columns = self.columns.as_deref()?;
         let out: &mut [u8; ROOM] = out.get_mut(..ROOM)?.try_into().ok()?;
         let len = line.len();
-        if len > FAST_TEXT || !plain(line) || (len == self.header.len() && *line == *self.header) {
+        if len > FAST_TEXT || (len == self.header.len() && *line == *self.header) {
             return None;
         }
         let buf = &mut *self.buf;
         buf.get_mut(..len)?.copy_from_slice(line);
-        buf.get_mut(len..len + MOVE)?.fill(0);
+        buf.get_mut(len..len + MOVE)?.fill(FILL);
         let buf = &*buf;
+        if !plain(buf.get(..len.next_multiple_of(MOVE))?) {
+            return None;
+        }
         if self.default_kinds {
             let c: &[Column; 14] = columns.try_into().ok()?;
             let at = (0, 0);
@@ -481,7 +491,7 @@ fn ipv4(buf: &[u8; PAD], mut pos: usize, end: usize) -> bool {
 }
 
 /// The index of the first space at or after `pos` in the first `len` bytes
-/// of `buf` (zeros after them), or `len`.
+/// of `buf` ([`FILL`] bytes after them), or `len`.
 #[inline]
 fn field_end(buf: &[u8; PAD], pos: usize, len: usize) -> usize {
     let mut at = pos;
@@ -499,11 +509,15 @@ fn field_end(buf: &[u8; PAD], pos: usize, len: usize) -> usize {
 }
 
 /// True if every byte is printable ASCII or a space, and none needs a JSON
-/// escape (`"`, `\`). Without early exit, so that it compiles to vector code.
+/// escape (`"`, `\`). `text` is whole [`MOVE`]-byte chunks (the line and
+/// [`FILL`] bytes), checked a chunk at a time without early exit, so that it
+/// compiles to vector code without a tail.
 #[inline]
-fn plain(line: &[u8]) -> bool {
-    line.iter().fold(0u8, |bad, &b| {
-        bad | u8::from(!(0x20..=0x7e).contains(&b) | (b == b'"') | (b == b'\\'))
+fn plain(text: &[u8]) -> bool {
+    text.chunks_exact(MOVE).fold(0u8, |bad, chunk| {
+        chunk.iter().fold(bad, |bad, &b| {
+            bad | u8::from(!(0x20..=0x7e).contains(&b) | (b == b'"') | (b == b'\\'))
+        })
     }) == 0
 }
 
@@ -674,7 +688,7 @@ mod tests {
         let long = format!("{V2}{}", " x".repeat(600));
         let mut out = vec![0u8; JSON_ROOM];
         assert_eq!(plan.write(long.as_bytes(), &mut out), None);
-        // A line that follows a longer one sees zeros after its end.
+        // A line that follows a longer one sees FILL bytes after its end.
         let names: Vec<String> = (0..3).map(|i| format!("f{i}")).collect();
         let s = Schema::from_names(&names, false).unwrap();
         let mut plan = JsonPlan::new(&Arc::new(s.clone()));
