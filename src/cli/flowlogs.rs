@@ -298,11 +298,12 @@ impl Blocks {
     }
 
     /// A block for `mode`: JSON writes in place into an initialised block of
-    /// CHUNK + JSON_ROOM bytes (a recycled one is only topped up); the other
-    /// renderers append to an empty one.
+    /// CHUNK + JSON_ROOM bytes (a recycled one is only topped up), counting
+    /// into one of COUNT_CHUNK + JSON_ROOM bytes that is never handed on; the
+    /// other renderers append to an empty one.
     fn take(&self, mode: &Mode) -> Vec<u8> {
         match mode {
-            Mode::Count => Vec::new(),
+            Mode::Count => vec![0; COUNT_CHUNK + JSON_ROOM],
             Mode::Json(_) => {
                 let mut b = self.rx.try_recv().unwrap_or_default();
                 b.resize(CHUNK + JSON_ROOM, 0);
@@ -344,9 +345,6 @@ fn parse_file(
     let counting = matches!(mode, Mode::Count);
     let source_fields = matches!(mode, Mode::Json(true));
     let limit = if counting { COUNT_CHUNK } else { CHUNK };
-    if counting {
-        buf = vec![0; COUNT_CHUNK + JSON_ROOM];
-    }
     if counting || matches!(mode, Mode::Json(_)) {
         let mut json = JsonWriter::new(source_fields);
         loop {
@@ -384,11 +382,10 @@ fn parse_file(
             match item {
                 Ok(rec) => {
                     records += 1;
+                    // JSON and counting are the branch above.
                     match mode {
-                        Mode::Count => continue,
                         Mode::Template(t) => t.render(&rec, &mut buf),
-                        // JSON and counting are the branch above.
-                        Mode::Original | Mode::Json(_) => render_original(&rec, &mut buf),
+                        _ => render_original(&rec, &mut buf),
                     }
                     if buf.len() >= CHUNK
                         && !emit(Msg::Data(std::mem::replace(&mut buf, new_block())))

@@ -156,7 +156,7 @@ const SPACES: u64 = 0x2020_2020_2020_2020;
 /// The eight bytes at `pos` as a little-endian word; bytes past the end of
 /// `line` are zero.
 #[inline]
-pub(super) fn load(line: &[u8], pos: usize) -> u64 {
+fn load(line: &[u8], pos: usize) -> u64 {
     match line.get(pos..pos + 8) {
         Some(w) => u64::from_le_bytes(w.try_into().unwrap_or([0; 8])),
         None => {
@@ -176,7 +176,7 @@ fn nonzero_bytes(x: u64) -> u64 {
 
 /// Number of leading bytes of `word` that are decimal digits (0–8).
 #[inline]
-pub(super) fn digit_run(word: u64) -> usize {
+fn digit_run(word: u64) -> usize {
     // A byte is a digit iff its high nibble is 3 and its low nibble ≤ 9.
     let bad =
         ((word & NIBBLES_HI) ^ ZEROS) | ((word & NIBBLES_LO).wrapping_add(6 * ONES) & NIBBLES_HI);
@@ -186,7 +186,7 @@ pub(super) fn digit_run(word: u64) -> usize {
 /// The value of the first `n` (1–8) bytes of `word`, all decimal digits,
 /// the first one the most significant.
 #[inline]
-pub(super) fn digits_value(word: u64, n: usize) -> u64 {
+fn digits_value(word: u64, n: usize) -> u64 {
     // Move the digits to the top bytes and put zeros before them.
     let shift = 8 * (8 - n) as u32;
     let w = word.checked_shl(shift).unwrap_or(0) & NIBBLES_LO;
@@ -231,7 +231,7 @@ pub(super) fn leading_int(line: &[u8], pos: usize) -> (u64, usize) {
 /// end of `line`: the address and the index after it. Each octet is read
 /// from one 4-byte word, without a branch per byte.
 #[inline]
-pub(super) fn ipv4_at(line: &[u8], mut pos: usize) -> Option<(Ipv4Addr, usize)> {
+fn ipv4_at(line: &[u8], mut pos: usize) -> Option<(Ipv4Addr, usize)> {
     let mut addr = 0u32;
     for k in 0..4 {
         let w = load4(line, pos);
@@ -280,7 +280,7 @@ const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_0
 
 /// The index of the first space at or after `pos`, or the length of `line`.
 #[inline]
-pub(super) fn next_space(line: &[u8], mut pos: usize) -> usize {
+fn next_space(line: &[u8], mut pos: usize) -> usize {
     while pos < line.len() {
         let x = load(line, pos) ^ SPACES;
         // Bytes past the end load as 0, which is not a space.
@@ -296,7 +296,7 @@ pub(super) fn next_space(line: &[u8], mut pos: usize) -> usize {
 /// True if every byte is printable ASCII (`!`..=`~`) or a space. Written
 /// without early exit so that it compiles to vector code.
 #[inline]
-pub(super) fn printable(line: &[u8]) -> bool {
+fn printable(line: &[u8]) -> bool {
     line.iter()
         .fold(0u8, |bad, &b| bad | u8::from(!(0x20..=0x7e).contains(&b)))
         == 0
@@ -304,7 +304,7 @@ pub(super) fn printable(line: &[u8]) -> bool {
 
 /// Byte equality of short strings without a call to `memcmp`.
 #[inline]
-pub(super) fn same(a: &[u8], b: &[u8]) -> bool {
+fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
@@ -314,7 +314,8 @@ pub(super) mod tests {
     use crate::flowlogs::parse::{check_line, parse_record};
     use proptest::prelude::*;
 
-    const V2: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
+    /// A good default-format (version 2) record.
+    pub(in crate::flowlogs) const V2: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
 
     /// The general path's slots, or `None` where it rejects the line.
     fn general(schema: &Schema, line: &[u8]) -> Option<Vec<Slot>> {
@@ -360,10 +361,10 @@ pub(super) mod tests {
         assert!(agree(&s, max.as_bytes()));
     }
 
-    #[test]
-    fn leaves_errors_and_unusual_lines_to_the_general_path() {
-        let s = Schema::default_format();
-        for line in [
+    /// Bad records of the default format, and good ones no fast path
+    /// takes (non-ASCII, control bytes, 20 digits, the header).
+    pub(in crate::flowlogs) fn unusual_default_lines(s: &Schema) -> Vec<String> {
+        vec![
             V2.replace(" 22 ", " 65536 "),
             V2.replace(" 6 ", " 256 "),
             V2.replace(" 4249 ", " -4249 "),
@@ -386,7 +387,13 @@ pub(super) mod tests {
             s.header_line().to_string(),
             String::new(),
             "-".to_string(),
-        ] {
+        ]
+    }
+
+    #[test]
+    fn leaves_errors_and_unusual_lines_to_the_general_path() {
+        let s = Schema::default_format();
+        for line in unusual_default_lines(&s) {
             assert!(!agree(&s, line.as_bytes()), "{line:?}");
         }
     }
