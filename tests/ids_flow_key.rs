@@ -8,39 +8,18 @@
 //! packet joined. Expected: Suricata's alerts on the same captures with
 //! `tests/data/ids/flowkey/probe.rules` (command: `make.sh` there, which
 //! also writes the crafted `flowkey.pcap` with `craft.py`).
-use std::collections::BTreeMap;
 use std::path::Path;
 mod common;
-
-use serde_json::Value;
-
-/// (sid, frame, pkt_src) -> alerts; the frame of an alert on a packet
-/// decapsulated from VXLAN is in its `tunnel` object (Suricata's).
-fn keys(lines: &str) -> BTreeMap<(u64, Option<u64>, String), usize> {
-    let mut m = BTreeMap::new();
-    for l in lines.lines().filter(|l| !l.trim().is_empty()) {
-        let e: Value = serde_json::from_str(l).unwrap();
-        let sid = if e["event_type"] == "alert" {
-            &e["alert"]["signature_id"]
-        } else {
-            &e["sid"]
-        };
-        let frame = e["pcap_cnt"]
-            .as_u64()
-            .or_else(|| e["tunnel"]["pcap_cnt"].as_u64());
-        let src = e["pkt_src"].as_str().unwrap_or_default().to_string();
-        *m.entry((sid.as_u64().unwrap(), frame, src)).or_insert(0) += 1;
-    }
-    m
-}
 
 fn compare(capture: &Path, name: &str, workers: usize) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let data = root.join("tests/data/ids/flowkey");
     let (run, out) = common::replay_with_workers(capture, &data.join("probe.rules"), workers);
     assert!(run.status.success(), "{name}: {run:?}");
-    let got = keys(&std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default());
-    let want = keys(
+    let got = common::alert_keys(
+        &std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default(),
+    );
+    let want = common::alert_keys(
         &std::fs::read_to_string(data.join(format!("{name}.suricata-7.0.10.alerts.jsonl")))
             .unwrap(),
     );

@@ -15,8 +15,6 @@ use std::collections::BTreeMap;
 use std::path::Path;
 mod common;
 
-use serde_json::Value;
-
 /// Captures where vxtap still differs, and why.
 const KNOWN_DIFFERENT: &[(&str, &str)] = &[
     // Each of these differed before gaps were handled too (main 4442c4f);
@@ -50,24 +48,7 @@ const KNOWN_DIFFERENT: &[(&str, &str)] = &[
     ),
 ];
 
-type Key = (u64, Option<u64>, String);
-
-fn vxtap_keys(eve: &str) -> BTreeMap<Key, usize> {
-    let mut m = BTreeMap::new();
-    for l in eve.lines().filter(|l| !l.trim().is_empty()) {
-        let e: Value = serde_json::from_str(l).unwrap();
-        if e["event_type"] != "alert" {
-            continue;
-        }
-        let k = (
-            e["alert"]["signature_id"].as_u64().unwrap(),
-            e["pcap_cnt"].as_u64(),
-            e["pkt_src"].as_str().unwrap_or_default().to_string(),
-        );
-        *m.entry(k).or_insert(0) += 1;
-    }
-    m
-}
+type Key = common::AlertKey;
 
 fn oracle_keys(tsv: &str) -> BTreeMap<Key, usize> {
     tsv.lines()
@@ -93,8 +74,9 @@ fn gap_captures_alert_as_suricata() {
         let pcap = root.join("../shared/pcaps/plain").join(file);
         let (run, out) = common::replay_with_rules(&pcap, &rules);
         assert!(run.status.success(), "{name}: {run:?}");
-        let got =
-            vxtap_keys(&std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default());
+        let got = common::alert_keys(
+            &std::fs::read_to_string(out.path().join("eve.json")).unwrap_or_default(),
+        );
         let want = oracle_keys(
             &std::fs::read_to_string(data.join(format!("{name}.suricata-7.0.10.tsv"))).unwrap(),
         );

@@ -100,14 +100,7 @@ impl Read for Gz {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use flate2::{Compression, write::GzEncoder};
-    use std::io::Write;
-
-    fn gz(data: &[u8]) -> Vec<u8> {
-        let mut e = GzEncoder::new(Vec::new(), Compression::default());
-        e.write_all(data).unwrap();
-        e.finish().unwrap()
-    }
+    use crate::flowlogs::source::tests::gz;
 
     /// What `bytes` reads to through [`Gz`] and through flate2 alone: bytes
     /// and error kind.
