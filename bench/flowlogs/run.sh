@@ -9,6 +9,8 @@
 #   SKIP_PEER=1 bench/flowlogs/run.sh     # vxtap only (no Python peer)
 #   SKIP_SCALING=1 bench/flowlogs/run.sh  # one object only
 #   SCALE_RUNS=1 bench/flowlogs/run.sh    # one run per thread count
+#   REORDER="16M 64M 256M" OLD=old/vxtap SKIP_SINGLE=1 bench/flowlogs/run.sh
+#                                         # file-order buffer sizes; A/B against another build
 #   FEATURES=isal bench/flowlogs/run.sh   # the opt-in ISA-L inflater (needs nasm, autotools)
 #
 # Needs: python3, `pip install flowlogs_reader==5.0.1` (unless SKIP_PEER=1),
@@ -93,70 +95,104 @@ echo "vxtap: $($BIN --version)   commit $(git rev-parse --short HEAD)"
 echo "OBJECT=$GZ"
 echo "input: $GZ_MB MB gzip, $TEXT_MB MB text, $N records; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Single object: peer and vxtap alternate, RUNS rounds.
-COMMANDS=(
-  "count|$BIN flowlogs parse -j1 --count $TREE"
-  "json|$BIN flowlogs parse -j1 --json $TREE"
-  "stats|$BIN flowlogs stats -j1 $TREE"
-  "count-1core|taskset -c 0 $BIN flowlogs parse -j1 --count $TREE"
-  "json-1core|taskset -c 0 $BIN flowlogs parse -j1 --json $TREE"
-  "count-text|$BIN flowlogs parse -j1 --count $PLAIN"
-  "zcat|sh -c \"zcat $GZ | wc -l\""
-)
-for round in $(seq 1 "$RUNS"); do
-  echo "  round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
-  if [ -z "${SKIP_PEER:-}" ]; then
-    t=$(mktemp)
-    /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
-    line=$(grep records_per_s "$t.err")
-    echo "  peer run $round: $line"
-    # The peer's own timing of its record loop (what it reports), its
-    # process CPU time and peak RSS.
-    s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-    keep peer < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
-    rm -f "$t" "$t.err"
+# Single object (skipped with SKIP_SINGLE=1): peer and vxtap alternate, RUNS rounds.
+if [ -z "${SKIP_SINGLE:-}" ]; then
+  COMMANDS=(
+    "count|$BIN flowlogs parse -j1 --count $TREE"
+    "json|$BIN flowlogs parse -j1 --json $TREE"
+    "stats|$BIN flowlogs stats -j1 $TREE"
+    "count-1core|taskset -c 0 $BIN flowlogs parse -j1 --count $TREE"
+    "json-1core|taskset -c 0 $BIN flowlogs parse -j1 --json $TREE"
+    "count-text|$BIN flowlogs parse -j1 --count $PLAIN"
+    "zcat|sh -c \"zcat $GZ | wc -l\""
+  )
+  for round in $(seq 1 "$RUNS"); do
+    echo "  round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
+    if [ -z "${SKIP_PEER:-}" ]; then
+      t=$(mktemp)
+      /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
+      line=$(grep records_per_s "$t.err")
+      echo "  peer run $round: $line"
+      # The peer's own timing of its record loop (what it reports), its
+      # process CPU time and peak RSS.
+      s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+      keep peer < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
+      rm -f "$t" "$t.err"
+    fi
+    for c in "${COMMANDS[@]}"; do
+      name=${c%%|*}
+      # shellcheck disable=SC2086
+      keep "$name" < <(eval "once ${c#*|}")
+    done
+  done
+  echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+  echo
+  echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | median wall (s) | median CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader (wall) | (CPU) |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+  peer_rate=""
+  if [ -n "${WALL[peer]:-}" ]; then
+    peer_rate=$(rate $N "${WALL[peer]}")
+    echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $TREE\` | ${WALL[peer]} | ${CPU[peer]} | $peer_rate | $(mbs "$TEXT_MB" "${WALL[peer]}") | $((RSS[peer] / 1024)) MB | 1× | 1× |"
   fi
   for c in "${COMMANDS[@]}"; do
     name=${c%%|*}
-    # shellcheck disable=SC2086
-    keep "$name" < <(eval "once ${c#*|}")
+    r=$(rate $N "${WALL[$name]}")
+    ratio=${peer_rate:+$(echo "$r / $peer_rate" | bc -l | xargs printf '%.1f×')}
+    cpu_ratio=${peer_rate:+$(echo "${CPU[peer]} / ${CPU[$name]}" | bc -l | xargs printf '%.1f×')}
+    cmd=${c#*|}
+    cmd=${cmd//$GZ/\$OBJECT}
+    echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} | ${cpu_ratio:--} |"
   done
-done
-echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
-
-echo
-echo "| command (1 object, $N records, $GZ_MB MB gzip / $TEXT_MB MB text) | median wall (s) | median CPU (s) | records/s | text MB/s | peak RSS | vs flowlogs_reader (wall) | (CPU) |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-peer_rate=""
-if [ -n "${WALL[peer]:-}" ]; then
-  peer_rate=$(rate $N "${WALL[peer]}")
-  echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $TREE\` | ${WALL[peer]} | ${CPU[peer]} | $peer_rate | $(mbs "$TEXT_MB" "${WALL[peer]}") | $((RSS[peer] / 1024)) MB | 1× | 1× |"
 fi
-for c in "${COMMANDS[@]}"; do
-  name=${c%%|*}
-  r=$(rate $N "${WALL[$name]}")
-  ratio=${peer_rate:+$(echo "$r / $peer_rate" | bc -l | xargs printf '%.1f×')}
-  cpu_ratio=${peer_rate:+$(echo "${CPU[peer]} / ${CPU[$name]}" | bc -l | xargs printf '%.1f×')}
-  cmd=${c#*|}
-  cmd=${cmd//$GZ/\$OBJECT}
-  echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} | ${cpu_ratio:--} |"
-done
 
 [ -n "${SKIP_SCALING:-}" ] && exit 0
-for args in "--count" "--json --unordered" "--json"; do
-  echo
-  echo "| threads ($FILES objects, $((N * FILES / 1000000))M records, parse $args) | median wall (s) | records/s | speed-up |"
-  echo "|---|---:|---:|---:|"
-  base=""
-  for t in $THREADS; do
-    unset 'WALLS[scale]' 'CPUS[scale]' 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
-    for _ in $(seq 1 "$SCALE_RUNS"); do
-      # shellcheck disable=SC2086
-      keep scale < <(once "$BIN" flowlogs parse -j "$t" $args "$MANY")
-    done
-    r=$(rate $((N * FILES)) "${WALL[scale]}")
-    [ -z "$base" ] && base=$r
-    echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |"
-  done
+# Many small objects too (the usual 5-minute S3 objects are KB to MB):
+# SMALL_FILES objects of 5,000 records, seeds 1001, 1002, …
+SMALL_FILES=${SMALL_FILES:-200}
+SMALL=$WORK/small
+mkdir -p "$SMALL/$KEYDIR"
+for i in $(seq 1 "$SMALL_FILES"); do
+  f="$SMALL/$KEYDIR/123456789012_vpcflowlogs_us-east-1_fl-0small000000000000_20261122T1200Z_$(printf %08d "$i").log.gz"
+  [ -e "$f" ] || python3 "$SHARED/flowlogs/gen-flowlogs.py" --lines 5000 --seed $((1000 + i)) -o "$f"
 done
+
+# scale DIR RECORDS LABEL: one table per parse mode, one row per thread
+# count. REORDER lists the --reorder-buffer sizes of the file-order rows;
+# OLD=path/to/vxtap runs that build alternately with this one (same load;
+# it gets no --reorder-buffer) and adds its columns.
+REORDER=${REORDER:-64M}
+scale() {
+  local dir=$1 records=$2 label=$3 args old_args t base r loads
+  local modes=("--count" "--json --unordered")
+  for b in $REORDER; do modes+=("--json --reorder-buffer $b"); done
+  for args in "${modes[@]}"; do
+    old_args=${args% --reorder-buffer *}
+    echo
+    echo "| threads ($label, parse $args) | median wall (s) | records/s | speed-up |${OLD:+ old build ($old_args): median wall (s) | new vs old |} load |"
+    echo "|---|---:|---:|---:|${OLD:+---:|---:|}---|"
+    base=""
+    for t in $THREADS; do
+      unset 'WALLS[scale]' 'CPUS[scale]' 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
+      unset 'WALLS[old]' 'CPUS[old]' 'WALL[old]' 'CPU[old]' 'RSS[old]'
+      loads=""
+      for _ in $(seq 1 "$SCALE_RUNS"); do
+        loads+="$(cut -d' ' -f1 /proc/loadavg) "
+        if [ -n "${OLD:-}" ]; then
+          # shellcheck disable=SC2086
+          keep old < <(once "$OLD" flowlogs parse -j "$t" $old_args "$dir")
+        fi
+        # shellcheck disable=SC2086
+        keep scale < <(once "$BIN" flowlogs parse -j "$t" $args "$dir")
+      done
+      r=$(rate "$records" "${WALL[scale]}")
+      [ -z "$base" ] && base=$r
+      local vs=""
+      [ -n "${OLD:-}" ] && vs=" ${WALL[old]} | $(echo "${WALL[old]} / ${WALL[scale]}" | bc -l | xargs printf '%.2f×') |"
+      echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |$vs ${loads% } |"
+    done
+  done
+}
+scale "$MANY" $((N * FILES)) "$FILES objects, $((N * FILES / 1000000))M records"
+scale "$SMALL" $((5000 * SMALL_FILES)) "$SMALL_FILES objects of 5,000 records"
 echo "load after scaling: $(cut -d' ' -f1-3 /proc/loadavg)"

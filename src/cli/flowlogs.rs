@@ -8,11 +8,10 @@ use std::io::{self, Write};
 use std::ops::ControlFlow;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::flowlogs::{
     Error, ErrorKind, FileReader, JSON_ROOM, JsonWriter, ReadOptions, Schema, Stats, Summary,
@@ -67,6 +66,27 @@ pub struct InputArgs {
     /// there are many files.
     #[arg(long)]
     pub unordered: bool,
+    /// In file order: output of later files held in memory while an
+    /// earlier one is written, at most this many bytes (suffix K, M or G:
+    /// KiB, MiB, GiB). Larger lets later files run further ahead.
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub reorder_buffer: usize,
+}
+
+/// A size in bytes, with an optional binary suffix: `65536`, `64K`, `64M`, `1G`.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let t = text.trim();
+    let (digits, shift) = match t.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&t[..at], 10),
+        Some((at, 'm' | 'M')) => (&t[..at], 20),
+        Some((at, 'g' | 'G')) => (&t[..at], 30),
+        _ => (t, 0),
+    };
+    let n: usize = digits
+        .parse()
+        .map_err(|_| format!("not a size: '{text}' (bytes, or a number with K, M or G)"))?;
+    n.checked_mul(1 << shift)
+        .ok_or_else(|| format!("too large: '{text}'"))
 }
 
 /// Arguments of `vxtap flowlogs parse`.
@@ -119,6 +139,19 @@ enum Msg {
     Error(Error),
     Stats(Box<Stats>),
     Done(u64),
+}
+
+impl Msg {
+    /// The memory a waiting message holds, for the reorder buffer's cap.
+    fn bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + match self {
+                Self::Data(block) => block.capacity(),
+                Self::Error(e) => e.error.detail.capacity(),
+                Self::Stats(_) => std::mem::size_of::<Stats>(),
+                Self::Done(_) => 0,
+            }
+    }
 }
 
 /// Totals over all files, and error reporting.
@@ -247,7 +280,7 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     let mut write_error: Option<io::Error> = None;
     let (files, options) = (&p.files, &p.options);
     let report = &mut p.report;
-    let blocks = Blocks::new(p.threads);
+    let blocks = Blocks::new(p.threads, args.input.reorder_buffer);
     let work = |i: usize, emit: &mut dyn FnMut(Msg) -> bool| {
         parse_file(&files[i], options, &mode, &blocks, emit)
     };
@@ -269,7 +302,14 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
     if args.input.unordered {
         parallel::run_unordered(files.len(), p.threads, work, consume);
     } else {
-        parallel::run_ordered(files.len(), p.threads, work, consume);
+        parallel::run_ordered(
+            files.len(),
+            p.threads,
+            args.input.reorder_buffer,
+            Msg::bytes,
+            work,
+            consume,
+        );
     }
     if let Some(e) = write_error {
         return Err(e).context("writing records");
@@ -284,17 +324,32 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
 
 /// Output blocks the writer has written, handed back to the workers: a
 /// fresh block would be zero-filled (JSON) and page-faulted in for every
-/// 256 KiB of output.
+/// 256 KiB of output. The last block handed back is taken first: after
+/// later files ran ahead, hundreds of blocks wait here, and taking the
+/// oldest would write every block of output into memory long out of cache.
 struct Blocks {
-    tx: Sender<Vec<u8>>,
-    rx: Receiver<Vec<u8>>,
+    free: Mutex<Vec<Vec<u8>>>,
+    most: usize,
 }
 
 impl Blocks {
-    fn new(threads: usize) -> Self {
-        // Enough for the blocks in flight (a few per worker).
-        let (tx, rx) = bounded(4 * threads.max(1) + 4);
-        Self { tx, rx }
+    fn new(threads: usize, reorder_buffer: usize) -> Self {
+        // Enough for the blocks in flight: those the reorder buffer holds
+        // and a few per worker.
+        let most = reorder_buffer / CHUNK + 4 * threads.max(1) + 4;
+        Self {
+            free: Mutex::new(Vec::new()),
+            most,
+        }
+    }
+
+    /// The block handed back last, if any.
+    fn recycled(&self) -> Vec<u8> {
+        self.free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default()
     }
 
     /// A block for `mode`: JSON writes in place into an initialised block of
@@ -305,12 +360,12 @@ impl Blocks {
         match mode {
             Mode::Count => vec![0; COUNT_CHUNK + JSON_ROOM],
             Mode::Json(_) => {
-                let mut b = self.rx.try_recv().unwrap_or_default();
+                let mut b = self.recycled();
                 b.resize(CHUNK + JSON_ROOM, 0);
                 b
             }
             _ => {
-                let mut b = self.rx.try_recv().unwrap_or_default();
+                let mut b = self.recycled();
                 b.clear();
                 b.reserve(CHUNK + 4096);
                 b
@@ -321,7 +376,10 @@ impl Blocks {
     /// Hands a written block back (dropped when enough are waiting).
     fn give(&self, block: Vec<u8>) {
         if block.capacity() >= CHUNK {
-            let _ = self.tx.try_send(block);
+            let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+            if free.len() < self.most {
+                free.push(block);
+            }
         }
     }
 }
@@ -535,4 +593,23 @@ fn ranking(rows: &[Ranked]) -> Table {
         ]);
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("0"), Ok(0));
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert_eq!(parse_size("300K"), Ok(300 << 10));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("1g"), Ok(1 << 30));
+        assert!(parse_size("M").is_err());
+        assert!(parse_size("-1M").is_err());
+        assert!(parse_size("64MB").is_err());
+        assert!(parse_size("99999999999999999999G").is_err());
+        assert!(parse_size("17179869184G").is_err());
+    }
 }

@@ -2,6 +2,7 @@
 //! plain text, told apart by magic bytes, not by name; read errors of a gzip
 //! stream mapped to "truncated" or "corrupt".
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::num::NonZero;
@@ -24,6 +25,37 @@ pub const INFLATE_THREAD_MIN: u64 = 1 << 20;
 
 /// Threads now reading a text object (one per open [`Reading`]).
 static READERS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// True while this thread is marked by [`WaitsForOutput`].
+    static MAY_WAIT: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Marks the calling thread, for as long as it lives, as a worker whose
+/// readers wait whenever they get ahead of the output (file order with
+/// several threads): a large gzip object it opens gets an inflate thread
+/// whether or not a core is spare now. While the reader waits, its inflate
+/// thread soon waits too (its few blocks are full), so the cores go to the
+/// file being written, which then runs as at `-j 1`: parsed on one core,
+/// inflated on the other, blocks handed over in place. Without it, a file
+/// opened while another is written would be inflated on its reading thread
+/// and get its inflate thread only later ([`Deferred`], which copies each
+/// block once more).
+#[derive(Debug)]
+pub struct WaitsForOutput(bool);
+
+impl WaitsForOutput {
+    /// Marks the calling thread.
+    pub fn start() -> Self {
+        Self(MAY_WAIT.with(|m| m.replace(true)))
+    }
+}
+
+impl Drop for WaitsForOutput {
+    fn drop(&mut self) {
+        MAY_WAIT.with(|m| m.set(self.0));
+    }
+}
 
 /// Marks the calling thread as reading a text object for as long as it
 /// lives (held by each text reader), so that [`spare_core`] knows how many
@@ -52,14 +84,58 @@ fn cores() -> usize {
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, NonZero::get))
 }
 
+/// Threads reading plus the inflate threads running.
+fn busy() -> usize {
+    READERS.load(Ordering::Relaxed) + inflate::running()
+}
+
 /// True if one more inflate thread would have a core to itself beside the
-/// threads reading (this one included) and the inflate threads already
-/// running. Otherwise it could only take turns with a reader on the same
-/// cores: the same work plus a hand-over per block, so the object is
-/// inflated on the reading thread instead (one pinned core, or `-j` at the
-/// number of cores).
+/// threads reading (this one included: it is about to read) and the
+/// inflate threads already running. Otherwise it could only
+/// take turns with a reader on the same cores: the same work plus a
+/// hand-over per block, so the object is inflated on the reading thread
+/// instead (one pinned core, or `-j` at the number of cores), until a core
+/// is free ([`Deferred`]). A thread marked by [`WaitsForOutput`] gets one
+/// whenever the process has two cores.
 fn spare_core() -> bool {
-    READERS.load(Ordering::Relaxed) + 1 + inflate::running() < cores()
+    busy() + 2 <= cores() || (cores() >= 2 && MAY_WAIT.with(Cell::get))
+}
+
+/// [`spare_core`] for a thread already counted as reading.
+fn spare_core_now() -> bool {
+    busy() < cores()
+}
+
+/// A large gzip object inflated on its reading thread for want of a free
+/// core. At each read it checks for one (the other readers finished: the
+/// last objects of an unordered run or of `stats`), and then moves its
+/// decoder to an inflate thread for the rest of the object: the same bytes
+/// and errors, on two cores (each block is copied once more, into the
+/// line reader's buffer).
+struct Deferred<R> {
+    inline: Option<R>,
+    threaded: Option<Inflated>,
+    /// Whether a core is free now ([`spare_core_now`]; tests choose).
+    free: fn() -> bool,
+}
+
+impl<R: Read + Send + 'static> Read for Deferred<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.threaded.is_none()
+            && (self.free)()
+            && let Some(decoder) = self.inline.take()
+        {
+            match Inflated::spawn(decoder) {
+                Ok(threaded) => self.threaded = Some(threaded),
+                Err(decoder) => self.inline = Some(decoder),
+            }
+        }
+        match (&mut self.threaded, &mut self.inline) {
+            (Some(threaded), _) => threaded.read(buf),
+            (None, Some(decoder)) => decoder.read(buf),
+            (None, None) => Ok(0),
+        }
+    }
 }
 
 /// An opened object.
@@ -78,7 +154,8 @@ pub enum Opened {
 }
 
 /// Opens `path` and sniffs its first bytes; a large gzip object is inflated
-/// on a helper thread when a core is free for it ([`spare_core`]).
+/// on a helper thread when a core is free for it ([`spare_core`]), or from
+/// when one is ([`Deferred`]).
 pub fn open(path: &Path) -> Result<Opened, LineError> {
     open_with(path, spare_core())
 }
@@ -113,22 +190,32 @@ fn open_with(path: &Path, helper: bool) -> Result<Opened, LineError> {
         } else {
             file
         };
-        let large = helper && big;
         let decoder = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
-        if large {
-            match Inflated::spawn(decoder) {
-                Ok(threaded) => Ok(Opened::Inflated(threaded)),
-                Err(decoder) => Ok(Opened::Stream {
-                    reader: Box::new(decoder),
-                    gzip: true,
-                }),
-            }
-        } else {
-            Ok(Opened::Stream {
+        if !big {
+            return Ok(Opened::Stream {
                 reader: Box::new(decoder),
                 gzip: true,
-            })
+            });
         }
+        if helper {
+            match Inflated::spawn(decoder) {
+                Ok(threaded) => return Ok(Opened::Inflated(threaded)),
+                Err(decoder) => {
+                    return Ok(Opened::Stream {
+                        reader: Box::new(decoder),
+                        gzip: true,
+                    });
+                }
+            }
+        }
+        Ok(Opened::Stream {
+            reader: Box::new(Deferred {
+                inline: Some(decoder),
+                threaded: None,
+                free: spare_core_now,
+            }),
+            gzip: true,
+        })
     } else if magic == b"PAR1" {
         Ok(Opened::Parquet(file))
     } else {
@@ -255,6 +342,64 @@ pub(super) mod tests {
         let (got, err) = read_all(&bad);
         assert_eq!(err, Some(ErrorKind::GzipCorrupt));
         assert!(data.starts_with(&got));
+    }
+
+    /// Bytes and error of `gz` read through [`Deferred`] whose core turns
+    /// free at its `switch`-th read (never if 0), in reads of 7777 bytes.
+    fn read_deferred(gz: &[u8], switch: usize) -> (Vec<u8>, Option<ErrorKind>, bool) {
+        use std::sync::atomic::AtomicUsize;
+        // One test at a time owns these (fn pointers capture nothing).
+        static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+        static READS: AtomicUsize = AtomicUsize::new(0);
+        static SWITCH: AtomicUsize = AtomicUsize::new(0);
+        let _one = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        READS.store(0, Ordering::SeqCst);
+        SWITCH.store(switch, Ordering::SeqCst);
+        fn free() -> bool {
+            let n = READS.fetch_add(1, Ordering::SeqCst) + 1;
+            let at = SWITCH.load(Ordering::SeqCst);
+            at != 0 && n >= at
+        }
+        let mut r = Deferred {
+            inline: Some(MultiGzDecoder::new(io::Cursor::new(gz.to_vec()))),
+            threaded: None,
+            free,
+        };
+        let (mut out, mut buf) = (Vec::new(), vec![0u8; 7777]);
+        let err = loop {
+            match r.read(&mut buf) {
+                Ok(0) => break None,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+                Err(e) => break Some(read_error(&e, true).kind),
+            }
+        };
+        (out, err, r.threaded.is_some())
+    }
+
+    #[test]
+    fn deferred_inflate_thread_gives_the_same_bytes_and_errors() {
+        let data: Vec<u8> = (0..60_000)
+            .flat_map(|i| format!("{i:08x} line {}\n", i * 7919 % 10007).into_bytes())
+            .collect();
+        let full = gz(&data);
+        let mut bad = full.clone();
+        let n = bad.len();
+        bad[n - 8] ^= 0xff;
+        for bytes in [&full[..], &full[..full.len() * 2 / 3], &bad[..]] {
+            let inline = read_deferred(bytes, 0);
+            assert!(!inline.2);
+            for switch in [1, 2, 40] {
+                let switched = read_deferred(bytes, switch);
+                assert!(switched.2, "switched at read {switch}");
+                assert_eq!((&switched.0, switched.1), (&inline.0, inline.1));
+            }
+        }
+        assert_eq!(read_deferred(&full, 3).0, data);
+        assert_eq!(
+            read_deferred(&full[..full.len() / 2], 5).1,
+            Some(ErrorKind::GzipTruncated)
+        );
+        assert_eq!(read_deferred(&bad, 5).1, Some(ErrorKind::GzipCorrupt));
     }
 
     #[test]
