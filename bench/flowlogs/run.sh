@@ -169,8 +169,8 @@ scale() {
   for args in "${modes[@]}"; do
     old_args=${args% --reorder-buffer *}
     echo
-    echo "| threads ($label, parse $args) | median wall (s) | records/s | speed-up |${OLD:+ old build ($old_args): median wall (s) | new vs old |} load |"
-    echo "|---|---:|---:|---:|${OLD:+---:|---:|}---|"
+    echo "| threads ($label, parse $args) | median wall (s) | records/s | speed-up | peak RSS |${OLD:+ old build ($old_args): median wall (s) | new vs old |} load |"
+    echo "|---|---:|---:|---:|---:|${OLD:+---:|---:|}---|"
     base=""
     for t in $THREADS; do
       unset 'WALLS[scale]' 'CPUS[scale]' 'WALL[scale]' 'CPU[scale]' 'RSS[scale]'
@@ -189,7 +189,7 @@ scale() {
       [ -z "$base" ] && base=$r
       local vs=""
       [ -n "${OLD:-}" ] && vs=" ${WALL[old]} | $(echo "${WALL[old]} / ${WALL[scale]}" | bc -l | xargs printf '%.2f×') |"
-      echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') |$vs ${loads% } |"
+      echo "| -j $t | ${WALL[scale]} | $r | $(echo "$r / $base" | bc -l | xargs printf '%.2f×') | $((RSS[scale] / 1024)) MB |$vs ${loads% } |"
     done
   done
 }
