@@ -19,8 +19,9 @@ use super::fields::{FieldKind, MILLIS_THRESHOLD};
 use super::render::{JSON_ROOM, json_key};
 use super::schema::Schema;
 
-/// Longest line taken (a record with every field of version 8 is under 600
-/// bytes).
+/// Fields are looked for within this many bytes of the line's start (a
+/// record with every field of version 8 is under 600 bytes): a line taken
+/// is shorter than `FAST_TEXT + 8`.
 const FAST_TEXT: usize = 1024;
 /// Most columns taken.
 const FAST_COLUMNS: usize = 64;
@@ -29,13 +30,13 @@ const FAST_COLUMNS: usize = 64;
 const KEY: usize = 32;
 /// Values are copied in moves of this size.
 const MOVE: usize = 32;
-/// Offsets into the line's copy are taken modulo this power of two (a no-op:
-/// they never pass `FAST_TEXT + 8`), so that the compiler sees every load in
-/// bounds and checks none.
+/// Offsets into a line's window are taken modulo this power of two (a
+/// no-op: they never pass `FAST_TEXT + 16`), so that the compiler sees every
+/// load in bounds and checks none.
 const TEXT_SPAN: usize = 2048;
-/// The line's copy: the text, then [`FILL`] bytes so that word loads, value
-/// moves and the 32-byte chunks of the text check past its end need no
-/// bounds of their own.
+/// A line's window: the line, its `\n` and what follows (the next lines, or
+/// [`FILL`] bytes in [`JsonPlan::write`]'s copy), so that word loads and
+/// value moves past the line's end need no bounds of their own.
 const PAD: usize = TEXT_SPAN + MOVE;
 /// Output offsets are taken modulo this power of two (a no-op: a record
 /// written here is under [`OUT_LIMIT`] bytes, which `write` checks before
@@ -44,21 +45,20 @@ const OUT_SPAN: usize = 4096;
 /// Most bytes a record written here can take: every key (over-copied to
 /// [`KEY`]), the text, two quotes or `null` per value, the last move's
 /// over-copy and `}\n`.
-const OUT_LIMIT: usize = FAST_COLUMNS * (KEY + 4) + FAST_TEXT + MOVE + 2;
+const OUT_LIMIT: usize = FAST_COLUMNS * (KEY + 4) + FAST_TEXT + 8 + MOVE + 2;
 const _: () = assert!(FAST_TEXT + 8 + 16 < TEXT_SPAN && OUT_LIMIT < OUT_SPAN);
 /// The room `write` needs: the span and one move past it.
 const ROOM: usize = OUT_SPAN + MOVE;
 const _: () = assert!(ROOM <= JSON_ROOM);
 
-/// What follows the line in its copy: printable (the text check runs over
-/// whole 32-byte chunks), neither a digit nor a space (digit runs and
-/// fields end before it), and not a character of any enumerated value in
-/// the places it is read (values are masked to their length).
+/// What follows the line and its `\n` in [`JsonPlan::write`]'s copy
+/// (before the `\n` is put in, the text check runs over whole 32-byte
+/// chunks): printable and above a space.
 const FILL: u8 = b'~';
 
-const LOWS: u64 = 0x7f7f_7f7f_7f7f_7f7f;
 const HIGHS: u64 = 0x8080_8080_8080_8080;
-const SPACES: u64 = 0x2020_2020_2020_2020;
+/// 0x21 (`!`, the first byte above a space) in every byte.
+const BELOW_BANG: u64 = 0x2121_2121_2121_2121;
 
 /// How one column is checked and written.
 #[derive(Clone, Copy, Debug)]
@@ -124,6 +124,8 @@ pub struct JsonPlan {
     default_kinds: bool,
     header: Box<[u8]>,
     buf: Box<[u8; PAD]>,
+    /// [`FAST_TEXT`], as a value ([`field_end`] says why).
+    fast_text: usize,
 }
 
 impl JsonPlan {
@@ -163,14 +165,16 @@ impl JsonPlan {
             default_kinds,
             header: schema.header_line().as_bytes().into(),
             buf: Box::new([0; PAD]),
+            fast_text: FAST_TEXT,
         }
     }
 
-    /// Writes `line` as one JSON object and `\n` at the start of `out` and
-    /// returns the length written; `None` (and `out` holds garbage) when the
-    /// line is not one this path takes or `out` is shorter than
-    /// [`JSON_ROOM`]. Not inlined: the caller's state stays out of its
-    /// registers.
+    /// Writes `line` (without its `\n`) as one JSON object and `\n` at the
+    /// start of `out` and returns the length written; `None` (and `out`
+    /// holds garbage) when the line is not one this path takes or `out` is
+    /// shorter than [`JSON_ROOM`]. The line is copied into a padded buffer
+    /// first: [`JsonPlan::write_lines`] reads lines where they lie instead.
+    /// Not inlined: the caller's state stays out of its registers.
     #[inline(never)]
     pub fn write(&mut self, line: &[u8], out: &mut [u8]) -> Option<usize> {
         let columns = self.columns.as_deref()?;
@@ -182,38 +186,102 @@ impl JsonPlan {
         let buf = &mut *self.buf;
         buf.get_mut(..len)?.copy_from_slice(line);
         buf.get_mut(len..len + MOVE)?.fill(FILL);
-        let buf = &*buf;
         if !plain(buf.get(..len.next_multiple_of(MOVE))?) {
             return None;
         }
-        if self.default_kinds {
-            let c: &[Column; 14] = columns.try_into().ok()?;
-            let at = (0, 0);
-            let at = next::<{ DEFAULT_KINDS[0] }>(&c[0], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[1] }>(&c[1], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[2] }>(&c[2], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[3] }>(&c[3], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[4] }>(&c[4], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[5] }>(&c[5], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[6] }>(&c[6], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[7] }>(&c[7], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[8] }>(&c[8], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[9] }>(&c[9], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[10] }>(&c[10], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[11] }>(&c[11], buf, len, at, out)?;
-            let at = next::<{ DEFAULT_KINDS[12] }>(&c[12], buf, len, at, out)?;
-            let (end, o) = column::<{ DEFAULT_KINDS[13] }>(&c[13], buf, len, at.0, out, at.1)?;
-            return finish(end, len, o, out);
-        }
-        let (last, body) = columns.split_last()?;
-        let (mut pos, mut o) = (0usize, 0usize);
-        // A space follows every field but the last, which ends the line.
-        for col in body {
-            (pos, o) = next::<ANY>(col, buf, len, (pos, o), out)?;
-        }
-        let (end, o) = column::<ANY>(last, buf, len, pos, out, o)?;
-        finish(end, len, o, out)
+        // The line's end, as it is where lines are read in place.
+        buf[len] = b'\n';
+        let (end, n) = record(columns, self.default_kinds, self.fast_text, buf, out)?;
+        (end == len).then_some(n)
     }
+
+    /// Writes the records of the lines at the start of `text` as JSON at
+    /// `out[*used..]`, one after another, while `*used` is below `limit`,
+    /// and returns how many bytes of `text` (whole lines and their `\n`) and
+    /// how many lines it took. It stops at the first line this path does
+    /// not take, at a line that does not end (with its `\n`) within the
+    /// first `plain` bytes of `text`, which must have passed
+    /// [`plain_prefix`], and where fewer than [`PAD`] bytes of `text` are
+    /// left from a line's start ([`JsonPlan::write`] takes such lines one by
+    /// one). Each line is written exactly as [`JsonPlan::write`] writes it.
+    #[inline(never)]
+    pub fn write_lines(
+        &mut self,
+        text: &[u8],
+        plain: usize,
+        out: &mut [u8],
+        used: &mut usize,
+        limit: usize,
+    ) -> (usize, u64) {
+        let Some(columns) = self.columns.as_deref() else {
+            return (0, 0);
+        };
+        let (mut at, mut lines, mut o) = (0, 0, *used);
+        while o < limit {
+            let Some(win) = text.get(at..at + PAD).and_then(|w| w.try_into().ok()) else {
+                break;
+            };
+            let Some(room) = out.get_mut(o..o + ROOM).and_then(|r| r.try_into().ok()) else {
+                break;
+            };
+            let Some((end, n)) = record(columns, self.default_kinds, self.fast_text, win, room)
+            else {
+                break;
+            };
+            if at + end >= plain
+                || (end == self.header.len() && win.get(..end) == Some(&self.header[..]))
+            {
+                break;
+            }
+            o += n;
+            at += end + 1;
+            lines += 1;
+        }
+        *used = o;
+        (at, lines)
+    }
+}
+
+/// Checks and writes the line at the start of `win` (the line, its `\n`
+/// and at least [`MOVE`] more bytes): the position of its `\n` and the
+/// length written at the start of `out`, or `None` when the line is not one
+/// this path takes. The line's bytes must be plain ([`plain`]); the `\n`
+/// is found as the end of the last field. Not inlined: the callers' state
+/// stays out of its registers.
+#[inline(never)]
+fn record(
+    columns: &[Column],
+    default_kinds: bool,
+    limit: usize,
+    win: &[u8; PAD],
+    out: &mut [u8; ROOM],
+) -> Option<(usize, usize)> {
+    if default_kinds {
+        let c: &[Column; 14] = columns.try_into().ok()?;
+        let at = (0, 0);
+        let at = next::<{ DEFAULT_KINDS[0] }>(&c[0], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[1] }>(&c[1], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[2] }>(&c[2], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[3] }>(&c[3], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[4] }>(&c[4], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[5] }>(&c[5], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[6] }>(&c[6], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[7] }>(&c[7], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[8] }>(&c[8], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[9] }>(&c[9], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[10] }>(&c[10], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[11] }>(&c[11], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[12] }>(&c[12], win, limit, at, out)?;
+        let (end, o) = column::<{ DEFAULT_KINDS[13] }>(&c[13], win, limit, at.0, out, at.1)?;
+        return finish(win, end, o, out);
+    }
+    let (last, body) = columns.split_last()?;
+    let (mut pos, mut o) = (0usize, 0usize);
+    for col in body {
+        (pos, o) = next::<ANY>(col, win, limit, (pos, o), out)?;
+    }
+    let (end, o) = column::<ANY>(last, win, limit, pos, out, o)?;
+    finish(win, end, o, out)
 }
 
 /// [`column`] for a field followed by another: the next field's start and
@@ -221,43 +289,44 @@ impl JsonPlan {
 #[inline(always)]
 fn next<const K: u8>(
     col: &Column,
-    buf: &[u8; PAD],
-    len: usize,
+    win: &[u8; PAD],
+    limit: usize,
     (pos, o): (usize, usize),
     out: &mut [u8; ROOM],
 ) -> Option<(usize, usize)> {
-    let (end, o) = column::<K>(col, buf, len, pos, out, o)?;
+    let (end, o) = column::<K>(col, win, limit, pos, out, o)?;
     // A space follows every field but the last, which ends the line.
-    (end != len).then_some((end + 1, o))
+    (win[end % TEXT_SPAN] == b' ').then_some((end + 1, o))
 }
 
-/// Ends a record whose last field ended at `end`: `}\n`, the length.
+/// Ends a record whose last field ended at `end`, which must be the line's
+/// `\n`: `}\n`; the position of the `\n` and the length.
 #[inline(always)]
-fn finish(end: usize, len: usize, o: usize, out: &mut [u8; ROOM]) -> Option<usize> {
-    if end != len || o > OUT_LIMIT - 2 {
+fn finish(win: &[u8; PAD], end: usize, o: usize, out: &mut [u8; ROOM]) -> Option<(usize, usize)> {
+    if win[end % TEXT_SPAN] != b'\n' || o > OUT_LIMIT - 2 {
         return None;
     }
     out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
-    Some(o + 2)
+    Some((end, o + 2))
 }
 
-/// Checks the field of `col` at `buf[pos..]` (the line is `buf[..len]`) and
-/// writes its key and value at `out[o..]`: the field's end and the new
+/// Checks the field of `col` at `win[pos..]` and writes its key and value
+/// at `out[o..]`: the field's end (the space or `\n` after it) and the new
 /// length, or `None` when the line is not one this path takes.
 #[inline(always)]
 fn column<const K: u8>(
     col: &Column,
-    buf: &[u8; PAD],
-    len: usize,
+    win: &[u8; PAD],
+    limit: usize,
     pos: usize,
     out: &mut [u8; ROOM],
     o: usize,
 ) -> Option<(usize, usize)> {
     out[span(o)..span(o) + KEY].copy_from_slice(&col.key);
     let o = o + col.key_len;
-    let end = field_end(buf, pos, len);
+    let end = field_end(win, pos, limit)?;
     let n = end - pos;
-    let w = word(buf, pos);
+    let w = word(win, pos);
     if n == 0 {
         return None;
     }
@@ -306,16 +375,16 @@ fn column<const K: u8>(
             let plain = if n <= 8 {
                 all_digits(w, n) && (n < digits || (n == digits && big_endian(w, n) <= bound))
             } else {
-                n <= 16 && n < digits && all_digits(w, 8) && all_digits(word(buf, pos + 8), n - 8)
+                n <= 16 && n < digits && all_digits(w, 8) && all_digits(word(win, pos + 8), n - 8)
             };
             if !plain || (n > 1 && w & 0xff == u64::from(b'0')) || (time && n > 11) {
-                let o = int_other(buf, pos, n, digits, bound, time, out, o)?;
+                let o = int_other(win, pos, n, digits, bound, time, out, o)?;
                 return Some((end, o));
             }
             false
         }
         Op::Addr => {
-            if !ipv4(buf, pos, end) && !addr_other(buf, pos, end) {
+            if !ipv4(win, pos, end) && !addr_other(win, pos, end) {
                 return None;
             }
             true
@@ -324,7 +393,7 @@ fn column<const K: u8>(
             if n > 16 {
                 return None;
             }
-            let field = (u128::from(w) | u128::from(word(buf, pos + 8)) << 64)
+            let field = (u128::from(w) | u128::from(word(win, pos + 8)) << 64)
                 & (u128::MAX >> (128 - 8 * n));
             if !values
                 .iter()
@@ -341,9 +410,9 @@ fn column<const K: u8>(
     let o = o + q;
     if n <= MOVE {
         let p = pos % TEXT_SPAN;
-        out[span(o)..span(o) + MOVE].copy_from_slice(&buf[p..p + MOVE]);
+        out[span(o)..span(o) + MOVE].copy_from_slice(&win[p..p + MOVE]);
     } else {
-        out.get_mut(o..o + n)?.copy_from_slice(buf.get(pos..end)?);
+        out.get_mut(o..o + n)?.copy_from_slice(win.get(pos..end)?);
     }
     let o = o + n;
     out[span(o)] = b'"';
@@ -488,22 +557,69 @@ fn ipv4(buf: &[u8; PAD], mut pos: usize, end: usize) -> bool {
     false
 }
 
-/// The index of the first space at or after `pos` in the first `len` bytes
-/// of `buf` ([`FILL`] bytes after them), or `len`.
-#[inline]
-fn field_end(buf: &[u8; PAD], pos: usize, len: usize) -> usize {
-    let mut at = pos;
-    loop {
-        let x = word(buf, at) ^ SPACES;
-        let spaces = !(((x & LOWS).wrapping_add(LOWS) | x) & HIGHS) & HIGHS;
-        if spaces != 0 {
-            return (at + (spaces.trailing_zeros() / 8) as usize).min(len);
+/// The index of the first byte at or after `pos` that is a space or below
+/// it (the `\n` that ends the line; in plain text ([`plain`]) nothing else
+/// is below a space): the field's end; `None` when there is none before
+/// `limit` ([`FAST_TEXT`], passed at run time: a bound the compiler knows
+/// would let it drop the offsets' masks and then spend registers on
+/// precomputed addresses).
+#[inline(always)]
+fn field_end(win: &[u8; PAD], pos: usize, limit: usize) -> Option<usize> {
+    // Most fields end within 16 bytes: two words inline, no loop.
+    if let Some(i) = ends_in(word(win, pos)) {
+        return Some(pos + i);
+    }
+    if let Some(i) = ends_in(word(win, pos + 8)) {
+        return Some(pos + 8 + i);
+    }
+    long_field_end(win, pos + 16, limit)
+}
+
+/// [`field_end`] from `at` on, for fields of more than 16 bytes.
+#[cold]
+#[inline(never)]
+fn long_field_end(win: &[u8; PAD], mut at: usize, limit: usize) -> Option<usize> {
+    while at < limit {
+        if let Some(i) = ends_in(word(win, at)) {
+            return Some(at + i);
         }
         at += 8;
-        if at >= len {
-            return len;
-        }
     }
+    None
+}
+
+/// The index of the first byte below 0x21 in the little-endian word `x`.
+#[inline(always)]
+fn ends_in(x: u64) -> Option<usize> {
+    // The lowest flagged byte is the first one below 0x21 (higher bytes may
+    // be flagged wrongly by the borrow, never lower ones).
+    let ends = x.wrapping_sub(BELOW_BANG) & !x & HIGHS;
+    (ends != 0).then(|| (ends.trailing_zeros() / 8) as usize)
+}
+
+/// The length of the longest prefix of `text` in which every byte is plain
+/// ([`plain`]) or `\n`: the text [`JsonPlan::write_lines`] may read lines
+/// from. Checked 128 bytes at a time, each chunk without early exit so
+/// that it compiles to vector code.
+pub fn plain_prefix(text: &[u8]) -> usize {
+    const CHUNK: usize = 128;
+    let not_plain = |b: u8| !(0x20..=0x7e).contains(&b) & (b != b'\n') | (b == b'"') | (b == b'\\');
+    let mut at = 0;
+    for chunk in text.chunks_exact(CHUNK) {
+        if chunk
+            .iter()
+            .fold(0u8, |bad, &b| bad | u8::from(not_plain(b)))
+            != 0
+        {
+            break;
+        }
+        at += CHUNK;
+    }
+    let rest = text.get(at..).unwrap_or_default();
+    at + rest
+        .iter()
+        .position(|&b| not_plain(b))
+        .unwrap_or(rest.len())
 }
 
 /// True if every byte is printable ASCII or a space, and none needs a JSON
@@ -679,6 +795,72 @@ mod tests {
         assert!(agree(&s, b"a b c"));
     }
 
+    /// What `write_lines` must give over `text`: the longest run of lines
+    /// from its start that `write` takes one by one, each ending with `\n`
+    /// within the plain prefix and with [`PAD`] bytes of `text` from its
+    /// start, stopping at `limit`; their JSON and their bytes and count.
+    fn lines_by_write(plan: &mut JsonPlan, text: &[u8], limit: usize) -> (Vec<u8>, usize, u64) {
+        let plain = plain_prefix(text);
+        let (mut json, mut at, mut lines) = (Vec::new(), 0, 0);
+        let mut out = vec![0u8; JSON_ROOM];
+        while json.len() < limit && text.len() - at >= PAD {
+            let Some(nl) = text[at..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            if at + nl >= plain {
+                break;
+            }
+            let Some(n) = plan.write(&text[at..at + nl], &mut out) else {
+                break;
+            };
+            json.extend_from_slice(&out[..n]);
+            at += nl + 1;
+            lines += 1;
+        }
+        (json, at, lines)
+    }
+
+    /// Asserts `write_lines` over `text` agrees with [`lines_by_write`].
+    fn lines_agree(schema: &Schema, text: &[u8], limit: usize) -> u64 {
+        let mut plan = JsonPlan::new(&Arc::new(schema.clone()));
+        let (want, want_at, want_lines) = lines_by_write(&mut plan, text, limit);
+        let mut out = vec![0u8; want.len() + 2 * JSON_ROOM];
+        let mut used = 0;
+        let (at, lines) = plan.write_lines(text, plain_prefix(text), &mut out, &mut used, limit);
+        assert_eq!((at, lines), (want_at, want_lines));
+        assert_eq!(&out[..used], &want[..]);
+        lines
+    }
+
+    /// `plain_prefix` by its definition, a byte at a time.
+    fn plain_prefix_by_bytes(text: &[u8]) -> usize {
+        text.iter()
+            .position(|&b| b != b'\n' && !plain(&[b; MOVE]))
+            .unwrap_or(text.len())
+    }
+
+    #[test]
+    fn write_lines_takes_runs_of_lines_as_write_does() {
+        let s = Schema::default_format();
+        let good = format!("{V2}\n").repeat(40);
+        let n = lines_agree(&s, good.as_bytes(), usize::MAX);
+        // Every line but those that start in the last PAD bytes.
+        let whole = (0..40).filter(|k| (40 - k) * (V2.len() + 1) >= PAD).count();
+        assert_eq!(n, whole as u64);
+        assert_eq!(lines_agree(&s, good.as_bytes(), 1), 1);
+        for bad in unusual_default_lines(&s).into_iter().chain([
+            Schema::default_format().header_line().to_string(),
+            format!("{V2}\r"),
+            format!("{V2} x"),
+            "x".repeat(1100),
+            V2.replace("eni-", "eni-\u{e9}"),
+        ]) {
+            let text = format!("{V2}\n{V2}\n{bad}\n{}", good);
+            let n = lines_agree(&s, text.as_bytes(), usize::MAX);
+            assert!(n >= 2, "{bad:?}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
 
@@ -686,6 +868,25 @@ mod tests {
         fn fused_path_agrees_with_general_path(which in 0usize..4, tokens in proptest::collection::vec(token(), 0..16), sep in prop_oneof![Just(" "), Just(" "), Just(" "), Just("  "), Just("\t")]) {
             let schema = &schemas()[which];
             agree(schema, tokens.join(sep).as_bytes());
+        }
+
+        #[test]
+        fn write_lines_agrees_with_write(which in 0usize..4, lines in proptest::collection::vec(proptest::collection::vec(token(), 0..16), 1..40), limit in 1usize..20_000) {
+            let mut text = lines.iter().map(|t| t.join(" ")).collect::<Vec<_>>().join("\n");
+            text.push('\n');
+            text += &"~".repeat(PAD);
+            lines_agree(&schemas()[which], text.as_bytes(), limit);
+        }
+
+        #[test]
+        fn plain_prefix_is_the_run_of_plain_bytes(mut bytes in proptest::collection::vec(32u8..127, 0..700), bad in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..3)) {
+            for (at, b) in bad {
+                if !bytes.is_empty() {
+                    let i = at % bytes.len();
+                    bytes[i] = b;
+                }
+            }
+            prop_assert_eq!(plain_prefix(&bytes), plain_prefix_by_bytes(&bytes));
         }
 
         #[test]

@@ -47,6 +47,9 @@ pub struct LineReader<R> {
     max_line: usize,
     ends_with_newline: bool,
     pending: Option<io::Error>,
+    /// The bytes from `start` (or from here, if `start` is below) up to
+    /// `checked` passed the check of [`LineReader::checked_run`].
+    checked: usize,
 }
 
 impl<R: Read> LineReader<R> {
@@ -77,6 +80,7 @@ impl<R: Read> LineReader<R> {
             max_line: max_line.min(HEAD),
             ends_with_newline: false,
             pending: None,
+            checked: 0,
         }
     }
 
@@ -185,6 +189,38 @@ impl<R: Read> LineReader<R> {
         self.ends_with_newline = true;
     }
 
+    /// The buffered bytes from the next line's start on (none while an
+    /// overlong line is skipped or after a read error) and the length of
+    /// their prefix that `check` accepts. `check(bytes)` returns how many of
+    /// the leading `bytes` pass; it is given only bytes not checked since
+    /// they were read, so each byte is checked once. [`LineReader::take_run`]
+    /// takes whole lines of them.
+    #[inline]
+    pub fn checked_run(&mut self, check: impl FnOnce(&[u8]) -> usize) -> (&[u8], usize) {
+        if self.failed || self.skipping {
+            return (&[], 0);
+        }
+        let from = self.checked.max(self.start);
+        if from < self.end {
+            // After a failed byte this starts at it and stops at once.
+            self.checked = from + check(&self.buf[from..self.end]);
+        }
+        let checked = self.checked.max(self.start);
+        (&self.buf[self.start..self.end], checked - self.start)
+    }
+
+    /// Takes `lines` whole lines, `bytes` bytes with their `\n`s, from the
+    /// start of what [`LineReader::checked_run`] returned.
+    #[inline]
+    pub fn take_run(&mut self, bytes: usize, lines: u64) {
+        if lines > 0 {
+            self.start += bytes;
+            self.scanned = self.start;
+            self.line_no += lines;
+            self.ends_with_newline = true;
+        }
+    }
+
     /// The bytes of a span returned by [`LineReader::next`].
     pub fn bytes(&self, span: Range<usize>) -> &[u8] {
         &self.buf[span]
@@ -213,6 +249,7 @@ impl<R: Read> LineReader<R> {
             Input::Read(r) => {
                 if self.end == self.buf.len() {
                     self.buf.copy_within(self.start..self.end, 0);
+                    self.checked = self.checked.saturating_sub(self.start);
                     self.scanned -= self.start;
                     self.end -= self.start;
                     self.start = 0;
@@ -244,6 +281,7 @@ impl<R: Read> LineReader<R> {
                 // The bytes not yet handed out (an unfinished line, or what
                 // `peek` keeps) go just before the new data: only they move.
                 let tail = &self.buf[self.start..self.end];
+                let tail_len = tail.len();
                 let start = if tail.len() <= HEAD {
                     next[HEAD - tail.len()..HEAD].copy_from_slice(tail);
                     HEAD - tail.len()
@@ -257,6 +295,7 @@ impl<R: Read> LineReader<R> {
                     HEAD
                 };
                 self.scanned = self.scanned - self.start + start;
+                self.checked = start + self.checked.saturating_sub(self.start).min(tail_len);
                 self.start = start;
                 self.end = next.len();
                 let used = std::mem::replace(&mut self.buf, next);
@@ -292,6 +331,69 @@ mod tests {
         assert_eq!(l, vec![Ok(b"a".to_vec()), Ok(vec![]), Ok(b"c".to_vec())]);
         assert!(!nl);
         assert!(collect(b"", 10).0.is_empty());
+    }
+
+    /// Reads at most `.1` bytes per call.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn checked_runs_check_each_byte_once_and_take_whole_lines() {
+        // Lines of 'a's; a '!' fails the check.
+        let mut input = Vec::new();
+        for i in 0..40_000usize {
+            input.extend(std::iter::repeat_n(b'a', i % 13));
+            if i % 5000 == 4999 {
+                input.push(b'!');
+            }
+            input.push(b'\n');
+        }
+        for piece in [usize::MAX, 1000, 7] {
+            let mut r = LineReader::new(Pieces(&input, piece), 100);
+            let (mut checked, mut lines) = (0usize, 0u64);
+            loop {
+                let (text, ok) = r.checked_run(|b| {
+                    checked += b
+                        .len()
+                        .min(b.iter().position(|&c| c == b'!').unwrap_or(b.len()) + 1);
+                    b.iter().position(|&c| c == b'!').unwrap_or(b.len())
+                });
+                assert!(text[..ok].iter().all(|&c| c != b'!'));
+                // Whole lines within the checked prefix.
+                let take = text[..ok]
+                    .iter()
+                    .rposition(|&c| c == b'\n')
+                    .map_or(0, |i| i + 1);
+                let n = text[..take].iter().filter(|&&c| c == b'\n').count() as u64;
+                r.take_run(take, n);
+                lines += n;
+                // Then one line the ordinary way (the one with a '!', or one
+                // cut by the buffer's end).
+                match r.next() {
+                    None => break,
+                    Some(ev) => {
+                        let (no, _) = ev.unwrap();
+                        lines += 1;
+                        assert_eq!(no, lines);
+                    }
+                }
+            }
+            assert_eq!(lines, 40_000, "pieces of {piece}");
+            // Rechecks are only of the failing bytes (and a line's tail kept across a fill).
+            assert!(
+                checked < input.len() + 40 * 100,
+                "{checked} of {}",
+                input.len()
+            );
+        }
     }
 
     #[test]

@@ -17,7 +17,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::error::{Error, ErrorKind, LineError};
 use super::fast::Plan;
-use super::fastjson::JsonPlan;
+use super::fastjson::{JsonPlan, plain_prefix};
 use super::header::{self, FirstLine};
 use super::inflate::Inflated;
 use super::layout::SourceInfo;
@@ -222,6 +222,15 @@ impl<R: Read> TextReader<R> {
             .get_or_insert_with(|| JsonPlan::new(&self.schema));
         let mut written = 0;
         while *used < limit {
+            // Whole lines where they lie, then one line near the buffer's
+            // end (or one the run stopped at) through the line's copy.
+            let (text, plain) = self.lines.checked_run(plain_prefix);
+            let (bytes, lines) = plan.write_lines(text, plain, block, used, limit);
+            self.lines.take_run(bytes, lines);
+            written += lines;
+            if *used >= limit {
+                break;
+            }
             let Some(span) = self.lines.peek_line() else {
                 break;
             };
@@ -535,7 +544,12 @@ mod tests {
             format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
             strict: false,
         };
-        let mut r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
+        let r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
+        json_of(r, fused)
+    }
+
+    /// [`json`] from a reader made by the caller.
+    fn json_of<R: Read>(mut r: TextReader<R>, fused: bool) -> (Vec<u8>, Vec<String>) {
         let mut writer = JsonWriter::new(false);
         let (mut out, mut errs) = (Vec::new(), Vec::new());
         let mut used = 0;
@@ -583,6 +597,57 @@ mod tests {
             assert!(!typed.0.is_empty());
             assert_eq!(json(input.as_bytes(), format, true), typed, "{input}");
         }
+    }
+
+    /// A reader that hands out at most `.1` bytes per read.
+    struct Pieces<'a>(&'a [u8], usize);
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.1.min(buf.len()).min(self.0.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0 = &self.0[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn fused_json_agrees_over_long_inputs_in_pieces_and_blocks() {
+        // Past several buffers: runs of good lines read where they lie,
+        // bad and unusual lines among them, lines cut by reads and blocks.
+        let unusual = [
+            R.replace("172.31.16.139", "2600:1f18::1"),
+            R.replace("eni-", "eni\""),
+            R.replace(" 22 ", " 70000 "),
+            String::new(),
+            format!("{R} x"),
+            H.to_string(),
+            R.replace(" OK", " OK\r"),
+            R.replace("eni-", "eni-\u{e9}"),
+            "x".repeat(1500),
+            R.replace(" 22 ", " 022 "),
+        ];
+        let mut input = format!("{H}\n");
+        for i in 0..5000usize {
+            let k = i * 7919 % 97;
+            input += if k < 87 { R } else { &unusual[k - 87] };
+            input.push('\n');
+        }
+        input += R;
+        let bytes = input.as_bytes();
+        let typed = json(bytes, None, false);
+        assert_eq!(json(bytes, None, true), typed);
+        let options = ReadOptions::default();
+        let path: Arc<Path> = Arc::from(PathBuf::from("t.log"));
+        for piece in [4096, 997, 1] {
+            let r = TextReader::new(Arc::clone(&path), Pieces(bytes, piece), false, &options);
+            assert_eq!(json_of(r, true), typed, "pieces of {piece}");
+        }
+        let blocks = Inflated::spawn(std::io::Cursor::new(bytes.to_vec()))
+            .ok()
+            .unwrap();
+        let r = TextReader::<&[u8]>::from_blocks(path, blocks, &options);
+        assert_eq!(json_of(r, true), typed, "blocks");
     }
 
     #[test]
