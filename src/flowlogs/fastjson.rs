@@ -455,12 +455,82 @@ fn int_other(
     }
 }
 
-/// True if `buf[pos..end]` is an address other than a plain dotted quad
-/// (IPv6, IPv4-mapped).
+/// True if the `n` bytes at `win[pos..]` are an IPv6 address by the rules
+/// of `std` without an embedded IPv4 part: 1–4 hexadecimal digits per
+/// group, 8 groups, or at most 7 with one `::` (which may start or end the
+/// address). Checked as bit masks of the colons and digits (up to 39 bytes:
+/// five words); forms it does not take go to [`addr_other`].
+#[inline(always)]
+fn ipv6(win: &[u8; PAD], pos: usize, n: usize) -> bool {
+    if !(2..=39).contains(&n) {
+        return false;
+    }
+    let (mut colons, mut hex) = (0u64, 0u64);
+    for k in 0..5 {
+        let w = word(win, pos + 8 * k);
+        colons |= gather(!nonzero_bytes(w ^ bytes(b':'))) << (8 * k);
+        hex |= gather(hex_bytes(w)) << (8 * k);
+    }
+    let all = u64::MAX >> (64 - n);
+    let (c, h) = (colons & all, hex & all);
+    // `::` at bit i: colons at i and i + 1.
+    let gap = c & (c >> 1);
+    let last = 1u64 << (n - 1);
+    (c | h) == all
+        // At most one `::`, and no `:::`.
+        && gap & gap.wrapping_sub(1) == 0
+        // A colon first or last only as part of a `::`.
+        && (c & 1 == 0 || gap & 1 != 0)
+        && (c & last == 0 || gap & (last >> 1) != 0)
+        // No group of more than 4 digits.
+        && h & (h >> 1) & (h >> 2) & (h >> 3) & (h >> 4) == 0
+        && {
+            let groups = (h & !(h << 1)).count_ones();
+            if gap == 0 { groups == 8 } else { groups <= 7 }
+        }
+}
+
+/// `b` in every byte of a word.
+#[inline(always)]
+const fn bytes(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+/// The high bit of each byte of `x` set where the byte is not zero (exact:
+/// no carry leaves a byte).
+#[inline(always)]
+fn nonzero_bytes(x: u64) -> u64 {
+    (((x & bytes(0x7f)) + bytes(0x7f)) | x) & bytes(0x80)
+}
+
+/// The high bit of each byte of `w` set where the byte is a hexadecimal
+/// digit (`0`–`9`, `a`–`f`, `A`–`F`).
+#[inline(always)]
+fn hex_bytes(w: u64) -> u64 {
+    // Digits: `w ^ '0'` is at most 9; letters: `(w | 0x20) ^ 0x60` is 1–6.
+    let d = w ^ bytes(b'0');
+    let not_digit = ((d & bytes(0x7f)) + bytes(0x76)) | d;
+    let l = (w | bytes(0x20)) ^ bytes(0x60);
+    let above_f = ((l & bytes(0x7f)) + bytes(0x79)) | l;
+    let letter = nonzero_bytes(l) & !above_f;
+    (!not_digit | letter) & bytes(0x80)
+}
+
+/// The high bits of the bytes of `x` (only they may be set) as 8 bits, the
+/// first byte's lowest.
+#[inline(always)]
+fn gather(x: u64) -> u64 {
+    ((x & bytes(0x80)) >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// True if `buf[pos..end]` is an address other than a plain dotted quad:
+/// IPv6 ([`ipv6`]), or what `std` takes besides (IPv4-mapped and other
+/// forms with an embedded IPv4 part). Out of line: most addresses are
+/// dotted quads, and the straight-line record code keeps its registers.
 #[cold]
 #[inline(never)]
 fn addr_other(buf: &[u8; PAD], pos: usize, end: usize) -> bool {
-    buf.get(pos..end).and_then(parse_addr).is_some()
+    ipv6(buf, pos, end - pos) || buf.get(pos..end).and_then(parse_addr).is_some()
 }
 
 /// The integer column of values up to `max`.
@@ -865,6 +935,46 @@ mod tests {
         }
     }
 
+    /// [`ipv6`] on `text`, in a window filled with [`FILL`] after it.
+    fn ipv6_of(text: &str) -> bool {
+        let mut win = [FILL; PAD];
+        win[..text.len()].copy_from_slice(text.as_bytes());
+        ipv6(&win, 0, text.len())
+    }
+
+    #[test]
+    fn ipv6_takes_what_std_takes_without_ipv4_parts() {
+        for good in [
+            "::",
+            "::1",
+            "1::",
+            "2600:1f18:8d19:23::c52f",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "0000:ABCD:ef01:0:0:0:0:FFFF",
+        ] {
+            assert!(ipv6_of(good), "{good}");
+        }
+        for bad in [
+            ":",
+            ":1",
+            "1:",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7",
+            "1::2:3:4:5:6:7:8",
+            "::ffff:1.2.3.4",
+            "g::",
+            "1:2:3:4:5:6:7:8::",
+        ] {
+            assert!(!ipv6_of(bad), "{bad}");
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4000))]
 
@@ -891,6 +1001,28 @@ mod tests {
                 }
             }
             prop_assert_eq!(plain_prefix(&bytes), plain_prefix_by_bytes(&bytes));
+        }
+
+        #[test]
+        fn ipv6_agrees_with_std(
+            text in prop_oneof![
+                "[0-9a-fA-F:]{0,39}",
+                proptest::collection::vec("[0-9a-fA-F]{0,5}", 0..11).prop_map(|g| g.join(":")),
+            ],
+            addr in any::<std::net::Ipv6Addr>(),
+            full in any::<bool>(),
+        ) {
+            // Random text and groups: exactly what std takes (no IPv4 part).
+            if text.len() <= 39 {
+                prop_assert_eq!(ipv6_of(&text), text.parse::<std::net::Ipv6Addr>().is_ok(), "{}", text);
+            }
+            // Real addresses, compressed or as 8 groups with leading zeros.
+            let text = if full {
+                addr.segments().iter().map(|g| format!("{g:04X}")).collect::<Vec<_>>().join(":")
+            } else {
+                addr.to_string()
+            };
+            prop_assert_eq!(ipv6_of(&text), !text.contains('.'), "{}", text);
         }
 
         #[test]
