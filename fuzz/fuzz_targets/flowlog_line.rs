@@ -3,7 +3,9 @@
 //! format and of its own header, and as a whole text file through the reader.
 //! It is also an oracle for the fast path: whenever `fast::Plan` takes the
 //! input as a record (default format, or the input's own header as format),
-//! the general path must accept it with the same slots.
+//! the general path must accept it with the same slots; and for the fused
+//! JSON path: the input, and the input repeated as many lines (so that runs
+//! of lines are read in place), give the typed path's JSON and errors.
 //!
 //! Run (see docs/flowlogs.md for the recorded run):
 //! `cargo +nightly fuzz run flowlog_line tests/data/flowlogs/samples -- -max_total_time=600`
@@ -28,6 +30,46 @@ fn fast_agrees(schema: &Schema, data: &[u8]) {
         parse_record(schema, line, 1, &mut slots).expect("fast path took a bad record");
         assert_eq!(fast, slots, "fast and general path disagree");
     }
+}
+
+/// The fused JSON path (`json_run`, `next_json`) writes what the typed path
+/// writes for `text`, with the same errors.
+fn fused_agrees(text: &[u8]) {
+    let open = || {
+        TextReader::new(
+            Arc::from(PathBuf::from("fuzz")),
+            text,
+            false,
+            &ReadOptions::default(),
+        )
+    };
+    let mut typed = Vec::new();
+    let mut typed_errors = Vec::new();
+    let mut reader = open();
+    let mut json = JsonWriter::new(false);
+    while let Some(item) = reader.next_record() {
+        match item {
+            Ok(rec) => json.write(&rec, &mut typed),
+            Err(e) => typed_errors.push(e.to_string()),
+        }
+    }
+    let mut block = vec![0u8; JSON_ROOM];
+    let mut used = 0;
+    let mut fused_errors = Vec::new();
+    let mut reader = open();
+    loop {
+        block.resize(used + 2 * JSON_ROOM, 0);
+        reader.json_run(&mut block, &mut used, usize::MAX);
+        block.resize(used + JSON_ROOM, 0);
+        match reader.next_json(&mut json, &mut block, &mut used) {
+            None => break,
+            Some(Err(e)) => fused_errors.push(e.to_string()),
+            Some(Ok(())) => {}
+        }
+    }
+    block.truncate(used);
+    assert_eq!(block, typed, "fused and typed JSON differ");
+    assert_eq!(fused_errors, typed_errors);
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -64,33 +106,17 @@ fuzz_target!(|data: &[u8]| {
             json.write(&rec, &mut out);
         }
     }
-    // The fused JSON path (`next_json`) writes what the typed path writes,
-    // with the same errors.
-    let mut typed = Vec::new();
-    let mut typed_errors = Vec::new();
-    let mut reader = open();
-    let mut json = JsonWriter::new(false);
-    while let Some(item) = reader.next_record() {
-        match item {
-            Ok(rec) => json.write(&rec, &mut typed),
-            Err(e) => typed_errors.push(e.to_string()),
-        }
+    fused_agrees(data);
+    // Many copies of the input as lines: long enough (several windows of
+    // the fused path) that runs of lines are read where they lie.
+    let long: Vec<u8> = data
+        .iter()
+        .chain(b"\n")
+        .copied()
+        .cycle()
+        .take(6000)
+        .collect();
+    if !data.is_empty() {
+        fused_agrees(&long);
     }
-    let mut block = vec![0u8; JSON_ROOM];
-    let mut used = 0;
-    let mut fused_errors = Vec::new();
-    let mut reader = open();
-    loop {
-        block.resize(used + 2 * JSON_ROOM, 0);
-        reader.json_run(&mut block, &mut used, usize::MAX);
-        block.resize(used + JSON_ROOM, 0);
-        match reader.next_json(&mut json, &mut block, &mut used) {
-            None => break,
-            Some(Err(e)) => fused_errors.push(e.to_string()),
-            Some(Ok(())) => {}
-        }
-    }
-    block.truncate(used);
-    assert_eq!(block, typed, "fused and typed JSON differ");
-    assert_eq!(fused_errors, typed_errors);
 });
