@@ -32,17 +32,20 @@ fn fast_agrees(schema: &Schema, data: &[u8]) {
     }
 }
 
+/// A text reader of `text` with the default options.
+fn reader(text: &[u8]) -> TextReader<&[u8]> {
+    TextReader::new(
+        Arc::from(PathBuf::from("fuzz")),
+        text,
+        false,
+        &ReadOptions::default(),
+    )
+}
+
 /// The fused JSON path (`json_run`, `next_json`) writes what the typed path
 /// writes for `text`, with the same errors.
 fn fused_agrees(text: &[u8]) {
-    let open = || {
-        TextReader::new(
-            Arc::from(PathBuf::from("fuzz")),
-            text,
-            false,
-            &ReadOptions::default(),
-        )
-    };
+    let open = || reader(text);
     let mut typed = Vec::new();
     let mut typed_errors = Vec::new();
     let mut reader = open();
@@ -89,14 +92,7 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = parse_record(&default, line, 1, &mut slots);
     }
-    let open = || {
-        TextReader::new(
-            Arc::from(PathBuf::from("fuzz")),
-            data,
-            false,
-            &ReadOptions::default(),
-        )
-    };
+    let open = || reader(data);
     let mut reader = open();
     let mut json = JsonWriter::new(true);
     let mut out = Vec::new();

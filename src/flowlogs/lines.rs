@@ -307,7 +307,7 @@ impl<R: Read> LineReader<R> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(in crate::flowlogs) mod tests {
     use super::*;
 
     fn collect(input: &[u8], max: usize) -> (Vec<Result<Vec<u8>, ()>>, bool) {
@@ -333,8 +333,8 @@ mod tests {
         assert!(collect(b"", 10).0.is_empty());
     }
 
-    /// Reads at most `.1` bytes per call.
-    struct Pieces<'a>(&'a [u8], usize);
+    /// A reader that hands out at most `.1` bytes per read.
+    pub(in crate::flowlogs) struct Pieces<'a>(pub &'a [u8], pub usize);
 
     impl Read for Pieces<'_> {
         fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {

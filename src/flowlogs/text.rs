@@ -514,6 +514,7 @@ pub fn cloudwatch_prefix_bytes(line: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::flowlogs::lines::tests::Pieces;
     use std::path::PathBuf;
 
     type Found = (Vec<String>, Vec<(ErrorKind, Option<u64>, bool)>);
@@ -596,18 +597,6 @@ mod tests {
             let typed = json(input.as_bytes(), format, false);
             assert!(!typed.0.is_empty());
             assert_eq!(json(input.as_bytes(), format, true), typed, "{input}");
-        }
-    }
-
-    /// A reader that hands out at most `.1` bytes per read.
-    struct Pieces<'a>(&'a [u8], usize);
-
-    impl Read for Pieces<'_> {
-        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.1.min(buf.len()).min(self.0.len());
-            buf[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
         }
     }
 
