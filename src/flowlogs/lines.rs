@@ -192,9 +192,10 @@ impl<R: Read> LineReader<R> {
     /// The buffered bytes from the next line's start on (none while an
     /// overlong line is skipped or after a read error) and the length of
     /// their prefix that `check` accepts. `check(bytes)` returns how many of
-    /// the leading `bytes` pass; it is given only bytes not checked since
-    /// they were read, so each byte is checked once. [`LineReader::take_run`]
-    /// takes whole lines of them.
+    /// the leading `bytes` pass; it is given only the bytes after those it
+    /// accepted before (across reads and blocks), so each accepted byte is
+    /// checked once; after a refused byte it is given that byte again (and
+    /// stops at once). [`LineReader::take_run`] takes whole lines of them.
     #[inline]
     pub fn checked_run(&mut self, check: impl FnOnce(&[u8]) -> usize) -> (&[u8], usize) {
         if self.failed || self.skipping {
