@@ -5,7 +5,8 @@
 //! ([`super::fast::Plan`] or the general path) and
 //! [`super::render::JsonWriter`].
 //!
-//! Guarantee: [`JsonPlan::write`] writes a line only when the general path
+//! Guarantee: [`JsonPlan::write`] (and [`JsonPlan::write_lines`], for each
+//! line of a run) writes a line only when the general path
 //! ([`super::parse::check_line`] then [`super::parse::parse_record`]) accepts
 //! it, and then writes exactly the bytes [`super::render::JsonWriter::write`]
 //! (without source fields) writes for that record. Everything else — errors,
