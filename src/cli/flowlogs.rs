@@ -397,9 +397,10 @@ fn parse_file(
     let mut buf = new_block();
     let mut used = 0;
     let mut records = 0u64;
-    // --count checks every record as --json does (the fused path is the
-    // fastest check there is) and drops the JSON: it is written into a
-    // small block that is reused (it stays in cache) and never emitted.
+    // --count checks every record as --json does: runs of lines by the
+    // fused path's checks without its writes (`count_run`), and the other
+    // records by the per-record path, whose JSON goes into a small block
+    // that is reused (it stays in cache) and never emitted.
     let counting = matches!(mode, Mode::Count);
     let source_fields = matches!(mode, Mode::Json(true));
     let limit = if counting { COUNT_CHUNK } else { CHUNK };
@@ -408,7 +409,9 @@ fn parse_file(
         loop {
             // Runs of well-formed lines in one call, then one record (or
             // error) by the per-record path.
-            if !source_fields {
+            if counting {
+                records += reader.count_run();
+            } else if !source_fields {
                 records += reader.json_run(&mut buf, &mut used, limit);
             }
             if used < limit {

@@ -126,6 +126,9 @@ pub struct JsonPlan {
     default_kinds: bool,
     header: Box<[u8]>,
     buf: Box<[u8; PAD]>,
+    /// Where [`JsonPlan::count_lines`] lets the out-of-line integer path
+    /// write (the rest of the record is not written).
+    scratch: Box<[u8; ROOM]>,
     /// [`FAST_TEXT`], as a value ([`field_end`] says why).
     fast_text: usize,
 }
@@ -167,6 +170,7 @@ impl JsonPlan {
             default_kinds,
             header: schema.header_line().as_bytes().into(),
             buf: Box::new([0; PAD]),
+            scratch: Box::new([0; ROOM]),
             fast_text: FAST_TEXT,
         }
     }
@@ -181,20 +185,9 @@ impl JsonPlan {
     pub fn write(&mut self, line: &[u8], out: &mut [u8]) -> Option<usize> {
         let columns = self.columns.as_deref()?;
         let out: &mut [u8; ROOM] = out.get_mut(..ROOM)?.try_into().ok()?;
-        let len = line.len();
-        if len > FAST_TEXT || (len == self.header.len() && *line == *self.header) {
-            return None;
-        }
-        let buf = &mut *self.buf;
-        buf.get_mut(..len)?.copy_from_slice(line);
-        buf.get_mut(len..len + MOVE)?.fill(FILL);
-        if !plain(buf.get(..len.next_multiple_of(MOVE))?) {
-            return None;
-        }
-        // The line's end, as it is where lines are read in place.
-        buf[len] = b'\n';
-        let (end, n) = record(columns, self.default_kinds, self.fast_text, buf, out)?;
-        (end == len).then_some(n)
+        let buf = padded(&mut self.buf, &self.header, line)?;
+        let (end, n) = record::<true>(columns, self.default_kinds, self.fast_text, buf, out)?;
+        (end == line.len()).then_some(n)
     }
 
     /// Writes the records of the lines at the start of `text` as JSON at
@@ -226,7 +219,8 @@ impl JsonPlan {
             let Some(room) = out.get_mut(o..o + ROOM).and_then(|r| r.try_into().ok()) else {
                 break;
             };
-            let Some((end, n)) = record(columns, self.default_kinds, self.fast_text, win, room)
+            let Some((end, n)) =
+                record::<true>(columns, self.default_kinds, self.fast_text, win, room)
             else {
                 break;
             };
@@ -242,6 +236,73 @@ impl JsonPlan {
         *used = o;
         (at, lines)
     }
+
+    /// Counts the lines at the start of `text` that [`JsonPlan::write_lines`]
+    /// would write, with the same checks and stops (without a `limit`), and
+    /// returns how many bytes and lines they take; nothing is written: the
+    /// count-only mode.
+    #[inline(never)]
+    pub fn count_lines(&mut self, text: &[u8], plain: usize) -> (usize, u64) {
+        let Some(columns) = self.columns.as_deref() else {
+            return (0, 0);
+        };
+        let (mut at, mut lines) = (0, 0);
+        while let Some(win) = text.get(at..at + PAD).and_then(|w| w.try_into().ok()) {
+            let scratch = &mut *self.scratch;
+            let Some((end, _)) =
+                record::<false>(columns, self.default_kinds, self.fast_text, win, scratch)
+            else {
+                break;
+            };
+            if at + end >= plain
+                || (end == self.header.len() && win.get(..end) == Some(&self.header[..]))
+            {
+                break;
+            }
+            at += end + 1;
+            lines += 1;
+        }
+        (at, lines)
+    }
+
+    /// True if [`JsonPlan::write`] would write `line`; nothing is written.
+    #[inline(never)]
+    pub fn takes(&mut self, line: &[u8]) -> bool {
+        let Self {
+            columns,
+            default_kinds,
+            header,
+            buf,
+            scratch,
+            fast_text,
+        } = self;
+        let Some(columns) = columns.as_deref() else {
+            return false;
+        };
+        let Some(buf) = padded(buf, header, line) else {
+            return false;
+        };
+        let taken = record::<false>(columns, *default_kinds, *fast_text, buf, scratch);
+        taken.is_some_and(|(end, _)| end == line.len())
+    }
+}
+
+/// `line` copied into `buf` with its `\n` and [`FILL`] bytes after it, or
+/// `None` if it is too long, the header line, or not plain ([`plain`]).
+#[inline(always)]
+fn padded<'a>(buf: &'a mut [u8; PAD], header: &[u8], line: &[u8]) -> Option<&'a [u8; PAD]> {
+    let len = line.len();
+    if len > FAST_TEXT || line == header {
+        return None;
+    }
+    buf.get_mut(..len)?.copy_from_slice(line);
+    buf.get_mut(len..len + MOVE)?.fill(FILL);
+    if !plain(buf.get(..len.next_multiple_of(MOVE))?) {
+        return None;
+    }
+    // The line's end, as it is where lines are read in place.
+    buf[len] = b'\n';
+    Some(buf)
 }
 
 /// Checks and writes the line at the start of `win` (the line, its `\n`
@@ -251,7 +312,7 @@ impl JsonPlan {
 /// is found as the end of the last field. Not inlined: the callers' state
 /// stays out of its registers.
 #[inline(never)]
-fn record(
+fn record<const W: bool>(
     columns: &[Column],
     default_kinds: bool,
     limit: usize,
@@ -261,42 +322,42 @@ fn record(
     if default_kinds {
         let c: &[Column; 14] = columns.try_into().ok()?;
         let at = (0, 0);
-        let at = next::<{ DEFAULT_KINDS[0] }>(&c[0], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[1] }>(&c[1], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[2] }>(&c[2], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[3] }>(&c[3], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[4] }>(&c[4], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[5] }>(&c[5], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[6] }>(&c[6], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[7] }>(&c[7], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[8] }>(&c[8], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[9] }>(&c[9], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[10] }>(&c[10], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[11] }>(&c[11], win, limit, at, out)?;
-        let at = next::<{ DEFAULT_KINDS[12] }>(&c[12], win, limit, at, out)?;
-        let (end, o) = column::<{ DEFAULT_KINDS[13] }>(&c[13], win, limit, at.0, out, at.1)?;
-        return finish(win, end, o, out);
+        let at = next::<{ DEFAULT_KINDS[0] }, W>(&c[0], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[1] }, W>(&c[1], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[2] }, W>(&c[2], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[3] }, W>(&c[3], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[4] }, W>(&c[4], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[5] }, W>(&c[5], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[6] }, W>(&c[6], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[7] }, W>(&c[7], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[8] }, W>(&c[8], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[9] }, W>(&c[9], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[10] }, W>(&c[10], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[11] }, W>(&c[11], win, limit, at, out)?;
+        let at = next::<{ DEFAULT_KINDS[12] }, W>(&c[12], win, limit, at, out)?;
+        let (end, o) = column::<{ DEFAULT_KINDS[13] }, W>(&c[13], win, limit, at.0, out, at.1)?;
+        return finish::<W>(win, end, o, out);
     }
     let (last, body) = columns.split_last()?;
     let (mut pos, mut o) = (0usize, 0usize);
     for col in body {
-        (pos, o) = next::<ANY>(col, win, limit, (pos, o), out)?;
+        (pos, o) = next::<ANY, W>(col, win, limit, (pos, o), out)?;
     }
-    let (end, o) = column::<ANY>(last, win, limit, pos, out, o)?;
-    finish(win, end, o, out)
+    let (end, o) = column::<ANY, W>(last, win, limit, pos, out, o)?;
+    finish::<W>(win, end, o, out)
 }
 
 /// [`column`] for a field followed by another: the next field's start and
 /// the new length.
 #[inline(always)]
-fn next<const K: u8>(
+fn next<const K: u8, const W: bool>(
     col: &Column,
     win: &[u8; PAD],
     limit: usize,
     (pos, o): (usize, usize),
     out: &mut [u8; ROOM],
 ) -> Option<(usize, usize)> {
-    let (end, o) = column::<K>(col, win, limit, pos, out, o)?;
+    let (end, o) = column::<K, W>(col, win, limit, pos, out, o)?;
     // A space follows every field but the last, which ends the line.
     (win[end % TEXT_SPAN] == b' ').then_some((end + 1, o))
 }
@@ -304,11 +365,18 @@ fn next<const K: u8>(
 /// Ends a record whose last field ended at `end`, which must be the line's
 /// `\n`: `}\n`; the position of the `\n` and the length.
 #[inline(always)]
-fn finish(win: &[u8; PAD], end: usize, o: usize, out: &mut [u8; ROOM]) -> Option<(usize, usize)> {
-    if win[end % TEXT_SPAN] != b'\n' || o > OUT_LIMIT - 2 {
+fn finish<const W: bool>(
+    win: &[u8; PAD],
+    end: usize,
+    o: usize,
+    out: &mut [u8; ROOM],
+) -> Option<(usize, usize)> {
+    if win[end % TEXT_SPAN] != b'\n' || (W && o > OUT_LIMIT - 2) {
         return None;
     }
-    out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
+    if W {
+        out[span(o)..span(o) + 2].copy_from_slice(b"}\n");
+    }
     Some((end, o + 2))
 }
 
@@ -316,7 +384,7 @@ fn finish(win: &[u8; PAD], end: usize, o: usize, out: &mut [u8; ROOM]) -> Option
 /// at `out[o..]`: the field's end (the space or `\n` after it) and the new
 /// length, or `None` when the line is not one this path takes.
 #[inline(always)]
-fn column<const K: u8>(
+fn column<const K: u8, const W: bool>(
     col: &Column,
     win: &[u8; PAD],
     limit: usize,
@@ -324,7 +392,9 @@ fn column<const K: u8>(
     out: &mut [u8; ROOM],
     o: usize,
 ) -> Option<(usize, usize)> {
-    out[span(o)..span(o) + KEY].copy_from_slice(&col.key);
+    if W {
+        out[span(o)..span(o) + KEY].copy_from_slice(&col.key);
+    }
     let o = o + col.key_len;
     let end = field_end(win, pos, limit)?;
     let n = end - pos;
@@ -333,7 +403,9 @@ fn column<const K: u8>(
         return None;
     }
     if n == 1 && w & 0xff == u64::from(b'-') {
-        out[span(o)..span(o) + 4].copy_from_slice(b"null");
+        if W {
+            out[span(o)..span(o) + 4].copy_from_slice(b"null");
+        }
         return Some((end, o + 4));
     }
     let op = match K {
@@ -408,6 +480,9 @@ fn column<const K: u8>(
         Op::Text => true,
     };
     let q = usize::from(quoted);
+    if !W {
+        return Some((end, o + q + n + q));
+    }
     out[span(o)] = b'"';
     let o = o + q;
     if n <= MOVE {
@@ -746,7 +821,9 @@ mod tests {
     fn agree(schema: &Schema, line: &[u8]) -> bool {
         let schema = Arc::new(schema.clone());
         let mut out = vec![0u8; JSON_ROOM];
-        let fused = JsonPlan::new(&schema).write(line, &mut out);
+        let mut plan = JsonPlan::new(&schema);
+        let fused = plan.write(line, &mut out);
+        assert_eq!(plan.takes(line), fused.is_some());
         if let Some(n) = fused {
             assert_eq!(
                 Some(&out[..n]),
@@ -904,6 +981,10 @@ mod tests {
         let (at, lines) = plan.write_lines(text, plain_prefix(text), &mut out, &mut used, limit);
         assert_eq!((at, lines), (want_at, want_lines));
         assert_eq!(&out[..used], &want[..]);
+        if limit == usize::MAX {
+            // The count-only run takes the same lines.
+            assert_eq!(plan.count_lines(text, plain_prefix(text)), (at, lines));
+        }
         lines
     }
 
@@ -986,7 +1067,7 @@ mod tests {
         }
 
         #[test]
-        fn write_lines_agrees_with_write(which in 0usize..4, lines in proptest::collection::vec(proptest::collection::vec(token(), 0..16), 1..40), limit in 1usize..20_000) {
+        fn write_lines_agrees_with_write(which in 0usize..4, lines in proptest::collection::vec(proptest::collection::vec(token(), 0..16), 1..40), limit in prop_oneof![1usize..20_000, Just(usize::MAX)]) {
             let mut text = lines.iter().map(|t| t.join(" ")).collect::<Vec<_>>().join("\n");
             text.push('\n');
             text += &"~".repeat(PAD);

@@ -82,6 +82,14 @@ impl FileReader {
         }
     }
 
+    /// [`TextReader::count_run`] for text; 0 for the other forms.
+    pub fn count_run(&mut self) -> u64 {
+        match self {
+            Self::Text(r) => r.count_run(),
+            _ => 0,
+        }
+    }
+
     /// The schema in use (after the first record: the file's own).
     pub fn schema(&self) -> Option<&Arc<Schema>> {
         match self {

@@ -247,6 +247,35 @@ impl<R: Read> TextReader<R> {
         written
     }
 
+    /// Counts the records of the lines already read into memory that the
+    /// fused path takes, as [`TextReader::json_run`] would write them
+    /// (same lines, same stops), without writing anything: the count-only
+    /// mode. [`TextReader::next_json`] goes on from where it stops.
+    pub fn count_run(&mut self) -> u64 {
+        if !self.decided || self.cw_export || self.events.is_some() || self.done {
+            return 0;
+        }
+        let plan = self
+            .json_plan
+            .get_or_insert_with(|| JsonPlan::new(&self.schema));
+        let mut counted = 0;
+        loop {
+            let (text, plain) = self.lines.checked_run(plain_prefix);
+            let (bytes, lines) = plan.count_lines(text, plain);
+            self.lines.take_run(bytes, lines);
+            counted += lines;
+            let Some(span) = self.lines.peek_line() else {
+                break;
+            };
+            if !plan.takes(self.lines.bytes(span.clone())) {
+                break;
+            }
+            counted += 1;
+            self.lines.take(span);
+        }
+        counted
+    }
+
     fn record(&self, step: Step) -> Record<'_> {
         let (bytes, source) = match step.loc {
             Loc::Stream(r) => (self.lines.bytes(r), &self.source),
@@ -549,6 +578,24 @@ mod tests {
         json_of(r, fused)
     }
 
+    /// The records and errors of `r` in the count-only mode, as the CLI's
+    /// `--count` runs it: `count_run`, then one record by `next_json`.
+    fn count_of<R: Read>(mut r: TextReader<R>) -> (u64, Vec<String>) {
+        let mut writer = JsonWriter::new(false);
+        let (mut count, mut errs) = (0, Vec::new());
+        let mut out = vec![0u8; super::super::render::JSON_ROOM];
+        loop {
+            count += r.count_run();
+            let mut used = 0;
+            match r.next_json(&mut writer, &mut out, &mut used) {
+                None => break,
+                Some(Ok(())) => count += 1,
+                Some(Err(e)) => errs.push(e.to_string()),
+            }
+        }
+        (count, errs)
+    }
+
     /// [`json`] from a reader made by the caller.
     fn json_of<R: Read>(mut r: TextReader<R>, fused: bool) -> (Vec<u8>, Vec<String>) {
         let mut writer = JsonWriter::new(false);
@@ -635,8 +682,24 @@ mod tests {
         let blocks = Inflated::spawn(std::io::Cursor::new(bytes.to_vec()))
             .ok()
             .unwrap();
-        let r = TextReader::<&[u8]>::from_blocks(path, blocks, &options);
+        let r = TextReader::<&[u8]>::from_blocks(Arc::clone(&path), blocks, &options);
         assert_eq!(json_of(r, true), typed, "blocks");
+        // The count-only mode: as many records as the typed JSON has
+        // objects, the same errors.
+        let records = typed.0.iter().filter(|&&b| b == b'\n').count() as u64;
+        for piece in [usize::MAX, 997] {
+            let r = TextReader::new(Arc::clone(&path), Pieces(bytes, piece), false, &options);
+            assert_eq!(
+                count_of(r),
+                (records, typed.1.clone()),
+                "count, pieces of {piece}"
+            );
+        }
+        let blocks = Inflated::spawn(std::io::Cursor::new(bytes.to_vec()))
+            .ok()
+            .unwrap();
+        let r = TextReader::<&[u8]>::from_blocks(path, blocks, &options);
+        assert_eq!(count_of(r), (records, typed.1.clone()), "count, blocks");
     }
 
     #[test]
