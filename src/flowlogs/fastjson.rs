@@ -208,33 +208,7 @@ impl JsonPlan {
         used: &mut usize,
         limit: usize,
     ) -> (usize, u64) {
-        let Some(columns) = self.columns.as_deref() else {
-            return (0, 0);
-        };
-        let (mut at, mut lines, mut o) = (0, 0, *used);
-        while o < limit {
-            let Some(win) = text.get(at..at + PAD).and_then(|w| w.try_into().ok()) else {
-                break;
-            };
-            let Some(room) = out.get_mut(o..o + ROOM).and_then(|r| r.try_into().ok()) else {
-                break;
-            };
-            let Some((end, n)) =
-                record::<true>(columns, self.default_kinds, self.fast_text, win, room)
-            else {
-                break;
-            };
-            if at + end >= plain
-                || (end == self.header.len() && win.get(..end) == Some(&self.header[..]))
-            {
-                break;
-            }
-            o += n;
-            at += end + 1;
-            lines += 1;
-        }
-        *used = o;
-        (at, lines)
+        self.run::<true>(text, plain, out, used, limit)
     }
 
     /// Counts the lines at the start of `text` that [`JsonPlan::write_lines`]
@@ -243,25 +217,57 @@ impl JsonPlan {
     /// count-only mode.
     #[inline(never)]
     pub fn count_lines(&mut self, text: &[u8], plain: usize) -> (usize, u64) {
-        let Some(columns) = self.columns.as_deref() else {
+        self.run::<false>(text, plain, &mut [], &mut 0, usize::MAX)
+    }
+
+    /// [`JsonPlan::write_lines`] (`W`), or [`JsonPlan::count_lines`]: the
+    /// records are then checked into the scratch block and `out` is unused.
+    #[inline(always)]
+    fn run<const W: bool>(
+        &mut self,
+        text: &[u8],
+        plain: usize,
+        out: &mut [u8],
+        used: &mut usize,
+        limit: usize,
+    ) -> (usize, u64) {
+        let Self {
+            columns,
+            default_kinds,
+            header,
+            scratch,
+            fast_text,
+            ..
+        } = self;
+        let Some(columns) = columns.as_deref() else {
             return (0, 0);
         };
-        let (mut at, mut lines) = (0, 0);
-        while let Some(win) = text.get(at..at + PAD).and_then(|w| w.try_into().ok()) {
-            let scratch = &mut *self.scratch;
-            let Some((end, _)) =
-                record::<false>(columns, self.default_kinds, self.fast_text, win, scratch)
-            else {
+        let (mut at, mut lines, mut o) = (0, 0, *used);
+        while o < limit {
+            let Some(win) = text.get(at..at + PAD).and_then(|w| w.try_into().ok()) else {
                 break;
             };
-            if at + end >= plain
-                || (end == self.header.len() && win.get(..end) == Some(&self.header[..]))
-            {
+            let room: &mut [u8; ROOM] = if W {
+                match out.get_mut(o..o + ROOM).and_then(|r| r.try_into().ok()) {
+                    Some(room) => room,
+                    None => break,
+                }
+            } else {
+                scratch
+            };
+            let Some((end, n)) = record::<W>(columns, *default_kinds, *fast_text, win, room) else {
                 break;
+            };
+            if at + end >= plain || (end == header.len() && win.get(..end) == Some(&header[..])) {
+                break;
+            }
+            if W {
+                o += n;
             }
             at += end + 1;
             lines += 1;
         }
+        *used = o;
         (at, lines)
     }
 
