@@ -57,10 +57,6 @@ const _: () = assert!(ROOM <= JSON_ROOM);
 /// chunks): printable and above a space.
 const FILL: u8 = b'~';
 
-const HIGHS: u64 = 0x8080_8080_8080_8080;
-/// 0x21 (`!`, the first byte above a space) in every byte.
-const BELOW_BANG: u64 = 0x2121_2121_2121_2121;
-
 /// How one column is checked and written.
 #[derive(Clone, Copy, Debug)]
 enum Op {
@@ -749,7 +745,7 @@ fn long_field_end(win: &[u8; PAD], mut at: usize, limit: usize) -> Option<usize>
 fn ends_in(x: u64) -> Option<usize> {
     // The lowest flagged byte is the first one below 0x21 (higher bytes may
     // be flagged wrongly by the borrow, never lower ones).
-    let ends = x.wrapping_sub(BELOW_BANG) & !x & HIGHS;
+    let ends = x.wrapping_sub(bytes(b'!')) & !x & bytes(0x80);
     (ends != 0).then(|| (ends.trailing_zeros() / 8) as usize)
 }
 
@@ -759,23 +755,23 @@ fn ends_in(x: u64) -> Option<usize> {
 /// that it compiles to vector code.
 pub fn plain_prefix(text: &[u8]) -> usize {
     const CHUNK: usize = 128;
-    let not_plain = |b: u8| !(0x20..=0x7e).contains(&b) & (b != b'\n') | (b == b'"') | (b == b'\\');
+    let stops = |b: u8| not_plain(b) & (b != b'\n');
     let mut at = 0;
     for chunk in text.chunks_exact(CHUNK) {
-        if chunk
-            .iter()
-            .fold(0u8, |bad, &b| bad | u8::from(not_plain(b)))
-            != 0
-        {
+        if chunk.iter().fold(0u8, |bad, &b| bad | u8::from(stops(b))) != 0 {
             break;
         }
         at += CHUNK;
     }
     let rest = text.get(at..).unwrap_or_default();
-    at + rest
-        .iter()
-        .position(|&b| not_plain(b))
-        .unwrap_or(rest.len())
+    at + rest.iter().position(|&b| stops(b)).unwrap_or(rest.len())
+}
+
+/// True if `b` is not plain: outside printable ASCII and the space, or a
+/// byte JSON escapes (`"`, `\`). [`plain`] and [`plain_prefix`] check it.
+#[inline(always)]
+fn not_plain(b: u8) -> bool {
+    !(0x20..=0x7e).contains(&b) | (b == b'"') | (b == b'\\')
 }
 
 /// True if every byte is printable ASCII or a space, and none needs a JSON
@@ -785,9 +781,9 @@ pub fn plain_prefix(text: &[u8]) -> usize {
 #[inline]
 fn plain(text: &[u8]) -> bool {
     text.chunks_exact(MOVE).fold(0u8, |bad, chunk| {
-        chunk.iter().fold(bad, |bad, &b| {
-            bad | u8::from(!(0x20..=0x7e).contains(&b) | (b == b'"') | (b == b'\\'))
-        })
+        chunk
+            .iter()
+            .fold(bad, |bad, &b| bad | u8::from(not_plain(b)))
     }) == 0
 }
 

@@ -214,7 +214,7 @@ impl<R: Read> TextReader<R> {
     /// [`TextReader::next_json`] goes on from there. The bytes are those
     /// `next_json` writes (without source fields).
     pub fn json_run(&mut self, block: &mut [u8], used: &mut usize, limit: usize) -> u64 {
-        if !self.decided || self.cw_export || self.events.is_some() || self.done {
+        if !self.runs_lines() {
             return 0;
         }
         let plan = self
@@ -252,7 +252,7 @@ impl<R: Read> TextReader<R> {
     /// (same lines, same stops), without writing anything: the count-only
     /// mode. [`TextReader::next_json`] goes on from where it stops.
     pub fn count_run(&mut self) -> u64 {
-        if !self.decided || self.cw_export || self.events.is_some() || self.done {
+        if !self.runs_lines() {
             return 0;
         }
         let plan = self
@@ -274,6 +274,14 @@ impl<R: Read> TextReader<R> {
             self.lines.take(span);
         }
         counted
+    }
+
+    /// True once runs of buffered lines may be taken by the fused path
+    /// ([`TextReader::json_run`], [`TextReader::count_run`]): past the first
+    /// line (header detection), in a plain text stream (not a CloudWatch
+    /// export or a JSON payload), not ended.
+    fn runs_lines(&self) -> bool {
+        self.decided && !self.cw_export && self.events.is_none() && !self.done
     }
 
     fn record(&self, step: Step) -> Record<'_> {
