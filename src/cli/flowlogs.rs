@@ -411,8 +411,8 @@ fn parse_file(
             // error) by the per-record path.
             if counting {
                 records += reader.count_run();
-            } else if !source_fields {
-                records += reader.json_run(&mut buf, &mut used, limit);
+            } else {
+                records += reader.json_run(&mut buf, &mut used, limit, source_fields);
             }
             if used < limit {
                 match reader.next_json(&mut json, &mut buf, &mut used) {

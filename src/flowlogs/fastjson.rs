@@ -17,7 +17,8 @@
 use super::addr::parse_addr;
 use super::fast::leading_int;
 use super::fields::{FieldKind, MILLIS_THRESHOLD};
-use super::render::{JSON_ROOM, json_key};
+use super::layout::SourceInfo;
+use super::render::{JSON_ROOM, json_key, write_source_fields};
 use super::schema::Schema;
 
 /// Fields are looked for within this many bytes of the line's start (a
@@ -127,6 +128,9 @@ pub struct JsonPlan {
     scratch: Box<[u8; ROOM]>,
     /// [`FAST_TEXT`], as a value ([`field_end`] says why).
     fast_text: usize,
+    /// What ends each record: `}\n`, or the source fields and `}\n`
+    /// ([`JsonPlan::with_source`]).
+    ending: Box<[u8]>,
 }
 
 impl JsonPlan {
@@ -168,7 +172,24 @@ impl JsonPlan {
             buf: Box::new([0; PAD]),
             scratch: Box::new([0; ROOM]),
             fast_text: FAST_TEXT,
+            ending: (*b"}\n").into(),
         }
+    }
+
+    /// The plan writing the source fields of `source` after each record's
+    /// fields, as [`super::render::JsonWriter`] does with source fields
+    /// asked for (the lines of one stream share their source).
+    pub fn with_source(mut self, source: &SourceInfo) -> Self {
+        let mut ending = Vec::new();
+        write_source_fields(source, &mut ending);
+        ending.extend_from_slice(b"}\n");
+        self.ending = ending.into();
+        self
+    }
+
+    /// True if the plan writes source fields ([`JsonPlan::with_source`]).
+    pub fn writes_source(&self) -> bool {
+        self.ending.len() > 2
     }
 
     /// Writes `line` (without its `\n`) as one JSON object and `\n` at the
@@ -180,10 +201,13 @@ impl JsonPlan {
     #[inline(never)]
     pub fn write(&mut self, line: &[u8], out: &mut [u8]) -> Option<usize> {
         let columns = self.columns.as_deref()?;
-        let out: &mut [u8; ROOM] = out.get_mut(..ROOM)?.try_into().ok()?;
+        let room: &mut [u8; ROOM] = out.get_mut(..ROOM)?.try_into().ok()?;
         let buf = padded(&mut self.buf, &self.header, line)?;
-        let (end, n) = record::<true>(columns, self.default_kinds, self.fast_text, buf, out)?;
-        (end == line.len()).then_some(n)
+        let (end, n) = record::<true>(columns, self.default_kinds, self.fast_text, buf, room)?;
+        if end != line.len() {
+            return None;
+        }
+        end_record(&self.ending, out, n)
     }
 
     /// Writes the records of the lines at the start of `text` as JSON at
@@ -233,6 +257,7 @@ impl JsonPlan {
             header,
             scratch,
             fast_text,
+            ending,
             ..
         } = self;
         let Some(columns) = columns.as_deref() else {
@@ -258,7 +283,10 @@ impl JsonPlan {
                 break;
             }
             if W {
-                o += n;
+                match end_record(ending, out.get_mut(o..).unwrap_or_default(), n) {
+                    Some(n) => o += n,
+                    None => break,
+                }
             }
             at += end + 1;
             lines += 1;
@@ -277,6 +305,7 @@ impl JsonPlan {
             buf,
             scratch,
             fast_text,
+            ..
         } = self;
         let Some(columns) = columns.as_deref() else {
             return false;
@@ -287,6 +316,19 @@ impl JsonPlan {
         let taken = record::<false>(columns, *default_kinds, *fast_text, buf, scratch);
         taken.is_some_and(|(end, _)| end == line.len())
     }
+}
+
+/// Ends the record of `n` bytes (its `}\n` included) written at the start
+/// of `out` with `ending` in place of its `}\n`: the record's new length,
+/// or `None` when `out` has no room for it.
+#[inline(always)]
+fn end_record(ending: &[u8], out: &mut [u8], n: usize) -> Option<usize> {
+    if ending.len() == 2 {
+        return Some(n);
+    }
+    let at = n - 2;
+    out.get_mut(at..at + ending.len())?.copy_from_slice(ending);
+    Some(at + ending.len())
 }
 
 /// `line` copied into `buf` with its `\n` and [`FILL`] bytes after it, or
@@ -801,10 +843,20 @@ mod tests {
     /// What `JsonWriter::write` writes for `line` by the general path, or
     /// `None` where the general path rejects it.
     fn general(schema: &Arc<Schema>, line: &[u8]) -> Option<Vec<u8>> {
+        general_from(schema, line, None)
+    }
+
+    /// [`general`], with the source fields of `source` if given.
+    fn general_from(
+        schema: &Arc<Schema>,
+        line: &[u8],
+        source: Option<&SourceInfo>,
+    ) -> Option<Vec<u8>> {
         let text = check_line(line, 1).ok()?;
         let mut slots = Vec::new();
         parse_record(schema, text, 1, &mut slots).ok()?;
-        let source = Arc::new(SourceInfo::default());
+        let source_fields = source.is_some();
+        let source = Arc::new(source.cloned().unwrap_or_default());
         let record = Record {
             schema,
             text: text.as_bytes(),
@@ -814,8 +866,77 @@ mod tests {
             source: &source,
         };
         let mut out = Vec::new();
-        JsonWriter::new(false).write(&record, &mut out);
+        JsonWriter::new(source_fields).write(&record, &mut out);
         Some(out)
+    }
+
+    /// A source with every field set, the file's name needing escapes.
+    fn full_source() -> SourceInfo {
+        let path = std::path::Path::new(
+            "tree/AWSLogs/123456789012/vpcflowlogs/eu-west-3/2026/01/02/\
+             123456789012_vpcflowlogs_eu-west-3_fl-0123456789abcdef0_20260102T0305Z_0a1b2c3d.log.gz",
+        );
+        let mut source = SourceInfo::from_path(path);
+        source.file = format!("{} \"quoted\" \\ é", source.file);
+        source.log_group = Some("/aws/vpc/flow-logs".into());
+        source.log_stream = Some("eni-0123456789abcdef0-all".into());
+        source.hour = Some("03".into());
+        source
+    }
+
+    #[test]
+    fn source_fields_end_records_as_the_writer_writes_them() {
+        let source = full_source();
+        let all = crate::flowlogs::layout::SOURCE_FIELDS;
+        assert!(all.iter().all(|name| source.field(name).is_some()));
+        let mut taken = 0;
+        for schema in schemas() {
+            let schema = Arc::new(schema);
+            let mut plan = JsonPlan::new(&schema).with_source(&source);
+            assert!(plan.writes_source());
+            let mut out = vec![0u8; JSON_ROOM];
+            let lines = good_default_lines();
+            for line in lines.iter().map(String::as_bytes) {
+                let fused = plan.write(line, &mut out);
+                if let Some(n) = fused {
+                    taken += 1;
+                    let want = general_from(&schema, line, Some(&source)).expect("general path");
+                    assert_eq!(&out[..n], &want[..], "{}", String::from_utf8_lossy(line));
+                }
+            }
+            // Too little room for the ending: not taken (the typed path
+            // writes it, growing its block); taken with room.
+            let long = SourceInfo {
+                file: "k/".repeat(JSON_ROOM),
+                ..SourceInfo::default()
+            };
+            let mut long_plan = JsonPlan::new(&schema).with_source(&long);
+            if plan.write(V2.as_bytes(), &mut out).is_some() {
+                assert_eq!(long_plan.write(V2.as_bytes(), &mut out), None);
+                let mut big = vec![0u8; 3 * JSON_ROOM];
+                let n = long_plan.write(V2.as_bytes(), &mut big).expect("room");
+                let want = general_from(&schema, V2.as_bytes(), Some(&long)).expect("general");
+                assert_eq!(&big[..n], &want[..]);
+            }
+            // Runs of lines end each record the same way.
+            let mut text = format!("{V2}\n").repeat(50);
+            text += &"~".repeat(PAD);
+            let mut run = vec![0u8; 50 * 1024 + JSON_ROOM];
+            let mut used = 0;
+            let (_, lines) = plan.write_lines(
+                text.as_bytes(),
+                plain_prefix(text.as_bytes()),
+                &mut run,
+                &mut used,
+                usize::MAX,
+            );
+            if lines > 0 {
+                let one =
+                    general_from(&schema, V2.as_bytes(), Some(&source)).expect("general path");
+                assert_eq!(&run[..used], &one.repeat(lines as usize)[..]);
+            }
+        }
+        assert!(taken > 10);
     }
 
     /// Asserts the fused path agrees with the general path on `line`;
@@ -840,8 +961,16 @@ mod tests {
     #[test]
     fn takes_good_default_records() {
         let s = Schema::default_format();
-        assert!(agree(&s, V2.as_bytes()));
-        for line in [
+        for line in good_default_lines() {
+            assert!(agree(&s, line.as_bytes()), "{line}");
+        }
+    }
+
+    /// Default-format lines the fused path takes: `-`, NODATA, IPv6 and
+    /// mapped addresses, bounds, leading zeros, millisecond times.
+    fn good_default_lines() -> Vec<String> {
+        vec![
+            V2.to_string(),
             "2 123456789010 eni-1 - - - - - - - 1418530010 1418530070 - NODATA".to_string(),
             V2.replace("172.31.16.139", "2600:1f18:8d19:23::c52f"),
             V2.replace("172.31.16.139", "::ffff:10.0.0.1"),
@@ -857,9 +986,7 @@ mod tests {
             V2.replace("1418530010", "99999999999")
                 .replace("1418530070", "100000000000"),
             V2.replace("ACCEPT OK", "REJECT SKIPDATA"),
-        ] {
-            assert!(agree(&s, line.as_bytes()), "{line}");
-        }
+        ]
     }
 
     #[test]

@@ -75,9 +75,15 @@ impl FileReader {
 
     /// [`TextReader::json_run`] for text (records of the lines already in
     /// memory, written by the fused JSON path); 0 for the other forms.
-    pub fn json_run(&mut self, block: &mut [u8], used: &mut usize, limit: usize) -> u64 {
+    pub fn json_run(
+        &mut self,
+        block: &mut [u8],
+        used: &mut usize,
+        limit: usize,
+        source_fields: bool,
+    ) -> u64 {
         match self {
-            Self::Text(r) => r.json_run(block, used, limit),
+            Self::Text(r) => r.json_run(block, used, limit, source_fields),
             _ => 0,
         }
     }

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::fields::{FieldId, FieldKind};
-use super::layout::SOURCE_FIELDS;
+use super::layout::{SOURCE_FIELDS, SourceInfo};
 use super::record::{Record, Value, normalise_time};
 use super::schema::Schema;
 
@@ -239,16 +239,23 @@ impl JsonWriter {
             write_general(record, layout, out);
         }
         if self.source_fields {
-            for name in SOURCE_FIELDS {
-                if let Some(v) = record.source().field(name) {
-                    out.push(b',');
-                    write_str(name, out);
-                    out.push(b':');
-                    write_str(v, out);
-                }
-            }
+            write_source_fields(record.source(), out);
         }
         out.extend_from_slice(b"}\n");
+    }
+}
+
+/// Appends the source fields known in `source` as JSON members, each after
+/// a comma (what [`JsonWriter`] writes after a record's fields when source
+/// fields are asked for).
+pub fn write_source_fields(source: &SourceInfo, out: &mut Vec<u8>) {
+    for name in SOURCE_FIELDS {
+        if let Some(v) = source.field(name) {
+            out.push(b',');
+            write_str(name, out);
+            out.push(b':');
+            write_str(v, out);
+        }
     }
 }
 

@@ -68,6 +68,33 @@ struct Step {
 struct JsonOut<'a> {
     block: &'a mut Vec<u8>,
     used: &'a mut usize,
+    /// Source fields are written after each record's fields.
+    source_fields: bool,
+}
+
+/// The fused JSON path's plan in `slot` for `schema`, writing the source
+/// fields of `source` if `source_fields`: made on first use, and again if
+/// `source_fields` changed.
+fn json_plan<'a>(
+    slot: &'a mut Option<JsonPlan>,
+    schema: &Schema,
+    source: &SourceInfo,
+    source_fields: bool,
+) -> &'a mut JsonPlan {
+    if slot
+        .as_ref()
+        .is_some_and(|p| p.writes_source() != source_fields)
+    {
+        *slot = None;
+    }
+    slot.get_or_insert_with(|| {
+        let plan = JsonPlan::new(schema);
+        if source_fields {
+            plan.with_source(source)
+        } else {
+            plan
+        }
+    })
 }
 
 /// Reader of one text object.
@@ -178,23 +205,20 @@ impl<R: Read> TextReader<R> {
     /// [`JsonWriter::write_at`] writes it (the same bytes), or the next
     /// error; `None` at the end of the file. Well-formed lines are checked
     /// and written in one pass ([`JsonPlan`]) when `block` has
-    /// [`super::render::JSON_ROOM`] bytes left and no source fields are
-    /// asked for; the others are typed, then written by `json`.
+    /// [`super::render::JSON_ROOM`] bytes left (and, with source fields,
+    /// when they are the stream's, not a payload event's); the others are
+    /// typed, then written by `json`.
     pub fn next_json(
         &mut self,
         json: &mut JsonWriter,
         block: &mut Vec<u8>,
         used: &mut usize,
     ) -> Option<Result<(), Error>> {
-        let fused = !json.source_fields;
-        let step = if fused {
-            self.advance(Some(JsonOut {
-                block,
-                used: &mut *used,
-            }))
-        } else {
-            self.advance(None)
-        };
+        let step = self.advance(Some(JsonOut {
+            block,
+            used: &mut *used,
+            source_fields: json.source_fields,
+        }));
         match step? {
             Ok(step) if step.written => Some(Ok(())),
             Ok(step) => {
@@ -212,14 +236,24 @@ impl<R: Read> TextReader<R> {
     /// take, at the end of the buffered bytes, and before the first line
     /// of a file (header detection) or in CloudWatch exports and payloads:
     /// [`TextReader::next_json`] goes on from there. The bytes are those
-    /// `next_json` writes (without source fields).
-    pub fn json_run(&mut self, block: &mut [u8], used: &mut usize, limit: usize) -> u64 {
+    /// `next_json` writes, with the stream's source fields after each
+    /// record's if `source_fields`.
+    pub fn json_run(
+        &mut self,
+        block: &mut [u8],
+        used: &mut usize,
+        limit: usize,
+        source_fields: bool,
+    ) -> u64 {
         if !self.runs_lines() {
             return 0;
         }
-        let plan = self
-            .json_plan
-            .get_or_insert_with(|| JsonPlan::new(&self.schema));
+        let plan = json_plan(
+            &mut self.json_plan,
+            &self.schema,
+            &self.source,
+            source_fields,
+        );
         let mut written = 0;
         while *used < limit {
             // Whole lines where they lie, then one line near the buffer's
@@ -445,10 +479,18 @@ impl<R: Read> TextReader<R> {
                 };
                 if let (Some(offset), Some(loc)) = (offset, &loc) {
                     let body = &bytes[offset..];
-                    if let Some(out) = json.as_mut() {
-                        let plan = self
-                            .json_plan
-                            .get_or_insert_with(|| JsonPlan::new(&self.schema));
+                    // A payload event's source fields are its own, not
+                    // the stream's: such records are typed, then written.
+                    let fused = json
+                        .as_mut()
+                        .filter(|out| !out.source_fields || matches!(loc, Loc::Stream(_)));
+                    if let Some(out) = fused {
+                        let plan = json_plan(
+                            &mut self.json_plan,
+                            &self.schema,
+                            &self.source,
+                            out.source_fields,
+                        );
                         let at = *out.used;
                         if let Some(n) = out.block.get_mut(at..).and_then(|b| plan.write(body, b)) {
                             *out.used = at + n;
@@ -577,14 +619,24 @@ mod tests {
 
     /// The JSON of `input` and its errors, by `next_json` (fused) or by
     /// `next_record` and `JsonWriter::write` (typed).
-    fn json(input: &[u8], format: Option<&str>, fused: bool) -> (Vec<u8>, Vec<String>) {
+    /// With source fields if `source_fields` (those of an S3 key).
+    fn json(
+        input: &[u8],
+        format: Option<&str>,
+        fused: bool,
+        source_fields: bool,
+    ) -> (Vec<u8>, Vec<String>) {
         let options = ReadOptions {
             format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
             strict: false,
         };
-        let r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
-        json_of(r, fused)
+        let r = TextReader::new(Arc::from(PathBuf::from(S3_KEY)), input, false, &options);
+        json_of(r, fused, source_fields)
     }
+
+    /// A path in the S3 layout: every source field but the CloudWatch ones.
+    const S3_KEY: &str = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22/\
+        123456789012_vpcflowlogs_us-east-1_fl-0bench000000000000_20261122T1200Z_0a1b2c3d.log";
 
     /// The records and errors of `r` in the count-only mode, as the CLI's
     /// `--count` runs it: `count_run`, then one record by `next_json`.
@@ -605,15 +657,19 @@ mod tests {
     }
 
     /// [`json`] from a reader made by the caller.
-    fn json_of<R: Read>(mut r: TextReader<R>, fused: bool) -> (Vec<u8>, Vec<String>) {
-        let mut writer = JsonWriter::new(false);
+    fn json_of<R: Read>(
+        mut r: TextReader<R>,
+        fused: bool,
+        source_fields: bool,
+    ) -> (Vec<u8>, Vec<String>) {
+        let mut writer = JsonWriter::new(source_fields);
         let (mut out, mut errs) = (Vec::new(), Vec::new());
         let mut used = 0;
         loop {
             let item = if fused {
                 let room = super::super::render::JSON_ROOM;
                 out.resize(used + 3 * room, 0);
-                r.json_run(&mut out, &mut used, usize::MAX);
+                r.json_run(&mut out, &mut used, usize::MAX, source_fields);
                 out.resize(used + room, 0);
                 r.next_json(&mut writer, &mut out, &mut used)
             } else {
@@ -649,9 +705,15 @@ mod tests {
                 Some(custom),
             ),
         ] {
-            let typed = json(input.as_bytes(), format, false);
-            assert!(!typed.0.is_empty());
-            assert_eq!(json(input.as_bytes(), format, true), typed, "{input}");
+            for source_fields in [false, true] {
+                let typed = json(input.as_bytes(), format, false, source_fields);
+                assert!(!typed.0.is_empty());
+                assert_eq!(
+                    json(input.as_bytes(), format, true, source_fields),
+                    typed,
+                    "{input}"
+                );
+            }
         }
     }
 
@@ -679,19 +741,24 @@ mod tests {
         }
         input += R;
         let bytes = input.as_bytes();
-        let typed = json(bytes, None, false);
-        assert_eq!(json(bytes, None, true), typed);
         let options = ReadOptions::default();
-        let path: Arc<Path> = Arc::from(PathBuf::from("t.log"));
+        let path: Arc<Path> = Arc::from(PathBuf::from(S3_KEY));
+        // With source fields, the fused runs end each record with them.
+        let sourced = json(bytes, None, false, true);
+        assert_eq!(json(bytes, None, true, true), sourced);
+        let r = TextReader::new(Arc::clone(&path), Pieces(bytes, 997), false, &options);
+        assert_eq!(json_of(r, true, true), sourced, "pieces, source fields");
+        let typed = json(bytes, None, false, false);
+        assert_eq!(json(bytes, None, true, false), typed);
         for piece in [4096, 997, 1] {
             let r = TextReader::new(Arc::clone(&path), Pieces(bytes, piece), false, &options);
-            assert_eq!(json_of(r, true), typed, "pieces of {piece}");
+            assert_eq!(json_of(r, true, false), typed, "pieces of {piece}");
         }
         let blocks = Inflated::spawn(std::io::Cursor::new(bytes.to_vec()))
             .ok()
             .unwrap();
         let r = TextReader::<&[u8]>::from_blocks(Arc::clone(&path), blocks, &options);
-        assert_eq!(json_of(r, true), typed, "blocks");
+        assert_eq!(json_of(r, true, false), typed, "blocks");
         // The count-only mode: as many records as the typed JSON has
         // objects, the same errors.
         let records = typed.0.iter().filter(|&&b| b == b'\n').count() as u64;
