@@ -100,9 +100,11 @@ if [ -z "${SKIP_SINGLE:-}" ]; then
   COMMANDS=(
     "count|$BIN flowlogs parse -j1 --count $TREE"
     "json|$BIN flowlogs parse -j1 --json $TREE"
+    "json-source|$BIN flowlogs parse -j1 --json --source-fields $TREE"
     "stats|$BIN flowlogs stats -j1 $TREE"
     "count-1core|taskset -c 0 $BIN flowlogs parse -j1 --count $TREE"
     "json-1core|taskset -c 0 $BIN flowlogs parse -j1 --json $TREE"
+    "json-source-1core|taskset -c 0 $BIN flowlogs parse -j1 --json --source-fields $TREE"
     "count-text|$BIN flowlogs parse -j1 --count $PLAIN"
     "zcat|sh -c \"zcat $GZ | wc -l\""
   )

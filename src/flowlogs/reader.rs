@@ -7,7 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::error::Error;
-use super::parquet::ParquetReader;
+use super::parquet::ParquetText;
 use super::record::{OwnedRecord, Record};
 use super::render::JsonWriter;
 use super::schema::Schema;
@@ -18,8 +18,8 @@ use super::text::{ReadOptions, TextReader};
 pub enum FileReader {
     /// Text, gzip text, CloudWatch data.
     Text(Box<TextReader<Box<dyn std::io::Read + Send>>>),
-    /// Parquet.
-    Parquet(Box<ParquetReader>),
+    /// Parquet: its rows as text lines ([`ParquetText`]).
+    Parquet(Box<TextReader<Box<dyn std::io::Read + Send>>>),
     /// The object could not be opened: yields this error once.
     Failed(Option<Error>),
 }
@@ -35,9 +35,19 @@ impl FileReader {
             Ok(Opened::Inflated(blocks)) => {
                 Self::Text(Box::new(TextReader::from_blocks(path, blocks, options)))
             }
-            Ok(Opened::Parquet(file)) => {
-                Self::Parquet(Box::new(ParquetReader::new(path, file, options.strict)))
-            }
+            Ok(Opened::Parquet(file)) => match ParquetText::open(file, options.strict) {
+                Ok((rows, schema)) => Self::Parquet(Box::new(TextReader::rows(
+                    path,
+                    Box::new(rows),
+                    Arc::new(schema),
+                    options.strict,
+                ))),
+                Err(error) => Self::Failed(Some(Error {
+                    path,
+                    error,
+                    fatal: true,
+                })),
+            },
             Err(error) => Self::Failed(Some(Error {
                 path,
                 error,
@@ -49,32 +59,29 @@ impl FileReader {
     /// The next record or error; `None` at the end.
     pub fn next_record(&mut self) -> Option<Result<Record<'_>, Error>> {
         match self {
-            Self::Text(r) => r.next_record(),
-            Self::Parquet(r) => r.next_record(),
+            Self::Text(r) | Self::Parquet(r) => r.next_record(),
             Self::Failed(e) => e.take().map(Err),
         }
     }
 
     /// The next record written as JSON at `block[*used..]`, as
     /// [`JsonWriter::write_at`] writes it, or the next error; `None` at the
-    /// end. Text takes the fused path of [`TextReader::next_json`].
+    /// end. Text and Parquet rows take the fused path of
+    /// [`TextReader::next_json`].
     pub fn next_json(
         &mut self,
         json: &mut JsonWriter,
         block: &mut Vec<u8>,
         used: &mut usize,
     ) -> Option<Result<(), Error>> {
-        if let Self::Text(r) = self {
-            return r.next_json(json, block, used);
+        match self {
+            Self::Text(r) | Self::Parquet(r) => r.next_json(json, block, used),
+            Self::Failed(e) => e.take().map(Err),
         }
-        Some(
-            self.next_record()?
-                .map(|rec| json.write_at(&rec, block, used)),
-        )
     }
 
-    /// [`TextReader::json_run`] for text (records of the lines already in
-    /// memory, written by the fused JSON path); 0 for the other forms.
+    /// [`TextReader::json_run`] (records of the lines already in memory,
+    /// written by the fused JSON path); 0 for an object that failed.
     pub fn json_run(
         &mut self,
         block: &mut [u8],
@@ -83,24 +90,23 @@ impl FileReader {
         source_fields: bool,
     ) -> u64 {
         match self {
-            Self::Text(r) => r.json_run(block, used, limit, source_fields),
-            _ => 0,
+            Self::Text(r) | Self::Parquet(r) => r.json_run(block, used, limit, source_fields),
+            Self::Failed(_) => 0,
         }
     }
 
-    /// [`TextReader::count_run`] for text; 0 for the other forms.
+    /// [`TextReader::count_run`]; 0 for an object that failed.
     pub fn count_run(&mut self) -> u64 {
         match self {
-            Self::Text(r) => r.count_run(),
-            _ => 0,
+            Self::Text(r) | Self::Parquet(r) => r.count_run(),
+            Self::Failed(_) => 0,
         }
     }
 
     /// The schema in use (after the first record: the file's own).
     pub fn schema(&self) -> Option<&Arc<Schema>> {
         match self {
-            Self::Text(r) => Some(r.schema()),
-            Self::Parquet(r) => Some(r.schema()),
+            Self::Text(r) | Self::Parquet(r) => Some(r.schema()),
             Self::Failed(_) => None,
         }
     }

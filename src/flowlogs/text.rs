@@ -22,6 +22,7 @@ use super::header::{self, FirstLine};
 use super::inflate::Inflated;
 use super::layout::SourceInfo;
 use super::lines::{LineEvent, LineReader};
+use super::parquet::row_error;
 use super::parse::{MAX_LINE, check_line, parse_record};
 use super::record::{Record, Slot};
 use super::render::JsonWriter;
@@ -118,6 +119,8 @@ pub struct TextReader<R> {
     /// The fused JSON path's plan of the schema (made on first use).
     json_plan: Option<JsonPlan>,
     source: Arc<SourceInfo>,
+    /// The lines are a Parquet object's rows ([`TextReader::rows`]).
+    parquet: bool,
     /// Counts this reader's thread as busy while the reader lives.
     _reading: Reading,
 }
@@ -137,6 +140,22 @@ impl<R: Read> TextReader<R> {
             true,
             options,
         )
+    }
+
+    /// A reader of the rows of the Parquet object at `path`, rendered as
+    /// text lines in `schema`'s format by `rows`: header-less text from the
+    /// first line (no sniffing for a header, CloudWatch prefixes or JSON
+    /// payloads); read errors are Parquet errors at their row.
+    pub fn rows(path: Arc<Path>, rows: R, schema: Arc<Schema>, strict: bool) -> Self {
+        let options = ReadOptions {
+            format: Some(schema),
+            strict,
+        };
+        let mut reader = Self::new(path, rows, false, &options);
+        reader.started = true;
+        reader.decided = true;
+        reader.parquet = true;
+        reader
     }
 
     fn with_lines(
@@ -169,6 +188,7 @@ impl<R: Read> TextReader<R> {
             payload_error: None,
             slots: Vec::with_capacity(64),
             source,
+            parquet: false,
             _reading: Reading::start(),
         }
     }
@@ -426,7 +446,10 @@ impl<R: Read> TextReader<R> {
             Ok((n, LineEvent::Line(r))) => Some(Ok((n, Some(Loc::Stream(r))))),
             Ok((n, LineEvent::TooLong)) => Some(Ok((n, None))),
             Err(e) => {
-                let err = read_error(&e, self.gzip);
+                let err = match self.parquet.then(|| row_error(&e)).flatten() {
+                    Some(err) => err,
+                    None => read_error(&e, self.gzip),
+                };
                 Some(Err(self.error(err, true)))
             }
         }
@@ -514,6 +537,16 @@ impl<R: Read> TextReader<R> {
             }
             let text = match check_line(bytes, line) {
                 Ok(t) => t,
+                // A Parquet value's `\n` is rendered as a NUL byte
+                // (`super::parquet`).
+                Err(e) if self.parquet && e.kind == ErrorKind::Binary => {
+                    let e = LineError::new(
+                        ErrorKind::Binary,
+                        Some(line),
+                        "NUL byte or newline in a value",
+                    );
+                    return Some(Err(self.error(e, first)));
+                }
                 Err(e) => return Some(Err(self.error(e, first))),
             };
             if first {
