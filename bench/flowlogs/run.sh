@@ -12,6 +12,7 @@
 #   REORDER="16M 64M 256M" OLD=old/vxtap SKIP_SINGLE=1 bench/flowlogs/run.sh
 #                                         # file-order buffer sizes; A/B against another build
 #   FEATURES=isal bench/flowlogs/run.sh   # the opt-in ISA-L inflater (needs nasm, autotools)
+#   PARQUET=1 bench/flowlogs/run.sh       # also the same records as a Parquet object (needs pyarrow)
 #
 # Needs: python3, `pip install flowlogs_reader==5.0.1` (unless SKIP_PEER=1),
 # cargo, GNU time (/usr/bin/time), taskset, zcat, bc. Data goes to
@@ -48,6 +49,14 @@ PLAIN=$WORK/plain/one.log
 if [ ! -f "$PLAIN" ]; then
   mkdir -p "$WORK/plain"
   zcat "$GZ" >"$PLAIN"
+fi
+# PARQUET=1: the same records as a Parquet object in AWS's schema (Gzip
+# inside, as AWS delivers Parquet), under the same kind of key.
+PQTREE=$WORK/parquet
+PQ="$PQTREE/$KEYDIR/${OBJ%.gz}.parquet"
+if [ -n "${PARQUET:-}" ] && [ ! -f "$PQ" ]; then
+  mkdir -p "$PQTREE/$KEYDIR"
+  python3 bench/flowlogs/to-parquet.py "$PLAIN" "$PQ"
 fi
 GZ_MB=$(stat -c %s "$GZ" | awk '{printf "%.1f", $1 / 1e6}')
 TEXT_MB=$(stat -c %s "$PLAIN" | awk '{printf "%.1f", $1 / 1e6}')
@@ -108,6 +117,14 @@ if [ -z "${SKIP_SINGLE:-}" ]; then
     "count-text|$BIN flowlogs parse -j1 --count $PLAIN"
     "zcat|sh -c \"zcat $GZ | wc -l\""
   )
+  PQ_COMMANDS=()
+  if [ -n "${PARQUET:-}" ]; then
+    PQ_COMMANDS=(
+      "parquet-json|$BIN flowlogs parse -j1 --json $PQTREE"
+      "parquet-count|$BIN flowlogs parse -j1 --count $PQTREE"
+      "parquet-json-1core|taskset -c 0 $BIN flowlogs parse -j1 --json $PQTREE"
+    )
+  fi
   for round in $(seq 1 "$RUNS"); do
     echo "  round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
     if [ -z "${SKIP_PEER:-}" ]; then
@@ -120,8 +137,19 @@ if [ -z "${SKIP_SINGLE:-}" ]; then
       s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
       keep peer < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
       rm -f "$t" "$t.err"
+      if [ -n "${PARQUET:-}" ]; then
+        t=$(mktemp)
+        /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$PQTREE" 2>"$t.err" >/dev/null
+        line=$(grep records_per_s "$t.err" || echo "failed: $(tail -1 "$t.err")")
+        echo "  peer run $round (Parquet): $line"
+        s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+        if [ -n "$s" ]; then
+          keep peer-parquet < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
+        fi
+        rm -f "$t" "$t.err"
+      fi
     fi
-    for c in "${COMMANDS[@]}"; do
+    for c in "${COMMANDS[@]}" "${PQ_COMMANDS[@]}"; do
       name=${c%%|*}
       # shellcheck disable=SC2086
       keep "$name" < <(eval "once ${c#*|}")
@@ -146,6 +174,25 @@ if [ -z "${SKIP_SINGLE:-}" ]; then
     cmd=${cmd//$GZ/\$OBJECT}
     echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $(mbs "$TEXT_MB" "${WALL[$name]}") | $((RSS[$name] / 1024)) MB | ${ratio:--} | ${cpu_ratio:--} |"
   done
+  if [ -n "${PARQUET:-}" ]; then
+    PQ_MB=$(stat -c %s "$PQ" | awk '{printf "%.1f", $1 / 1e6}')
+    echo
+    echo "| command (the same records as 1 Parquet object, $PQ_MB MB) | median wall (s) | median CPU (s) | records/s | peak RSS | vs flowlogs_reader on it (wall) | (CPU) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    pq_rate=""
+    if [ -n "${WALL[peer-parquet]:-}" ]; then
+      pq_rate=$(rate $N "${WALL[peer-parquet]}")
+      echo "| \`python3 $SHARED/flowlogs/bench-flowlogs-reader.py $PQTREE\` | ${WALL[peer-parquet]} | ${CPU[peer-parquet]} | $pq_rate | $((RSS[peer-parquet] / 1024)) MB | 1× | 1× |"
+    fi
+    for c in "${PQ_COMMANDS[@]}"; do
+      name=${c%%|*}
+      r=$(rate $N "${WALL[$name]}")
+      ratio=${pq_rate:+$(echo "$r / $pq_rate" | bc -l | xargs printf '%.1f×')}
+      cpu_ratio=${pq_rate:+$(echo "${CPU[peer-parquet]} / ${CPU[$name]}" | bc -l | xargs printf '%.1f×')}
+      cmd=${c#*|}
+      echo "| \`${cmd//$BIN/vxtap}\` | ${WALL[$name]} | ${CPU[$name]} | $r | $((RSS[$name] / 1024)) MB | ${ratio:--} | ${cpu_ratio:--} |"
+    done
+  fi
 fi
 
 [ -n "${SKIP_SCALING:-}" ] && exit 0

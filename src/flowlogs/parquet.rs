@@ -34,6 +34,7 @@ use parquet::file::reader::{FileReader, SerializedFileReader};
 use super::error::{ErrorKind, LineError};
 use super::fields::FieldId;
 use super::schema::Schema;
+use super::source::INFLATE_THREAD_MIN;
 
 /// Rows read from each column at a time.
 const BATCH: usize = 4096;
@@ -197,6 +198,17 @@ impl ParquetText {
             done: false,
         };
         Ok((text, schema))
+    }
+
+    /// True if the object holds at least [`INFLATE_THREAD_MIN`] bytes of
+    /// column data: worth a helper thread.
+    pub fn large(&self) -> bool {
+        let groups = self.file.metadata().row_groups();
+        groups
+            .iter()
+            .map(|g| g.total_byte_size().max(0) as u64)
+            .sum::<u64>()
+            >= INFLATE_THREAD_MIN
     }
 
     fn fail(&mut self, message: String) -> io::Error {
@@ -557,6 +569,28 @@ mod tests {
         })
     }
 
+    /// [`parquet_json`] with the rows rendered on a helper thread (as a
+    /// large object's are when a core is free).
+    fn threaded_json(path: &Path) -> Read {
+        let file = File::open(path).unwrap();
+        let (rows, schema) = match ParquetText::open(file, false) {
+            Ok(x) => x,
+            Err(e) => return (Vec::new(), vec![(e.kind, e.line)]),
+        };
+        let blocks = crate::flowlogs::inflate::Inflated::spawn(rows)
+            .ok()
+            .unwrap();
+        let path = Arc::from(path);
+        let mut r = TextReader::<&[u8]>::rows_from_blocks(path, blocks, Arc::new(schema), false);
+        json_of(|w, out, used| {
+            let room = out.len();
+            out.resize(room + 4 * JSON_ROOM, 0);
+            r.json_run(out, used, room + 2 * JSON_ROOM, false);
+            out.resize(*used + JSON_ROOM, 0);
+            r.next_json(w, out, used)
+        })
+    }
+
     /// The oracle: the same rows as header-less text in the columns' format.
     fn text_json(names: &[&str], rows: &[Vec<V>], unsigned: &[bool]) -> Read {
         let mut text = String::new();
@@ -642,8 +676,9 @@ mod tests {
         assert!(want.1.is_empty());
         assert_eq!(
             String::from_utf8(got.0).unwrap(),
-            String::from_utf8(want.0).unwrap()
+            String::from_utf8(want.0.clone()).unwrap()
         );
+        assert_eq!(threaded_json(&path), want);
         // The typed records, line = row number.
         let mut r = FileReader::open(&path, &ReadOptions::default());
         let mut n = 0;
@@ -692,6 +727,7 @@ mod tests {
         let got = parquet_json(&path);
         let want = text_json(&names, &rows, &[false, true, false, false, false]);
         assert_eq!(got, want);
+        assert_eq!(threaded_json(&path), want);
         let lines: Vec<Option<u64>> = got.1.iter().map(|e| e.1).collect();
         assert_eq!(lines, [Some(2), Some(3), Some(4), Some(5)]);
         assert_eq!(String::from_utf8(got.0).unwrap().lines().count(), 2);
@@ -735,11 +771,23 @@ mod tests {
             let (_, errs) = parquet_json(&bad);
             assert!(!errs.is_empty(), "cut {cut}");
         }
+        // Errors met while reading come out as Parquet errors at their row,
+        // from a helper thread too (e.g. a data page that fails to inflate).
+        let mut at_row = 0;
         for at in (4..bytes.len() - 8).step_by(13) {
             let mut flipped = bytes.clone();
             flipped[at] ^= 0x5a;
             std::fs::write(&bad, &flipped).unwrap();
-            let _ = parquet_json(&bad);
+            let inline = parquet_json(&bad);
+            assert_eq!(threaded_json(&bad), inline, "flipped at {at}");
+            if inline
+                .1
+                .iter()
+                .any(|e| e.0 == ErrorKind::Parquet && e.1.is_some())
+            {
+                at_row += 1;
+            }
         }
+        assert!(at_row > 0);
     }
 }

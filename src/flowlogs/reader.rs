@@ -7,6 +7,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::error::Error;
+use super::inflate::Inflated;
 use super::parquet::ParquetText;
 use super::record::{OwnedRecord, Record};
 use super::render::JsonWriter;
@@ -36,6 +37,16 @@ impl FileReader {
                 Self::Text(Box::new(TextReader::from_blocks(path, blocks, options)))
             }
             Ok(Opened::Parquet(file)) => match ParquetText::open(file, options.strict) {
+                // A large object's rows are rendered on a helper thread when
+                // a core is free for it (as large gzip objects are inflated).
+                Ok((rows, schema)) if rows.large() && source::spare_core() => {
+                    let schema = Arc::new(schema);
+                    let strict = options.strict;
+                    Self::Parquet(Box::new(match Inflated::spawn(rows) {
+                        Ok(blocks) => TextReader::rows_from_blocks(path, blocks, schema, strict),
+                        Err(rows) => TextReader::rows(path, Box::new(rows), schema, strict),
+                    }))
+                }
                 Ok((rows, schema)) => Self::Parquet(Box::new(TextReader::rows(
                     path,
                     Box::new(rows),

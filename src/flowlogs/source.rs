@@ -97,7 +97,7 @@ fn busy() -> usize {
 /// instead (one pinned core, or `-j` at the number of cores), until a core
 /// is free ([`Deferred`]). A thread marked by [`WaitsForOutput`] gets one
 /// whenever the process has two cores.
-fn spare_core() -> bool {
+pub(super) fn spare_core() -> bool {
     busy() + 2 <= cores() || (cores() >= 2 && MAY_WAIT.with(Cell::get))
 }
 

@@ -151,11 +151,31 @@ impl<R: Read> TextReader<R> {
             format: Some(schema),
             strict,
         };
-        let mut reader = Self::new(path, rows, false, &options);
-        reader.started = true;
-        reader.decided = true;
-        reader.parquet = true;
+        Self::new(path, rows, false, &options).into_rows()
+    }
+
+    /// [`TextReader::rows`] of the blocks the rows are rendered into on a
+    /// helper thread (read in place).
+    pub fn rows_from_blocks(
+        path: Arc<Path>,
+        blocks: Inflated,
+        schema: Arc<Schema>,
+        strict: bool,
+    ) -> Self {
+        let options = ReadOptions {
+            format: Some(schema),
+            strict,
+        };
+        let mut reader = Self::from_blocks(path, blocks, &options).into_rows();
+        reader.gzip = false;
         reader
+    }
+
+    fn into_rows(mut self) -> Self {
+        self.started = true;
+        self.decided = true;
+        self.parquet = true;
+        self
     }
 
     fn with_lines(
