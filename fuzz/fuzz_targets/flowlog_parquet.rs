@@ -22,7 +22,8 @@ fn read(path: &std::path::Path, fused: bool) -> (Vec<u8>, Vec<(ErrorKind, Option
     loop {
         out.resize(used + 3 * JSON_ROOM, 0);
         if fused {
-            r.json_run(&mut out, &mut used, used + JSON_ROOM, false);
+            let limit = used + JSON_ROOM;
+            r.json_run(&mut out, &mut used, limit, false);
             out.resize(used + JSON_ROOM, 0);
         }
         let item = if fused {
