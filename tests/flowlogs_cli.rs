@@ -412,3 +412,56 @@ fn stats_rankings_agree_with_the_expected_records() {
     );
     assert!(!shown("top_sources_by_rejects", "rejects").is_empty());
 }
+
+/// `vxtap` with `args`, killed (and the test failed) if it runs past 60 s.
+fn vxtap_within(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_vxtap"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("vxtap {args:?} still running after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn corrupt_parquet_objects_are_located_errors_not_panics_or_hangs() {
+    // Fuzz inputs on which the parquet crate panics (negative column
+    // offsets, a data page without its dictionary, an overlong varint, a
+    // short slice). The reader catches those panics; before, a panic in a
+    // worker thread left the run waiting forever.
+    let dir = data().join("parquet-corrupt");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 4);
+    for file in &files {
+        let out = vxtap_within(&["flowlogs", "parse", "--json", file.to_str().unwrap()]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{file:?}: {err}");
+        assert!(err.contains(": parquet: "), "{file:?}: {err}");
+        assert!(!err.contains("panicked"), "{file:?}: {err}");
+    }
+    // All four at once on worker threads, and their stats.
+    let dir = dir.to_str().unwrap();
+    for args in [
+        &["flowlogs", "parse", "--json", "-j2", dir][..],
+        &["flowlogs", "stats", "-j2", dir][..],
+    ] {
+        let out = vxtap_within(args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert_eq!(err.matches(": parquet: ").count(), 4, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
