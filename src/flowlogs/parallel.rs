@@ -102,6 +102,17 @@ struct Shared<T> {
     consumer: Condvar,
 }
 
+/// Marks file `.1` finished when dropped: also when its work panics, so
+/// that the consumer is not left waiting for it (the panic then reaches the
+/// caller when the threads' scope ends, instead of the run hanging).
+struct Finish<'a, T>(&'a Shared<T>, usize);
+
+impl<T> Drop for Finish<'_, T> {
+    fn drop(&mut self) {
+        self.0.finish(self.1);
+    }
+}
+
 impl<T> Shared<T> {
     fn lock(&self) -> MutexGuard<'_, Window<T>> {
         self.window.lock().unwrap_or_else(|p| p.into_inner())
@@ -273,11 +284,11 @@ where
             scope.spawn(move || {
                 let _ahead = WaitsForOutput::start();
                 while let Some(i) = shared.claim(n) {
+                    let _finish = Finish(shared, i);
                     work(i, &mut |msg| {
                         let bytes = size(&msg);
                         shared.push(i, msg, bytes)
                     });
-                    shared.finish(i);
                 }
             });
         }
@@ -505,6 +516,30 @@ mod tests {
             for (i, s) in seen.iter().enumerate() {
                 assert_eq!(*s, (0..100 * i).collect::<Vec<_>>());
             }
+        }
+    }
+
+    #[test]
+    fn a_panicking_worker_ends_the_run_instead_of_hanging_it() {
+        for (threads, ordered) in [(1, true), (2, true), (2, false)] {
+            let (tx, rx) = std::sync::mpsc::channel();
+            std::thread::spawn(move || {
+                let run = std::panic::catch_unwind(|| {
+                    let work = |i: usize, emit: &mut dyn FnMut(usize) -> bool| {
+                        assert!(i != 1, "worker panics on file 1");
+                        emit(i);
+                    };
+                    let consume = |_: usize, _: usize| ControlFlow::Continue(());
+                    if ordered {
+                        run_ordered(3, threads, 0, |_| 1, work, consume);
+                    } else {
+                        run_unordered(3, threads, work, consume);
+                    }
+                });
+                let _ = tx.send(run.is_err());
+            });
+            let panicked = rx.recv_timeout(std::time::Duration::from_secs(60));
+            assert_eq!(panicked, Ok(true), "threads {threads}, ordered {ordered}");
         }
     }
 
