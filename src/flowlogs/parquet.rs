@@ -371,37 +371,27 @@ impl Column {
         self.defs.clear();
         self.next = 0;
         let defs = Some(&mut self.defs);
-        let (rows, _, _) = match (&mut self.reader, &mut self.values) {
-            (ColumnReader::BoolColumnReader(r), Values::Bool(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::Int32ColumnReader(r), Values::I32(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::Int64ColumnReader(r), Values::I64(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::FloatColumnReader(r), Values::F32(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::DoubleColumnReader(r), Values::F64(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::ByteArrayColumnReader(r), Values::Bytes(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            (ColumnReader::FixedLenByteArrayColumnReader(r), Values::Fixed(v)) => {
-                v.clear();
-                r.read_records(max, defs, None, v)?
-            }
-            _ => return Err(ParquetError::General("column type changed".into())),
-        };
+        // The same call for every physical type, on that type's buffer.
+        macro_rules! read {
+            ($($reader:ident => $values:ident),*) => {
+                match (&mut self.reader, &mut self.values) {
+                    $((ColumnReader::$reader(r), Values::$values(v)) => {
+                        v.clear();
+                        r.read_records(max, defs, None, v)?
+                    })*
+                    _ => return Err(ParquetError::General("column type changed".into())),
+                }
+            };
+        }
+        let (rows, _, _) = read!(
+            BoolColumnReader => Bool,
+            Int32ColumnReader => I32,
+            Int64ColumnReader => I64,
+            FloatColumnReader => F32,
+            DoubleColumnReader => F64,
+            ByteArrayColumnReader => Bytes,
+            FixedLenByteArrayColumnReader => Fixed
+        );
         Ok(rows)
     }
 }
@@ -613,22 +603,6 @@ mod tests {
         OPTIONAL INT32 protocol; OPTIONAL INT64 packets; OPTIONAL INT64 bytes;
         OPTIONAL INT64 start; OPTIONAL INT64 end; OPTIONAL BYTE_ARRAY action (UTF8);
         OPTIONAL BYTE_ARRAY log_status (UTF8); }";
-    const NAMES: [&str; 14] = [
-        "version",
-        "account-id",
-        "interface-id",
-        "srcaddr",
-        "dstaddr",
-        "srcport",
-        "dstport",
-        "protocol",
-        "packets",
-        "bytes",
-        "start",
-        "end",
-        "action",
-        "log-status",
-    ];
 
     fn row(i: usize) -> Vec<V> {
         let nodata = i % 7 == 3;
@@ -671,7 +645,9 @@ mod tests {
         ];
         write(&path, DEFAULT, &groups);
         let got = parquet_json(&path);
-        let want = text_json(&NAMES, &rows, &[false; 14]);
+        let names = Schema::default_format().header_line().to_string();
+        let names: Vec<&str> = names.split(' ').collect();
+        let want = text_json(&names, &rows, &[false; 14]);
         assert_eq!(got.1, want.1);
         assert!(want.1.is_empty());
         assert_eq!(
