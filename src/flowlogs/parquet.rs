@@ -249,8 +249,10 @@ impl ParquetText {
                         return Err(self.fail(message));
                     }
                 };
-                if rows.is_some_and(|r| r != n) {
-                    let message = format!("column {i} has {n} rows where the first has {rows:?}");
+                if let Some(first) = rows
+                    && first != n
+                {
+                    let message = format!("column {i} has {n} rows where column 0 has {first}");
                     return Err(self.fail(message));
                 }
                 rows = Some(n);
