@@ -1,42 +1,60 @@
 //! Flow logs delivered as Parquet (AWS's schema: one column per field,
 //! `-` in the name replaced by `_`, INT32/INT64/UTF8, `-` stored as NULL).
 //!
-//! [`ParquetText`] reads the columns a batch of rows at a time (the
-//! crate's typed column readers: no allocation per row or value) and
-//! renders each row as the equivalent text line: values in column order,
-//! NULL as `-`, one space between values, `\n` after the row. The lines are
-//! then read as header-less text in the object's own format
-//! ([`super::text::TextReader::rows`]): the same checks, errors, typed
-//! records and fused JSON path as text, so both forms give the same records;
-//! a row's "line" is its 1-based row number.
+//! [`ParquetText`] reads the object a batch of rows at a time with the
+//! parquet crate's Arrow reader (each column's values decoded into one
+//! Arrow array: strings as one offsets buffer, no allocation or reference
+//! count per value; string columns are read as bytes, their annotation
+//! dropped from the schema the reader is given, so that UTF-8 is checked
+//! row by row by the text reader, not a whole batch at a time by Arrow)
+//! and renders each row as the equivalent text line:
+//! values in column order, NULL as `-`, one space between values, `\n`
+//! after the row. The lines are then read as header-less text in the
+//! object's own format ([`super::text::TextReader::rows`]): the same
+//! checks, errors, typed records and fused JSON path as text, so both forms
+//! give the same records; a row's "line" is its 1-based row number.
 //!
 //! Values are rendered as they would be written in text: integers in
-//! decimal (unsigned ones, by their converted or logical type, as such),
+//! decimal (unsigned ones, by their logical or converted type, as such),
 //! booleans as `true`/`false`, floating point by Rust's shortest round-trip
-//! form, strings and fixed-length byte arrays as their bytes. A `\n` inside a
-//! value would end the row's line early, so it is rendered as a NUL byte:
-//! the row is then rejected as text with a NUL byte is ("NUL byte or newline
-//! in a value"), at its own row. INT96 and nested columns are not in any
-//! flow-log schema: such an object is refused when opened.
+//! form, strings and byte arrays as their bytes. A `\n` inside a value
+//! would end the row's line early, so it is rendered as a NUL byte: the
+//! row is then rejected as text with a NUL byte is ("NUL byte or newline
+//! in a value"), at its own row. Columns of other types (INT96, dates,
+//! times, decimals) and nested columns are in no flow-log schema: such an
+//! object is refused when opened.
 
 use std::cell::Cell;
 use std::fs::File;
 use std::io::{self, Read};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
+use std::sync::{Arc, Once};
 
-use parquet::basic::{ConvertedType, LogicalType, Type as PhysicalType};
-use parquet::column::reader::ColumnReader;
-use parquet::data_type::{ByteArray, FixedLenByteArray};
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Float32Type, Float64Type, Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type,
+    UInt32Type, UInt64Type,
+};
+use arrow_array::{
+    Array, ArrayRef, BinaryViewArray, BooleanArray, FixedSizeBinaryArray, GenericBinaryArray,
+    GenericStringArray, PrimitiveArray, RecordBatch, StringViewArray,
+};
+use arrow_schema::DataType;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
+    ParquetRecordBatchReaderBuilder,
+};
+use parquet::basic::Type as PhysicalType;
 use parquet::errors::ParquetError;
-use parquet::file::reader::{FileReader, SerializedFileReader};
+use parquet::file::metadata::{FileMetaData, ParquetMetaData};
+use parquet::schema::types::{SchemaDescriptor, Type};
 
 use super::error::{ErrorKind, LineError};
 use super::fields::FieldId;
 use super::schema::Schema;
 use super::source::INFLATE_THREAD_MIN;
 
-/// Rows read from each column at a time.
+/// Rows read at a time.
 const BATCH: usize = 4096;
 
 /// The byte a `\n` inside a value is rendered as (see the module's notes).
@@ -44,47 +62,15 @@ const NEWLINE_IN_VALUE: u8 = 0;
 
 /// The text lines of a Parquet object's rows, as a byte stream.
 pub struct ParquetText {
-    file: SerializedFileReader<File>,
-    /// The next row group to open.
-    group: usize,
-    /// Readers of the current row group's columns (empty between groups).
-    columns: Vec<Column>,
-    /// How each column is rendered, by position.
-    kinds: Vec<Kind>,
+    batches: ParquetRecordBatchReader,
+    /// Bytes of column data (uncompressed) in the object.
+    size: u64,
     /// Rendered rows not yet read out, from `at`.
     text: Vec<u8>,
     at: usize,
     /// Rows rendered so far.
     rows: u64,
     done: bool,
-}
-
-/// How a column's values are rendered.
-#[derive(Clone, Copy, Debug)]
-struct Kind {
-    unsigned: bool,
-    /// Definition level of a present value (0: the column is required).
-    max_def: i16,
-}
-
-/// One column's reader and the values of the batch being rendered.
-struct Column {
-    reader: ColumnReader,
-    defs: Vec<i16>,
-    values: Values,
-    /// The next value of `values` to render.
-    next: usize,
-}
-
-/// A batch of one column's values (present ones only).
-enum Values {
-    Bool(Vec<bool>),
-    I32(Vec<i32>),
-    I64(Vec<i64>),
-    F32(Vec<f32>),
-    F64(Vec<f64>),
-    Bytes(Vec<ByteArray>),
-    Fixed(Vec<FixedLenByteArray>),
 }
 
 /// A read error, with the row it stopped at: carried through
@@ -144,16 +130,87 @@ fn guarded<T>(f: impl FnOnce() -> Result<T, ParquetError>) -> Result<T, ParquetE
     })
 }
 
+/// `metadata` with the string annotation of its top-level BYTE_ARRAY
+/// columns dropped, so that the Arrow reader reads them as bytes (it checks
+/// UTF-8 a whole batch at a time, and refuses a `Binary` hint for strings).
+fn bytes_for_strings(metadata: &ParquetMetaData) -> Result<ParquetMetaData, ParquetError> {
+    let file = metadata.file_metadata();
+    let root = file.schema_descr().root_schema();
+    let fields = root
+        .get_fields()
+        .iter()
+        .map(|f| {
+            if !f.is_primitive() || f.get_physical_type() != PhysicalType::BYTE_ARRAY {
+                return Ok(Arc::clone(f));
+            }
+            let info = f.get_basic_info();
+            let t = Type::primitive_type_builder(info.name(), PhysicalType::BYTE_ARRAY)
+                .with_repetition(info.repetition())
+                .with_id(info.has_id().then(|| info.id()))
+                .build()?;
+            Ok(Arc::new(t))
+        })
+        .collect::<Result<Vec<_>, ParquetError>>()?;
+    let root = Type::group_type_builder(root.name())
+        .with_fields(fields)
+        .build()?;
+    let file = FileMetaData::new(
+        file.version(),
+        file.num_rows(),
+        file.created_by().map(str::to_string),
+        file.key_value_metadata().cloned(),
+        Arc::new(SchemaDescriptor::new(Arc::new(root))),
+        file.column_orders().cloned(),
+    );
+    Ok(ParquetMetaData::new(file, metadata.row_groups().to_vec()))
+}
+
+/// True if the values of `t` are rendered ([`Col::push`]).
+fn rendered(t: &DataType) -> bool {
+    use DataType::*;
+    matches!(
+        t,
+        Boolean
+            | Int8
+            | Int16
+            | Int32
+            | Int64
+            | UInt8
+            | UInt16
+            | UInt32
+            | UInt64
+            | Float32
+            | Float64
+            | Utf8
+            | LargeUtf8
+            | Utf8View
+            | Binary
+            | LargeBinary
+            | BinaryView
+            | FixedSizeBinary(_)
+    )
+}
+
 impl ParquetText {
     /// Opens the Parquet object `file`: its rows as text, and their format
     /// (the columns, named as flow-log fields).
     pub fn open(file: File, strict: bool) -> Result<(Self, Schema), LineError> {
-        let file = guarded(|| SerializedFileReader::new(file)).map_err(parquet_error)?;
-        let descr = file.metadata().file_metadata().schema_descr_ptr();
+        // Types from the Parquet schema alone (not from an Arrow schema a
+        // writer may have stored), strings read as bytes: the text reader
+        // checks their UTF-8 row by row (the Arrow reader would refuse a
+        // whole batch for one bad value).
+        let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
+        let meta =
+            guarded(|| ArrowReaderMetadata::load(&file, options.clone())).map_err(parquet_error)?;
+        let metadata = guarded(|| bytes_for_strings(meta.metadata())).map_err(parquet_error)?;
+        let meta = guarded(|| ArrowReaderMetadata::try_new(Arc::new(metadata), options))
+            .map_err(parquet_error)?;
+        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
+        let descr = builder.parquet_schema();
+        let arrow = builder.schema().clone();
         let mut names = Vec::new();
-        let mut kinds = Vec::new();
-        for c in descr.columns() {
-            let refuse = |why: &str| {
+        for (c, field) in descr.columns().iter().zip(arrow.fields().iter()) {
+            let refuse = |why: String| {
                 LineError::new(
                     ErrorKind::Parquet,
                     None,
@@ -161,37 +218,39 @@ impl ParquetText {
                 )
             };
             if c.max_rep_level() > 0 || c.path().parts().len() > 1 {
-                return Err(refuse("nested or repeated columns are not flow-log fields"));
+                return Err(refuse(
+                    "nested or repeated columns are not flow-log fields".into(),
+                ));
             }
-            let physical = c.physical_type();
-            if physical == PhysicalType::INT96 {
-                return Err(refuse("INT96 values are not flow-log fields"));
+            if !rendered(field.data_type()) {
+                return Err(refuse(format!(
+                    "{} values are not flow-log fields",
+                    field.data_type()
+                )));
             }
-            let unsigned = matches!(
-                c.converted_type(),
-                ConvertedType::UINT_8
-                    | ConvertedType::UINT_16
-                    | ConvertedType::UINT_32
-                    | ConvertedType::UINT_64
-            ) || matches!(
-                c.logical_type_ref(),
-                Some(LogicalType::Integer(int)) if !int.is_signed
-            );
-            kinds.push(Kind {
-                unsigned,
-                max_def: c.max_def_level(),
-            });
             names.push(match FieldId::from_parquet_column(c.name()) {
                 Some(id) => id.name().to_string(),
                 None => c.name().replace('_', "-"),
             });
         }
+        if descr.columns().len() != arrow.fields().len() {
+            return Err(LineError::new(
+                ErrorKind::Parquet,
+                None,
+                "parquet: nested columns are not flow-log fields",
+            ));
+        }
         let schema = Schema::from_names(&names, strict)?;
+        let size = builder
+            .metadata()
+            .row_groups()
+            .iter()
+            .map(|g| g.total_byte_size().max(0) as u64)
+            .sum();
+        let batches = guarded(|| builder.with_batch_size(BATCH).build()).map_err(parquet_error)?;
         let text = Self {
-            file,
-            group: 0,
-            columns: Vec::new(),
-            kinds,
+            batches,
+            size,
             text: Vec::new(),
             at: 0,
             rows: 0,
@@ -203,12 +262,7 @@ impl ParquetText {
     /// True if the object holds at least [`INFLATE_THREAD_MIN`] bytes of
     /// column data: worth a helper thread.
     pub fn large(&self) -> bool {
-        let groups = self.file.metadata().row_groups();
-        groups
-            .iter()
-            .map(|g| g.total_byte_size().max(0) as u64)
-            .sum::<u64>()
-            >= INFLATE_THREAD_MIN
+        self.size >= INFLATE_THREAD_MIN
     }
 
     fn fail(&mut self, message: String) -> io::Error {
@@ -226,175 +280,134 @@ impl ParquetText {
     fn fill(&mut self) -> io::Result<()> {
         self.text.clear();
         self.at = 0;
-        loop {
-            if self.columns.is_empty() {
-                if self.group >= self.file.num_row_groups() {
-                    self.done = true;
-                    return Ok(());
-                }
-                let group = self.group;
-                self.group += 1;
-                self.columns = match guarded(|| self.open_group(group)) {
-                    Ok(c) => c,
-                    Err(e) => return Err(self.fail(e.to_string())),
-                };
-                continue;
+        let batches = &mut self.batches;
+        let next = guarded(|| {
+            batches
+                .next()
+                .transpose()
+                .map_err(|e| ParquetError::General(e.to_string()))
+        });
+        let batch = match next {
+            Ok(Some(batch)) => batch,
+            Ok(None) => {
+                self.done = true;
+                return Ok(());
             }
-            let mut rows = None;
-            for (i, column) in self.columns.iter_mut().enumerate() {
-                let n = match guarded(|| column.read(BATCH)) {
-                    Ok(n) => n,
-                    Err(e) => {
-                        let message = e.to_string();
-                        return Err(self.fail(message));
-                    }
-                };
-                if let Some(first) = rows
-                    && first != n
-                {
-                    let message = format!("column {i} has {n} rows where column 0 has {first}");
-                    return Err(self.fail(message));
-                }
-                rows = Some(n);
-            }
-            match rows {
-                Some(0) | None => self.columns.clear(),
-                Some(n) => return self.render(n),
-            }
+            Err(e) => return Err(self.fail(e.to_string())),
+        };
+        if !self.render(&batch, false) {
+            return Err(self.fail("a column of unexpected type".into()));
         }
-    }
-
-    fn open_group(&self, group: usize) -> Result<Vec<Column>, ParquetError> {
-        let reader = self.file.get_row_group(group)?;
-        (0..self.kinds.len())
-            .map(|i| {
-                let reader = reader.get_column_reader(i)?;
-                let values = match &reader {
-                    ColumnReader::BoolColumnReader(_) => Values::Bool(Vec::new()),
-                    ColumnReader::Int32ColumnReader(_) => Values::I32(Vec::new()),
-                    ColumnReader::Int64ColumnReader(_) => Values::I64(Vec::new()),
-                    ColumnReader::FloatColumnReader(_) => Values::F32(Vec::new()),
-                    ColumnReader::DoubleColumnReader(_) => Values::F64(Vec::new()),
-                    ColumnReader::ByteArrayColumnReader(_) => Values::Bytes(Vec::new()),
-                    ColumnReader::FixedLenByteArrayColumnReader(_) => Values::Fixed(Vec::new()),
-                    ColumnReader::Int96ColumnReader(_) => {
-                        return Err(ParquetError::General("INT96 column".into()));
-                    }
-                };
-                Ok(Column {
-                    reader,
-                    defs: Vec::new(),
-                    values,
-                    next: 0,
-                })
-            })
-            .collect()
-    }
-
-    /// Renders the `n` rows just read as text lines.
-    fn render(&mut self, n: usize) -> io::Result<()> {
-        let mut rendered = self.render_rows(n, false);
         // One `\n` per row, unless a value held one: then again, with the
         // values' `\n` replaced (rare: counted over the batch, not looked
         // for in every value).
-        if rendered.is_ok() && memchr::memchr_iter(b'\n', &self.text).count() != n {
+        if memchr::memchr_iter(b'\n', &self.text).count() != batch.num_rows() {
             self.text.clear();
-            self.columns.iter_mut().for_each(|c| c.next = 0);
-            rendered = self.render_rows(n, true);
+            self.render(&batch, true);
         }
-        if let Err(i) = rendered {
-            return Err(self.fail(format!("column {i} has fewer values than its levels say")));
-        }
-        self.rows += n as u64;
+        self.rows += batch.num_rows() as u64;
         Ok(())
     }
 
-    /// [`ParquetText::render`], a `\n` in a value replaced if `escape`;
-    /// `Err(column)` where a column's values run out.
-    fn render_rows(&mut self, n: usize, escape: bool) -> Result<(), usize> {
+    /// Renders the rows of `batch`, a `\n` in a value replaced if `escape`;
+    /// false if a column has a type [`rendered`] refuses.
+    fn render(&mut self, batch: &RecordBatch, escape: bool) -> bool {
+        let Some(columns) = batch
+            .columns()
+            .iter()
+            .map(|c| Some((Col::of(c)?, c.logical_nulls())))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return false;
+        };
         let mut num = itoa::Buffer::new();
-        for row in 0..n {
-            for (i, (column, kind)) in self.columns.iter_mut().zip(&self.kinds).enumerate() {
+        for row in 0..batch.num_rows() {
+            for (i, (column, nulls)) in columns.iter().enumerate() {
                 if i > 0 {
                     self.text.push(b' ');
                 }
-                let present = kind.max_def == 0 || column.defs.get(row) == Some(&kind.max_def);
-                if !present {
+                if nulls.as_ref().is_some_and(|n| n.is_null(row)) {
                     self.text.push(b'-');
-                    continue;
-                }
-                let v = column.next;
-                column.next += 1;
-                let missing = match &column.values {
-                    Values::Bool(x) => x.get(v).map(|b| {
-                        let s: &[u8] = if *b { b"true" } else { b"false" };
-                        self.text.extend_from_slice(s);
-                    }),
-                    Values::I32(x) => x.get(v).map(|&x| {
-                        let s = if kind.unsigned {
-                            num.format(x as u32)
-                        } else {
-                            num.format(x)
-                        };
-                        self.text.extend_from_slice(s.as_bytes());
-                    }),
-                    Values::I64(x) => x.get(v).map(|&x| {
-                        let s = if kind.unsigned {
-                            num.format(x as u64)
-                        } else {
-                            num.format(x)
-                        };
-                        self.text.extend_from_slice(s.as_bytes());
-                    }),
-                    Values::F32(x) => x.get(v).map(|x| push_display(&mut self.text, x)),
-                    Values::F64(x) => x.get(v).map(|x| push_display(&mut self.text, x)),
-                    Values::Bytes(x) => x
-                        .get(v)
-                        .map(|x| push_bytes(&mut self.text, x.data(), escape)),
-                    Values::Fixed(x) => x
-                        .get(v)
-                        .map(|x| push_bytes(&mut self.text, x.data(), escape)),
-                }
-                .is_none();
-                if missing {
-                    return Err(i);
+                } else {
+                    column.push(&mut self.text, &mut num, row, escape);
                 }
             }
             self.text.push(b'\n');
         }
-        Ok(())
+        true
     }
 }
 
-impl Column {
-    /// Reads the next `max` rows of the column (their definition levels and
-    /// present values): how many.
-    fn read(&mut self, max: usize) -> Result<usize, ParquetError> {
-        self.defs.clear();
-        self.next = 0;
-        let defs = Some(&mut self.defs);
-        // The same call for every physical type, on that type's buffer.
-        macro_rules! read {
-            ($($reader:ident => $values:ident),*) => {
-                match (&mut self.reader, &mut self.values) {
-                    $((ColumnReader::$reader(r), Values::$values(v)) => {
-                        v.clear();
-                        r.read_records(max, defs, None, v)?
-                    })*
-                    _ => return Err(ParquetError::General("column type changed".into())),
-                }
-            };
+/// A column of a batch, as the array of its type.
+enum Col<'a> {
+    I8(&'a PrimitiveArray<Int8Type>),
+    I16(&'a PrimitiveArray<Int16Type>),
+    I32(&'a PrimitiveArray<Int32Type>),
+    I64(&'a PrimitiveArray<Int64Type>),
+    U8(&'a PrimitiveArray<UInt8Type>),
+    U16(&'a PrimitiveArray<UInt16Type>),
+    U32(&'a PrimitiveArray<UInt32Type>),
+    U64(&'a PrimitiveArray<UInt64Type>),
+    F32(&'a PrimitiveArray<Float32Type>),
+    F64(&'a PrimitiveArray<Float64Type>),
+    Bool(&'a BooleanArray),
+    Str(&'a GenericStringArray<i32>),
+    LargeStr(&'a GenericStringArray<i64>),
+    StrView(&'a StringViewArray),
+    Bin(&'a GenericBinaryArray<i32>),
+    LargeBin(&'a GenericBinaryArray<i64>),
+    BinView(&'a BinaryViewArray),
+    Fixed(&'a FixedSizeBinaryArray),
+}
+
+impl<'a> Col<'a> {
+    /// The column `a`, if its type is one [`rendered`] takes.
+    fn of(a: &'a ArrayRef) -> Option<Self> {
+        Some(match a.data_type() {
+            DataType::Int8 => Self::I8(a.as_primitive_opt()?),
+            DataType::Int16 => Self::I16(a.as_primitive_opt()?),
+            DataType::Int32 => Self::I32(a.as_primitive_opt()?),
+            DataType::Int64 => Self::I64(a.as_primitive_opt()?),
+            DataType::UInt8 => Self::U8(a.as_primitive_opt()?),
+            DataType::UInt16 => Self::U16(a.as_primitive_opt()?),
+            DataType::UInt32 => Self::U32(a.as_primitive_opt()?),
+            DataType::UInt64 => Self::U64(a.as_primitive_opt()?),
+            DataType::Float32 => Self::F32(a.as_primitive_opt()?),
+            DataType::Float64 => Self::F64(a.as_primitive_opt()?),
+            DataType::Boolean => Self::Bool(a.as_boolean_opt()?),
+            DataType::Utf8 => Self::Str(a.as_string_opt()?),
+            DataType::LargeUtf8 => Self::LargeStr(a.as_string_opt()?),
+            DataType::Utf8View => Self::StrView(a.as_string_view_opt()?),
+            DataType::Binary => Self::Bin(a.as_binary_opt()?),
+            DataType::LargeBinary => Self::LargeBin(a.as_binary_opt()?),
+            DataType::BinaryView => Self::BinView(a.as_binary_view_opt()?),
+            DataType::FixedSizeBinary(_) => Self::Fixed(a.as_fixed_size_binary_opt()?),
+            _ => return None,
+        })
+    }
+
+    /// Appends the value at `row` (not null).
+    fn push(&self, text: &mut Vec<u8>, num: &mut itoa::Buffer, row: usize, escape: bool) {
+        match self {
+            Self::I8(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::I16(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::I32(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::I64(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::U8(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::U16(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::U32(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::U64(a) => text.extend_from_slice(num.format(a.value(row)).as_bytes()),
+            Self::F32(a) => push_display(text, &a.value(row)),
+            Self::F64(a) => push_display(text, &a.value(row)),
+            Self::Bool(a) => text.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
+            Self::Str(a) => push_bytes(text, a.value(row).as_bytes(), escape),
+            Self::LargeStr(a) => push_bytes(text, a.value(row).as_bytes(), escape),
+            Self::StrView(a) => push_bytes(text, a.value(row).as_bytes(), escape),
+            Self::Bin(a) => push_bytes(text, a.value(row), escape),
+            Self::LargeBin(a) => push_bytes(text, a.value(row), escape),
+            Self::BinView(a) => push_bytes(text, a.value(row), escape),
+            Self::Fixed(a) => push_bytes(text, a.value(row), escape),
         }
-        let (rows, _, _) = read!(
-            BoolColumnReader => Bool,
-            Int32ColumnReader => I32,
-            Int64ColumnReader => I64,
-            FloatColumnReader => F32,
-            DoubleColumnReader => F64,
-            ByteArrayColumnReader => Bytes,
-            FixedLenByteArrayColumnReader => Fixed
-        );
-        Ok(rows)
     }
 }
 
@@ -440,7 +453,9 @@ mod tests {
     use crate::flowlogs::reader::FileReader;
     use crate::flowlogs::render::{JSON_ROOM, JsonWriter};
     use crate::flowlogs::text::{ReadOptions, TextReader};
-    use parquet::data_type::{BoolType, ByteArrayType, DoubleType, Int32Type, Int64Type};
+    use parquet::data_type::{
+        BoolType, ByteArray, ByteArrayType, DoubleType, Int32Type, Int64Type,
+    };
     use parquet::file::properties::WriterProperties;
     use parquet::file::writer::SerializedFileWriter;
     use parquet::schema::parser::parse_message_type;
