@@ -97,6 +97,22 @@ keep() {
   if [ -z "${RSS[$name]:-}" ] || [ "$rss" -gt "${RSS[$name]}" ]; then RSS[$name]=$rss; fi
 }
 rate() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
+
+# peer_once NAME TREE ROUND: one run of the peer on TREE, kept as NAME
+# (nothing kept if it fails): the peer's own timing of its record loop
+# (what it reports), its process CPU time and peak RSS.
+peer_once() {
+  local name=$1 tree=$2 round=$3 t line s
+  t=$(mktemp)
+  /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$tree" 2>"$t.err" >/dev/null || true
+  line=$(grep records_per_s "$t.err" || echo "failed: $(tail -1 "$t.err")")
+  echo "  $name run $round: $line"
+  s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+  if [ -n "$s" ]; then
+    keep "$name" < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
+  fi
+  rm -f "$t" "$t.err"
+}
 mbs() { echo "$1 / $2" | bc -l | xargs printf '%.0f'; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
@@ -128,26 +144,10 @@ if [ -z "${SKIP_SINGLE:-}" ]; then
   for round in $(seq 1 "$RUNS"); do
     echo "  round $round: load $(cut -d' ' -f1-3 /proc/loadavg)"
     if [ -z "${SKIP_PEER:-}" ]; then
-      t=$(mktemp)
-      /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$TREE" 2>"$t.err" >/dev/null
-      line=$(grep records_per_s "$t.err")
-      echo "  peer run $round: $line"
-      # The peer's own timing of its record loop (what it reports), its
-      # process CPU time and peak RSS.
-      s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-      keep peer < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
-      rm -f "$t" "$t.err"
-      if [ -n "${PARQUET:-}" ]; then
-        t=$(mktemp)
-        /usr/bin/time -f "%U %S %M" -o "$t" python3 "$SHARED/flowlogs/bench-flowlogs-reader.py" "$PQTREE" 2>"$t.err" >/dev/null
-        line=$(grep records_per_s "$t.err" || echo "failed: $(tail -1 "$t.err")")
-        echo "  peer run $round (Parquet): $line"
-        s=$(echo "$line" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
-        if [ -n "$s" ]; then
-          keep peer-parquet < <(awk -v s="$s" '{printf "%s %.2f %s\n", s, $1 + $2, $3}' "$t")
-        fi
-        rm -f "$t" "$t.err"
-      fi
+      peer_once peer "$TREE" "$round"
+      # The gzip object is the benchmark: no peer, no table.
+      [ -n "${WALL[peer]:-}" ] || { echo "the peer failed on $TREE" >&2; exit 1; }
+      if [ -n "${PARQUET:-}" ]; then peer_once peer-parquet "$PQTREE" "$round"; fi
     fi
     for c in "${COMMANDS[@]}" "${PQ_COMMANDS[@]}"; do
       name=${c%%|*}

@@ -36,8 +36,8 @@ use arrow_array::types::{
     UInt32Type, UInt64Type,
 };
 use arrow_array::{
-    Array, ArrayRef, BinaryViewArray, BooleanArray, FixedSizeBinaryArray, GenericBinaryArray,
-    GenericStringArray, PrimitiveArray, RecordBatch, StringViewArray,
+    Array, ArrayRef, BooleanArray, FixedSizeBinaryArray, GenericBinaryArray, PrimitiveArray,
+    RecordBatch, new_empty_array,
 };
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
@@ -46,7 +46,7 @@ use parquet::arrow::arrow_reader::{
 };
 use parquet::basic::Type as PhysicalType;
 use parquet::errors::ParquetError;
-use parquet::file::metadata::{FileMetaData, ParquetMetaData};
+use parquet::file::metadata::{FileMetaData, ParquetMetaData, ParquetMetaDataReader};
 use parquet::schema::types::{SchemaDescriptor, Type};
 
 use super::error::{ErrorKind, LineError};
@@ -165,32 +165,6 @@ fn bytes_for_strings(metadata: &ParquetMetaData) -> Result<ParquetMetaData, Parq
     Ok(ParquetMetaData::new(file, metadata.row_groups().to_vec()))
 }
 
-/// True if the values of `t` are rendered ([`Col::push`]).
-fn rendered(t: &DataType) -> bool {
-    use DataType::*;
-    matches!(
-        t,
-        Boolean
-            | Int8
-            | Int16
-            | Int32
-            | Int64
-            | UInt8
-            | UInt16
-            | UInt32
-            | UInt64
-            | Float32
-            | Float64
-            | Utf8
-            | LargeUtf8
-            | Utf8View
-            | Binary
-            | LargeBinary
-            | BinaryView
-            | FixedSizeBinary(_)
-    )
-}
-
 impl ParquetText {
     /// Opens the Parquet object `file`: its rows as text, and their format
     /// (the columns, named as flow-log fields).
@@ -199,10 +173,12 @@ impl ParquetText {
         // writer may have stored), strings read as bytes: the text reader
         // checks their UTF-8 row by row (the Arrow reader would refuse a
         // whole batch for one bad value).
+        let metadata = guarded(|| {
+            let metadata = ParquetMetaDataReader::new().parse_and_finish(&file)?;
+            bytes_for_strings(&metadata)
+        })
+        .map_err(parquet_error)?;
         let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-        let meta =
-            guarded(|| ArrowReaderMetadata::load(&file, options.clone())).map_err(parquet_error)?;
-        let metadata = guarded(|| bytes_for_strings(meta.metadata())).map_err(parquet_error)?;
         let meta = guarded(|| ArrowReaderMetadata::try_new(Arc::new(metadata), options))
             .map_err(parquet_error)?;
         let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
@@ -222,7 +198,7 @@ impl ParquetText {
                     "nested or repeated columns are not flow-log fields".into(),
                 ));
             }
-            if !rendered(field.data_type()) {
+            if Col::of(&new_empty_array(field.data_type())).is_none() {
                 return Err(refuse(format!(
                     "{} values are not flow-log fields",
                     field.data_type()
@@ -310,7 +286,7 @@ impl ParquetText {
     }
 
     /// Renders the rows of `batch`, a `\n` in a value replaced if `escape`;
-    /// false if a column has a type [`rendered`] refuses.
+    /// false if a column has a type [`Col::of`] refuses.
     fn render(&mut self, batch: &RecordBatch, escape: bool) -> bool {
         let Some(columns) = batch
             .columns()
@@ -338,7 +314,10 @@ impl ParquetText {
     }
 }
 
-/// A column of a batch, as the array of its type.
+/// A column of a batch, as the array of its type: the types the reader
+/// gives the columns of a flow-log object (strings come as `Binary`:
+/// [`bytes_for_strings`]); an object with columns of any other type is
+/// refused when opened.
 enum Col<'a> {
     I8(&'a PrimitiveArray<Int8Type>),
     I16(&'a PrimitiveArray<Int16Type>),
@@ -351,17 +330,12 @@ enum Col<'a> {
     F32(&'a PrimitiveArray<Float32Type>),
     F64(&'a PrimitiveArray<Float64Type>),
     Bool(&'a BooleanArray),
-    Str(&'a GenericStringArray<i32>),
-    LargeStr(&'a GenericStringArray<i64>),
-    StrView(&'a StringViewArray),
     Bin(&'a GenericBinaryArray<i32>),
-    LargeBin(&'a GenericBinaryArray<i64>),
-    BinView(&'a BinaryViewArray),
     Fixed(&'a FixedSizeBinaryArray),
 }
 
 impl<'a> Col<'a> {
-    /// The column `a`, if its type is one [`rendered`] takes.
+    /// The column `a`, if its type is one of those rendered.
     fn of(a: &'a ArrayRef) -> Option<Self> {
         Some(match a.data_type() {
             DataType::Int8 => Self::I8(a.as_primitive_opt()?),
@@ -375,12 +349,7 @@ impl<'a> Col<'a> {
             DataType::Float32 => Self::F32(a.as_primitive_opt()?),
             DataType::Float64 => Self::F64(a.as_primitive_opt()?),
             DataType::Boolean => Self::Bool(a.as_boolean_opt()?),
-            DataType::Utf8 => Self::Str(a.as_string_opt()?),
-            DataType::LargeUtf8 => Self::LargeStr(a.as_string_opt()?),
-            DataType::Utf8View => Self::StrView(a.as_string_view_opt()?),
             DataType::Binary => Self::Bin(a.as_binary_opt()?),
-            DataType::LargeBinary => Self::LargeBin(a.as_binary_opt()?),
-            DataType::BinaryView => Self::BinView(a.as_binary_view_opt()?),
             DataType::FixedSizeBinary(_) => Self::Fixed(a.as_fixed_size_binary_opt()?),
             _ => return None,
         })
@@ -400,12 +369,7 @@ impl<'a> Col<'a> {
             Self::F32(a) => push_display(text, &a.value(row)),
             Self::F64(a) => push_display(text, &a.value(row)),
             Self::Bool(a) => text.extend_from_slice(if a.value(row) { b"true" } else { b"false" }),
-            Self::Str(a) => push_bytes(text, a.value(row).as_bytes(), escape),
-            Self::LargeStr(a) => push_bytes(text, a.value(row).as_bytes(), escape),
-            Self::StrView(a) => push_bytes(text, a.value(row).as_bytes(), escape),
             Self::Bin(a) => push_bytes(text, a.value(row), escape),
-            Self::LargeBin(a) => push_bytes(text, a.value(row), escape),
-            Self::BinView(a) => push_bytes(text, a.value(row), escape),
             Self::Fixed(a) => push_bytes(text, a.value(row), escape),
         }
     }
@@ -566,14 +530,7 @@ mod tests {
     }
 
     fn parquet_json(path: &Path) -> Read {
-        let mut r = FileReader::open(path, &ReadOptions::default());
-        json_of(|w, out, used| {
-            let room = out.len();
-            out.resize(room + 4 * JSON_ROOM, 0);
-            r.json_run(out, used, room + 2 * JSON_ROOM, false);
-            out.resize(*used + JSON_ROOM, 0);
-            r.next_json(w, out, used)
-        })
+        fused_json(FileReader::open(path, &ReadOptions::default()))
     }
 
     /// [`parquet_json`] with the rows rendered on a helper thread (as a
@@ -588,7 +545,14 @@ mod tests {
             .ok()
             .unwrap();
         let path = Arc::from(path);
-        let mut r = TextReader::<&[u8]>::rows_from_blocks(path, blocks, Arc::new(schema), false);
+        let schema = Arc::new(schema);
+        fused_json(FileReader::Parquet(Box::new(TextReader::rows_from_blocks(
+            path, blocks, schema, false,
+        ))))
+    }
+
+    /// The JSON and errors of `r` by fused runs, as `parse --json` reads.
+    fn fused_json(mut r: FileReader) -> Read {
         json_of(|w, out, used| {
             let room = out.len();
             out.resize(room + 4 * JSON_ROOM, 0);

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use super::error::Error;
+use super::error::{Error, LineError};
 use super::inflate::Inflated;
 use super::parquet::ParquetText;
 use super::record::{OwnedRecord, Record};
@@ -37,34 +37,34 @@ impl FileReader {
                 Self::Text(Box::new(TextReader::from_blocks(path, blocks, options)))
             }
             Ok(Opened::Parquet(file)) => match ParquetText::open(file, options.strict) {
-                // A large object's rows are rendered on a helper thread when
-                // a core is free for it (as large gzip objects are inflated).
-                Ok((rows, schema)) if rows.large() && source::spare_core() => {
-                    let schema = Arc::new(schema);
-                    let strict = options.strict;
-                    Self::Parquet(Box::new(match Inflated::spawn(rows) {
+                Ok((rows, schema)) => {
+                    let (schema, strict) = (Arc::new(schema), options.strict);
+                    // A large object's rows are rendered on a helper thread
+                    // when a core is free for it (as large gzip objects are
+                    // inflated).
+                    let threaded = if rows.large() && source::spare_core() {
+                        Inflated::spawn(rows)
+                    } else {
+                        Err(rows)
+                    };
+                    Self::Parquet(Box::new(match threaded {
                         Ok(blocks) => TextReader::rows_from_blocks(path, blocks, schema, strict),
                         Err(rows) => TextReader::rows(path, Box::new(rows), schema, strict),
                     }))
                 }
-                Ok((rows, schema)) => Self::Parquet(Box::new(TextReader::rows(
-                    path,
-                    Box::new(rows),
-                    Arc::new(schema),
-                    options.strict,
-                ))),
-                Err(error) => Self::Failed(Some(Error {
-                    path,
-                    error,
-                    fatal: true,
-                })),
+                Err(error) => Self::failed(path, error),
             },
-            Err(error) => Self::Failed(Some(Error {
-                path,
-                error,
-                fatal: true,
-            })),
+            Err(error) => Self::failed(path, error),
         }
+    }
+
+    /// The reader of an object that could not be opened.
+    fn failed(path: Arc<Path>, error: LineError) -> Self {
+        Self::Failed(Some(Error {
+            path,
+            error,
+            fatal: true,
+        }))
     }
 
     /// The next record or error; `None` at the end.

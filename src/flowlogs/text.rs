@@ -166,12 +166,11 @@ impl<R: Read> TextReader<R> {
             format: Some(schema),
             strict,
         };
-        let mut reader = Self::from_blocks(path, blocks, &options).into_rows();
-        reader.gzip = false;
-        reader
+        Self::from_blocks(path, blocks, &options).into_rows()
     }
 
     fn into_rows(mut self) -> Self {
+        self.gzip = false;
         self.started = true;
         self.decided = true;
         self.parquet = true;
@@ -466,10 +465,8 @@ impl<R: Read> TextReader<R> {
             Ok((n, LineEvent::Line(r))) => Some(Ok((n, Some(Loc::Stream(r))))),
             Ok((n, LineEvent::TooLong)) => Some(Ok((n, None))),
             Err(e) => {
-                let err = match self.parquet.then(|| row_error(&e)).flatten() {
-                    Some(err) => err,
-                    None => read_error(&e, self.gzip),
-                };
+                // A Parquet read error carries its row (`row_error`).
+                let err = row_error(&e).unwrap_or_else(|| read_error(&e, self.gzip));
                 Some(Err(self.error(err, true)))
             }
         }
