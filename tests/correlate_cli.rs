@@ -25,17 +25,9 @@ fn python(script: &str, work: &Path) -> String {
     text
 }
 
-#[test]
-fn derived_differences_are_found_exactly() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = python("tests/correlate/derived.py", dir.path());
-    assert!(text.contains("derived: ok"), "{text}");
-}
-
-#[test]
-fn without_config_joins_on_the_other_keys() {
-    let dir = tempfile::tempdir().unwrap();
-    let obs = dir.path().join("obs");
+/// vxtap's output of `mirror-basic.pcap` in `dir/obs`.
+fn replay_mirror_basic(dir: &Path) -> std::path::PathBuf {
+    let obs = dir.join("obs");
     let st = vxtap()
         .args([
             "replay",
@@ -47,6 +39,20 @@ fn without_config_joins_on_the_other_keys() {
         .status()
         .unwrap();
     assert!(st.success());
+    obs
+}
+
+#[test]
+fn derived_differences_are_found_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = python("tests/correlate/derived.py", dir.path());
+    assert!(text.contains("derived: ok"), "{text}");
+}
+
+#[test]
+fn without_config_joins_on_the_other_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let obs = replay_mirror_basic(dir.path());
     let report = dir.path().join("report");
     let out = vxtap()
         .args(["correlate", "--quiet", "--flowlogs"])
@@ -306,4 +312,76 @@ fn vnis_are_mapped_by_the_config_and_unmapped_ones_reported() {
     assert_eq!(i3["matched"], 0);
     assert_eq!(i3["logged_not_mirrored"], i3["aws_records"]);
     assert_eq!(s["mirrored_not_logged"], 0);
+}
+
+#[test]
+fn lenient_aws_input_is_repaired_and_counted() {
+    // vxtap's own flow logs of a mirror capture as the AWS side, rewritten
+    // with CRLF line endings and tabs: skipped line by line in the strict
+    // default, read with --lenient as the clean log (everything matches).
+    let dir = tempfile::tempdir().unwrap();
+    let obs = replay_mirror_basic(dir.path());
+    let aws = dir.path().join("aws");
+    std::fs::create_dir_all(&aws).unwrap();
+    let mut objects = 0;
+    for entry in walk(&obs) {
+        let name = entry.file_name().unwrap().to_string_lossy().to_string();
+        if !name.ends_with(".log.gz") {
+            continue;
+        }
+        let mut text = String::new();
+        std::io::Read::read_to_string(
+            &mut flate2::read::MultiGzDecoder::new(std::fs::File::open(&entry).unwrap()),
+            &mut text,
+        )
+        .unwrap();
+        let messy = text.replace(' ', "\t").replace('\n', "\r\n");
+        std::fs::write(aws.join(format!("{objects}.log")), messy).unwrap();
+        objects += 1;
+    }
+    assert!(objects > 0);
+    let run = |lenient: bool| {
+        let report = dir.path().join(format!("report-{lenient}"));
+        let mut cmd = vxtap();
+        cmd.args(["correlate", "--quiet", "--flowlogs"])
+            .arg(&aws)
+            .arg("--observed")
+            .arg(&obs)
+            .arg("--report")
+            .arg(&report);
+        if lenient {
+            cmd.arg("--lenient");
+        }
+        let out = cmd.output().unwrap();
+        let s: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+        (out.status.code(), s)
+    };
+    let (code, strict) = run(false);
+    assert_ne!(code, Some(0));
+    assert_eq!(strict["inputs"]["aws_records"], 0);
+    assert!(strict["inputs"].get("repaired").is_none());
+    let (code, s) = run(true);
+    assert_eq!(code, Some(0), "{s}");
+    assert!(s["matched"].as_u64().unwrap() > 0);
+    assert_eq!(s["matched"], s["inputs"]["aws_records"]);
+    assert_eq!(s["logged_not_mirrored"], 0);
+    assert_eq!(s["mirrored_not_logged"], 0);
+    let repaired = &s["inputs"]["repaired"];
+    assert!(repaired["crlf"].as_u64().unwrap() > 0, "{repaired}");
+    assert!(repaired["whitespace"].as_u64().unwrap() > 0, "{repaired}");
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            files.extend(walk(&p));
+        } else {
+            files.push(p);
+        }
+    }
+    files
 }

@@ -465,3 +465,73 @@ fn corrupt_parquet_objects_are_located_errors_not_panics_or_hangs() {
         assert!(!err.contains("panicked"), "{args:?}: {err}");
     }
 }
+
+/// `text` as `--lenient` must read it, made by other means than vxtap's:
+/// fields split on any ASCII whitespace and joined by single spaces, blank
+/// lines dropped, a byte order mark removed. Only for text without a `\r`
+/// inside a line.
+fn repaired_by_hand(text: &[u8]) -> Vec<u8> {
+    let text = text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text);
+    let mut out = Vec::new();
+    for line in text.split(|&b| b == b'\n') {
+        let fields: Vec<&[u8]> = line
+            .split(|b| b.is_ascii_whitespace())
+            .filter(|f| !f.is_empty())
+            .collect();
+        if fields.is_empty() {
+            continue;
+        }
+        out.extend_from_slice(&fields.join(&b' '));
+        out.push(b'\n');
+    }
+    out
+}
+
+#[test]
+fn lenient_mode_reads_the_repairable_malformed_files_as_their_repaired_text() {
+    // The malformed files whose only fault (EXPECTED.tsv) is one --lenient
+    // repairs: with --lenient, the records and exit code of the same text
+    // repaired by hand and read in the strict default.
+    let dir = data().join("malformed");
+    let tsv = std::fs::read_to_string(dir.join("EXPECTED.tsv")).unwrap();
+    let repairable = ["blank-line", "crlf", "empty-field", "tab", "bom"];
+    let scratch = std::env::temp_dir().join(format!("vxtap-lenient-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut checked = 0;
+    for row in tsv.lines().skip(1) {
+        let c: Vec<&str> = row.split('\t').collect();
+        if !repairable.contains(&c[2]) {
+            continue;
+        }
+        let messy = dir.join(c[0]);
+        let clean = scratch.join(c[0]);
+        std::fs::write(&clean, repaired_by_hand(&std::fs::read(&messy).unwrap())).unwrap();
+        let (messy, clean) = (messy.display().to_string(), clean.display().to_string());
+        let strict = vxtap(&["flowlogs", "parse", "--json", &messy]);
+        assert_eq!(strict.status.code(), Some(1), "{}", c[0]);
+        let lenient = vxtap(&["flowlogs", "parse", "--json", "--lenient", &messy]);
+        let want = vxtap(&["flowlogs", "parse", "--json", &clean]);
+        assert!(!want.stdout.is_empty(), "{}", c[0]);
+        assert_eq!(
+            String::from_utf8_lossy(&lenient.stdout),
+            String::from_utf8_lossy(&want.stdout),
+            "{}",
+            c[0]
+        );
+        assert_eq!(lenient.status.code(), want.status.code(), "{}", c[0]);
+        let stderr = String::from_utf8(lenient.stderr).unwrap();
+        assert!(stderr.contains(" by --lenient ("), "{}: {stderr}", c[0]);
+        // stats reads the same records.
+        let stats = |path: &str, lenient: bool| {
+            let mut args = vec!["flowlogs", "stats", "--json", path];
+            if lenient {
+                args.push("--lenient");
+            }
+            vxtap(&args).stdout
+        };
+        assert_eq!(stats(&messy, true), stats(&clean, false), "{}", c[0]);
+        checked += 1;
+    }
+    assert!(checked >= 6, "{checked}");
+    std::fs::remove_dir_all(&scratch).ok();
+}

@@ -1,6 +1,7 @@
 //! No input makes the reader panic or hang: arbitrary bytes, arbitrary
 //! gzip'd bytes, and near-valid records with mutated bytes, through the
-//! whole text reader and through the line parser with arbitrary schemas.
+//! whole text reader and through the line parser with arbitrary schemas;
+//! the lenient mode repairs what it reads and keeps every strict record.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,11 +15,16 @@ const HEADER: &str = "version account-id interface-id srcaddr dstaddr srcport ds
 const RECORD: &str = "2 123456789010 eni-1235b8ca123456789 172.31.16.139 2001:db8::1 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK";
 
 fn drain(bytes: &[u8], format: Option<&str>) -> (usize, usize) {
+    drain_with(bytes, format, false)
+}
+
+fn drain_with(bytes: &[u8], format: Option<&str>, lenient: bool) -> (usize, usize) {
     let options = ReadOptions {
         format: format
             .and_then(|f| Schema::from_format_string(f, false).ok())
             .map(Arc::new),
         strict: false,
+        lenient,
     };
     let mut reader = TextReader::new(Arc::from(PathBuf::from("p")), bytes, false, &options);
     let (mut ok, mut bad) = (0, 0);
@@ -26,6 +32,13 @@ fn drain(bytes: &[u8], format: Option<&str>) -> (usize, usize) {
     while let Some(item) = reader.next_record() {
         match item {
             Ok(rec) => {
+                if lenient {
+                    let t = rec.text();
+                    assert!(
+                        !t.contains(['\t', '\r']) && !t.contains("  ") && t.trim() == t,
+                        "not repaired: {t:?}"
+                    );
+                }
                 // Every accessor on every record.
                 let _ = (
                     rec.srcaddr(),
@@ -70,6 +83,27 @@ proptest! {
         drain(&bytes, None);
         drain(&bytes, Some("${srcaddr} ${bytes} ${action}"));
         let _ = check_line(&bytes, 1);
+    }
+
+    #[test]
+    fn lenient_reading_never_panics_and_keeps_every_strict_record(
+        pieces in proptest::collection::vec(prop_oneof![
+            Just(RECORD.to_string()),
+            Just(HEADER.to_string()),
+            Just(RECORD.replace(' ', "\t")),
+            Just(RECORD.replace(' ', "  ")),
+            Just(format!(" {RECORD} ")),
+            Just(String::new()),
+            Just(" \t".to_string()),
+            Just("\u{feff}".to_string()),
+            "[ -~\t\r]{0,40}",
+        ], 0..8),
+        ends in proptest::collection::vec(prop_oneof![Just("\n"), Just("\r\n"), Just("\r\r\n")], 8),
+    ) {
+        let text: String = pieces.iter().zip(&ends).map(|(p, e)| format!("{p}{e}")).collect();
+        let (strict, _) = drain_with(text.as_bytes(), None, false);
+        let (lenient, _) = drain_with(text.as_bytes(), None, true);
+        prop_assert!(lenient >= strict, "{lenient} < {strict} for {text:?}");
     }
 
     #[test]

@@ -47,6 +47,11 @@ pub struct CorrelateArgs {
     /// Format of header-less AWS input (CloudWatch Logs).
     #[arg(long)]
     pub format: Option<String>,
+    /// Repair CRLF line endings, tabs or runs of spaces, blank lines and a
+    /// byte order mark in AWS input instead of skipping such lines (counted
+    /// in the report's `inputs.repaired`).
+    #[arg(long)]
+    pub lenient: bool,
     /// Bad lines printed on stderr (all are in REPORT/errors.jsonl).
     #[arg(long, default_value_t = 20)]
     pub max_errors: usize,
@@ -76,6 +81,7 @@ pub fn run(args: CorrelateArgs) -> anyhow::Result<ExitCode> {
         tolerance: args.tolerance,
         lateness: args.lateness,
         aws_format,
+        aws_lenient: args.lenient,
         max_errors_shown: args.max_errors,
     };
     let out = correlate::run(&opts).context("vxtap correlate")?;

@@ -14,8 +14,8 @@ use anyhow::Context;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 
 use crate::flowlogs::{
-    Error, ErrorKind, FileReader, JSON_ROOM, JsonWriter, ReadOptions, Schema, Stats, Summary,
-    Template, collect_inputs, parallel, render_original, stats::Ranked,
+    Error, ErrorKind, FileReader, JSON_ROOM, JsonWriter, ReadOptions, Repairs, Schema, Stats,
+    Summary, Template, collect_inputs, parallel, render_original, stats::Ranked,
 };
 
 /// Output chunk size handed from a worker to the writer.
@@ -55,6 +55,12 @@ pub struct InputArgs {
     /// Reject field names this version does not know instead of keeping them as text.
     #[arg(long)]
     pub strict: bool,
+    /// Repair what AWS never writes but other tools make of flow logs: CRLF
+    /// line endings, tabs or runs of spaces between fields, blank lines, a
+    /// byte order mark. Repaired lines are counted in the summary instead of
+    /// being reported and skipped.
+    #[arg(long)]
+    pub lenient: bool,
     /// Files parsed in parallel (default: all cores). 1 = everything on one thread.
     #[arg(long, short = 'j')]
     pub threads: Option<usize>,
@@ -138,7 +144,7 @@ enum Msg {
     Data(Vec<u8>),
     Error(Error),
     Stats(Box<Stats>),
-    Done(u64),
+    Done(u64, Repairs),
 }
 
 impl Msg {
@@ -149,7 +155,7 @@ impl Msg {
                 Self::Data(block) => block.capacity(),
                 Self::Error(e) => e.error.detail.capacity(),
                 Self::Stats(_) => std::mem::size_of::<Stats>(),
-                Self::Done(_) => 0,
+                Self::Done(..) => 0,
             }
     }
 }
@@ -161,6 +167,8 @@ struct Report {
     errors: BTreeMap<ErrorKind, u64>,
     printed: std::collections::HashMap<usize, u64>,
     failures: u64,
+    /// Lines repaired by `--lenient` (not errors).
+    repairs: Repairs,
 }
 
 impl Report {
@@ -195,6 +203,11 @@ impl Report {
                 self.errors.values().sum::<u64>(),
                 kinds.join(", ")
             );
+        }
+        if self.repairs.total() > 0 {
+            let n = self.repairs.total();
+            let s = if n == 1 { "" } else { "s" };
+            line += &format!(", {n} repair{s} by --lenient ({})", self.repairs.describe());
         }
         if ignored > 0 {
             line += &format!(", {ignored} unrelated files ignored");
@@ -245,6 +258,7 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
         options: ReadOptions {
             format,
             strict: input.strict,
+            lenient: input.lenient,
         },
         threads,
         report: Report {
@@ -253,6 +267,7 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
             errors: BTreeMap::new(),
             printed: Default::default(),
             failures: inputs.unreadable.len() as u64,
+            repairs: Repairs::default(),
         },
     })
 }
@@ -294,7 +309,10 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
                 blocks.give(bytes);
             }
             Msg::Error(e) => report.error(i, &e),
-            Msg::Done(n) => report.records += n,
+            Msg::Done(n, repairs) => {
+                report.records += n;
+                report.repairs.add(&repairs);
+            }
             Msg::Stats(_) => {}
         }
         ControlFlow::Continue(())
@@ -467,7 +485,7 @@ fn parse_file(
     if !buf.is_empty() && !emit(Msg::Data(buf)) {
         return;
     }
-    emit(Msg::Done(records));
+    emit(Msg::Done(records, reader.repairs()));
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
@@ -493,6 +511,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             emit(Msg::Stats(Box::new(stats)));
+            emit(Msg::Done(0, reader.repairs()));
         },
         |i, msg| {
             match msg {
@@ -501,7 +520,8 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
                     report.records += s.records;
                     total.merge(*s);
                 }
-                Msg::Data(_) | Msg::Done(_) => {}
+                Msg::Done(_, repairs) => report.repairs.add(&repairs),
+                Msg::Data(_) => {}
             }
             ControlFlow::Continue(())
         },

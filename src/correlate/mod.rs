@@ -33,7 +33,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use crate::config::{Config, SessionMap};
-use crate::flowlogs::{FieldId, FileReader, ReadOptions, Schema};
+use crate::flowlogs::{FieldId, FileReader, ReadOptions, Repairs, Schema};
 use input::{ExtraColumns, Item, Skip};
 use join::Join;
 use model::Side;
@@ -64,6 +64,9 @@ pub struct Options {
     pub lateness: u64,
     /// Format of header-less AWS input (CloudWatch).
     pub aws_format: Option<Arc<Schema>>,
+    /// Repair CRLF, extra whitespace, blank lines and a byte order mark in
+    /// AWS input ([`ReadOptions::lenient`]).
+    pub aws_lenient: bool,
     /// Bad lines shown on stderr (all are in errors.jsonl).
     pub max_errors_shown: usize,
 }
@@ -194,7 +197,9 @@ pub fn run(opts: &Options) -> Result<Outcome, CorrelateError> {
     let read_opts = ReadOptions {
         format: opts.aws_format.clone(),
         strict: false,
+        lenient: opts.aws_lenient,
     };
+    let mut repairs = Repairs::default();
     let mut error_kinds: BTreeMap<String, u64> = BTreeMap::new();
     let mut skipped: BTreeMap<String, u64> = BTreeMap::new();
     for f in &plan.files {
@@ -281,8 +286,10 @@ pub fn run(opts: &Options) -> Result<Outcome, CorrelateError> {
                 }
             }
         }
+        repairs.add(&reader.repairs());
     }
     join.finish(&mut report);
+    report.inputs.repaired = repairs.by_kind();
     report.inputs.errors = error_kinds;
     report.inputs.skipped = skipped;
     report.inputs.late_records = join.late;

@@ -145,6 +145,9 @@ pub struct InputSummary {
     pub errors: BTreeMap<String, u64>,
     /// Records left out of the join, by why (see docs/correlate.md).
     pub skipped: BTreeMap<String, u64>,
+    /// AWS lines repaired by `--lenient`, by kind (absent when none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub repaired: BTreeMap<String, u64>,
     /// vxtap records whose VNI the config maps to no interface, by VNI.
     pub unmapped_vnis: BTreeMap<String, u64>,
     /// Records that arrived after their time had been decided.

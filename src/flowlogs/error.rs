@@ -111,11 +111,13 @@ impl ErrorKind {
             Self::RepeatedHeader => {
                 "the input looks like several files concatenated; parse the files separately"
             }
-            Self::BlankLine => "remove empty lines",
-            Self::EmptyField => "separate fields by exactly one space",
-            Self::Tab => "separate fields by single spaces, not tabs",
-            Self::Crlf => "convert line endings to LF (e.g. dos2unix)",
-            Self::Bom => "remove the byte order mark (it was stripped and the file read on)",
+            Self::BlankLine => "remove empty lines, or read with --lenient",
+            Self::EmptyField => "separate fields by exactly one space, or read with --lenient",
+            Self::Tab => "separate fields by single spaces, not tabs, or read with --lenient",
+            Self::Crlf => "convert line endings to LF (e.g. dos2unix), or read with --lenient",
+            Self::Bom => {
+                "remove the byte order mark (it was stripped and the file read on), or read with --lenient"
+            }
             Self::Binary => "this is not a text flow log; check the path",
             Self::InvalidUtf8 => "flow logs are UTF-8 text; check for corruption",
             Self::LineTooLong => {

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::error::{Error, LineError};
 use super::inflate::Inflated;
+use super::lenient::Repairs;
 use super::parquet::ParquetText;
 use super::record::{OwnedRecord, Record};
 use super::render::JsonWriter;
@@ -119,6 +120,14 @@ impl FileReader {
         match self {
             Self::Text(r) | Self::Parquet(r) => Some(r.schema()),
             Self::Failed(_) => None,
+        }
+    }
+
+    /// What the lenient mode repaired so far ([`ReadOptions::lenient`]).
+    pub fn repairs(&self) -> Repairs {
+        match self {
+            Self::Text(r) | Self::Parquet(r) => r.repairs(),
+            Self::Failed(_) => Repairs::default(),
         }
     }
 

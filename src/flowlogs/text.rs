@@ -21,6 +21,7 @@ use super::fastjson::{JsonPlan, plain_prefix};
 use super::header::{self, FirstLine};
 use super::inflate::Inflated;
 use super::layout::SourceInfo;
+use super::lenient::{self, Repair, Repairs};
 use super::lines::{LineEvent, LineReader};
 use super::parquet::row_error;
 use super::parse::{MAX_LINE, check_line, parse_record};
@@ -42,6 +43,9 @@ pub struct ReadOptions {
     pub format: Option<Arc<Schema>>,
     /// Reject unknown field names.
     pub strict: bool,
+    /// Repair CRLF line endings, tabs and extra spaces, blank lines and a
+    /// byte order mark instead of reporting them ([`super::lenient`]).
+    pub lenient: bool,
 }
 
 /// The shared default-format schema.
@@ -54,6 +58,8 @@ pub fn default_schema() -> &'static Arc<Schema> {
 enum Loc {
     Stream(Range<usize>),
     Event(usize),
+    /// A stream line as the lenient mode repaired it (in `repaired`).
+    Repaired,
 }
 
 /// A parsed record waiting to be handed out (no borrow held).
@@ -121,6 +127,11 @@ pub struct TextReader<R> {
     source: Arc<SourceInfo>,
     /// The lines are a Parquet object's rows ([`TextReader::rows`]).
     parquet: bool,
+    /// [`ReadOptions::lenient`].
+    lenient: bool,
+    /// The last line the lenient mode repaired, and the repairs so far.
+    repaired: Vec<u8>,
+    repairs: Repairs,
     /// Counts this reader's thread as busy while the reader lives.
     _reading: Reading,
 }
@@ -150,6 +161,7 @@ impl<R: Read> TextReader<R> {
         let options = ReadOptions {
             format: Some(schema),
             strict,
+            lenient: false,
         };
         Self::new(path, rows, false, &options).into_rows()
     }
@@ -165,6 +177,7 @@ impl<R: Read> TextReader<R> {
         let options = ReadOptions {
             format: Some(schema),
             strict,
+            lenient: false,
         };
         Self::from_blocks(path, blocks, &options).into_rows()
     }
@@ -208,6 +221,9 @@ impl<R: Read> TextReader<R> {
             slots: Vec::with_capacity(64),
             source,
             parquet: false,
+            lenient: options.lenient,
+            repaired: Vec::new(),
+            repairs: Repairs::default(),
             _reading: Reading::start(),
         }
     }
@@ -225,6 +241,11 @@ impl<R: Read> TextReader<R> {
     /// True if the last line ended with `\n` (valid at the end).
     pub fn ends_with_newline(&self) -> bool {
         self.lines.ends_with_newline()
+    }
+
+    /// The lines repaired so far in the lenient mode ([`ReadOptions::lenient`]).
+    pub fn repairs(&self) -> Repairs {
+        self.repairs
     }
 
     /// True for a CloudWatch export (timestamp-prefixed lines).
@@ -360,6 +381,7 @@ impl<R: Read> TextReader<R> {
     fn record(&self, step: Step) -> Record<'_> {
         let (bytes, source) = match step.loc {
             Loc::Stream(r) => (self.lines.bytes(r), &self.source),
+            Loc::Repaired => (&self.repaired[..], &self.source),
             Loc::Event(i) => match self.events.as_ref().and_then(|e| e.get(i)) {
                 Some(e) => (e.message.as_bytes(), &e.source),
                 None => (&b""[..], &self.source),
@@ -422,6 +444,9 @@ impl<R: Read> TextReader<R> {
             == Some(&b'{');
         if bom {
             self.lines.consume(BOM.len());
+            if self.lenient {
+                self.repairs.bom += 1;
+            }
         }
         if json {
             match self.lines.read_rest(MAX_PAYLOAD_BYTES) {
@@ -441,7 +466,7 @@ impl<R: Read> TextReader<R> {
                 Err(e) => return Some(self.error(read_error(&e, gzip), true)),
             }
         }
-        bom.then(|| {
+        (bom && !self.lenient).then(|| {
             self.error(
                 LineError::new(ErrorKind::Bom, Some(1), "UTF-8 byte order mark"),
                 false,
@@ -495,6 +520,8 @@ impl<R: Read> TextReader<R> {
             let first = !self.decided;
             let bytes = match &loc {
                 Some(Loc::Stream(r)) => self.lines.bytes(r.clone()),
+                // `next_line` gives stream lines and events only.
+                Some(Loc::Repaired) => &[],
                 Some(Loc::Event(i)) => self
                     .events
                     .as_ref()
@@ -552,6 +579,22 @@ impl<R: Read> TextReader<R> {
                     }
                 }
             }
+            // The lenient mode repairs a stream line the fast paths did
+            // not take before it is checked.
+            let mut loc = loc;
+            let bytes = match (&loc, self.lenient) {
+                (Some(Loc::Stream(_)), true) => {
+                    match lenient::repair(bytes, &mut self.repaired, &mut self.repairs) {
+                        Repair::Unchanged => bytes,
+                        Repair::Blank => continue,
+                        Repair::Repaired => {
+                            loc = Some(Loc::Repaired);
+                            &self.repaired[..]
+                        }
+                    }
+                }
+                _ => bytes,
+            };
             let text = match check_line(bytes, line) {
                 Ok(t) => t,
                 // A Parquet value's `\n` is rendered as a NUL byte
@@ -652,6 +695,7 @@ mod tests {
         let options = ReadOptions {
             format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
             strict: false,
+            lenient: false,
         };
         let mut r = TextReader::new(Arc::from(PathBuf::from("t.log")), input, false, &options);
         let (mut recs, mut errs) = (Vec::new(), Vec::new());
@@ -679,9 +723,84 @@ mod tests {
         let options = ReadOptions {
             format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
             strict: false,
+            lenient: false,
         };
         let r = TextReader::new(Arc::from(PathBuf::from(S3_KEY)), input, false, &options);
         json_of(r, fused, source_fields)
+    }
+
+    /// A lenient reader of `input` (default format unless it has a header).
+    fn lenient(input: &[u8]) -> TextReader<&[u8]> {
+        let options = ReadOptions {
+            lenient: true,
+            ..ReadOptions::default()
+        };
+        TextReader::new(Arc::from(PathBuf::from(S3_KEY)), input, false, &options)
+    }
+
+    #[test]
+    fn lenient_mode_reads_repaired_lines_as_their_clean_text() {
+        let spaced = R.replace(' ', " \t  ");
+        let messy = format!("\u{feff}{H}\r\n{R}\r\n\r\n \t\n\t{spaced} \r\n\n{R}\n");
+        let clean = format!("{H}\n{R}\n{R}\n{R}\n");
+        // Strict: errors, as the malformed corpus expects.
+        let (_, errs) = read(messy.as_bytes(), None);
+        assert!(errs.iter().any(|e| e.0 == ErrorKind::Crlf), "{errs:?}");
+        assert!(errs.iter().any(|e| e.0 == ErrorKind::Bom), "{errs:?}");
+        // Lenient: the clean text's records (at the messy text's lines),
+        // nothing reported, the repairs counted.
+        let mut r = lenient(messy.as_bytes());
+        let mut got = Vec::new();
+        while let Some(item) = r.next_record() {
+            let rec = item.unwrap();
+            got.push((rec.line(), rec.text().to_string(), rec.srcport()));
+        }
+        let want: Vec<_> = [2, 5, 7]
+            .into_iter()
+            .map(|l| (l, R.to_string(), Some(20641)))
+            .collect();
+        assert_eq!(got, want);
+        let repairs = r.repairs();
+        assert_eq!(
+            (repairs.crlf, repairs.whitespace, repairs.blank, repairs.bom),
+            (3, 1, 3, 1)
+        );
+        // JSON, fused or typed, as of the clean text; counting agrees.
+        let (want_json, want_errs) = json(clean.as_bytes(), None, true, true);
+        assert!(want_errs.is_empty());
+        for fused in [true, false] {
+            let (got_json, errs) = json_of(lenient(messy.as_bytes()), fused, true);
+            assert!(errs.is_empty(), "{errs:?}");
+            assert_eq!(got_json, want_json, "fused {fused}");
+        }
+        assert_eq!(count_of(lenient(messy.as_bytes())), (3, vec![]));
+    }
+
+    #[test]
+    fn lenient_mode_still_reports_what_it_does_not_repair() {
+        // A `\r` inside a line, a short line once repaired, a bad value.
+        let messy = format!(
+            "{H}\r\n{}\r\n{R}  extra\r\n{}\r\n{R}\r\n",
+            R.replacen(' ', "\r", 1),
+            R.replace("ACCEPT", "ALLOW"),
+        );
+        let mut r = lenient(messy.as_bytes());
+        let (mut lines, mut kinds) = (Vec::new(), Vec::new());
+        while let Some(item) = r.next_record() {
+            match item {
+                Ok(rec) => lines.push(rec.line()),
+                Err(e) => kinds.push((e.kind(), e.line(), e.fatal)),
+            }
+        }
+        assert_eq!(lines, [5]);
+        assert_eq!(
+            kinds,
+            [
+                (ErrorKind::Crlf, Some(2), false),
+                (ErrorKind::FieldCount, Some(3), false),
+                (ErrorKind::BadEnum, Some(4), false),
+            ]
+        );
     }
 
     /// A path in the S3 layout: every source field but the CloudWatch ones.

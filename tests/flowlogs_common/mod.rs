@@ -39,6 +39,7 @@ pub fn options(format: Option<&str>) -> ReadOptions {
     ReadOptions {
         format: format.map(|f| Arc::new(Schema::from_format_string(f, false).unwrap())),
         strict: false,
+        lenient: false,
     }
 }
 
