@@ -5,7 +5,9 @@
 //! input as a record (default format, or the input's own header as format),
 //! the general path must accept it with the same slots; and for the fused
 //! JSON path: the input, and the input repeated as many lines (so that runs
-//! of lines are read in place), give the typed path's JSON and errors.
+//! of lines are read in place), give the typed path's JSON and errors, with
+//! source fields and in the lenient mode too, whose records must come out
+//! repaired.
 //!
 //! Run (see docs/flowlogs.md for the recorded run):
 //! `cargo +nightly fuzz run flowlog_line tests/data/flowlogs/samples -- -max_total_time=600`
@@ -32,24 +34,27 @@ fn fast_agrees(schema: &Schema, data: &[u8]) {
     }
 }
 
-/// A text reader of `text` with the default options.
-fn reader(text: &[u8]) -> TextReader<&[u8]> {
-    TextReader::new(
-        Arc::from(PathBuf::from("fuzz")),
-        text,
-        false,
-        &ReadOptions::default(),
-    )
+/// A text reader of `text` (under an S3 key, so that it has source
+/// fields), lenient if asked.
+fn reader(text: &[u8], lenient: bool) -> TextReader<&[u8]> {
+    let key = "AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22/\
+        123456789012_vpcflowlogs_us-east-1_fl-0fuzz_20261122T1200Z_0a1b2c3d.log";
+    let options = ReadOptions {
+        lenient,
+        ..ReadOptions::default()
+    };
+    TextReader::new(Arc::from(PathBuf::from(key)), text, false, &options)
 }
 
 /// The fused JSON path (`json_run`, `next_json`) writes what the typed path
-/// writes for `text`, with the same errors.
-fn fused_agrees(text: &[u8]) {
-    let open = || reader(text);
+/// writes for `text`, with the same errors, with or without source fields
+/// and in the lenient mode.
+fn fused_agrees(text: &[u8], source_fields: bool, lenient: bool) {
+    let open = || reader(text, lenient);
     let mut typed = Vec::new();
     let mut typed_errors = Vec::new();
     let mut reader = open();
-    let mut json = JsonWriter::new(false);
+    let mut json = JsonWriter::new(source_fields);
     while let Some(item) = reader.next_record() {
         match item {
             Ok(rec) => json.write(&rec, &mut typed),
@@ -62,7 +67,7 @@ fn fused_agrees(text: &[u8]) {
     let mut reader = open();
     loop {
         block.resize(used + 2 * JSON_ROOM, 0);
-        reader.json_run(&mut block, &mut used, usize::MAX);
+        reader.json_run(&mut block, &mut used, usize::MAX, source_fields);
         block.resize(used + JSON_ROOM, 0);
         match reader.next_json(&mut json, &mut block, &mut used) {
             None => break,
@@ -92,17 +97,25 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = parse_record(&default, line, 1, &mut slots);
     }
-    let open = || reader(data);
-    let mut reader = open();
     let mut json = JsonWriter::new(true);
     let mut out = Vec::new();
-    while let Some(item) = reader.next_record() {
-        if let Ok(rec) = item {
-            out.clear();
-            json.write(&rec, &mut out);
+    for lenient in [false, true] {
+        let mut reader = reader(data, lenient);
+        while let Some(item) = reader.next_record() {
+            if let Ok(rec) = item {
+                // What the lenient mode hands out is repaired.
+                let t = rec.text();
+                assert!(
+                    !lenient || (!t.contains(['\t', '\r']) && !t.contains("  ") && t.trim() == t),
+                    "not repaired: {t:?}"
+                );
+                out.clear();
+                json.write(&rec, &mut out);
+            }
         }
     }
-    fused_agrees(data);
+    fused_agrees(data, false, false);
+    fused_agrees(data, true, true);
     // Many copies of the input as lines: long enough (several windows of
     // the fused path) that runs of lines are read where they lie.
     let long: Vec<u8> = data
@@ -113,6 +126,7 @@ fuzz_target!(|data: &[u8]| {
         .take(6000)
         .collect();
     if !data.is_empty() {
-        fused_agrees(&long);
+        fused_agrees(&long, false, false);
+        fused_agrees(&long, true, true);
     }
 });
