@@ -535,3 +535,66 @@ fn lenient_mode_reads_the_repairable_malformed_files_as_their_repaired_text() {
     assert!(checked >= 6, "{checked}");
     std::fs::remove_dir_all(&scratch).ok();
 }
+
+#[test]
+fn gzip_padding_and_trailing_garbage_are_read_as_python_gzip_reads_them() {
+    // Oracle: Python's gzip module (the one flowlogs_reader reads S3
+    // objects with): zero padding after a member is skipped, other bytes
+    // after the last member are an error. vxtap gives the records of the
+    // text Python decodes, and an error (gzip-corrupt) exactly when Python
+    // fails.
+    let dir = tempfile::tempdir().unwrap();
+    let src = data().join(
+        "s3-example/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/22/\
+         123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d4e5f60718_20261122T1200Z_5d41402a.log.gz",
+    );
+    let object = std::fs::read(&src).unwrap();
+    // A second member: the object's records without its header line.
+    let mut text = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&object[..]), &mut text).unwrap();
+    let records = &text[text.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    let mut second = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut second, records).unwrap();
+    let second = second.finish().unwrap();
+    let tails: [&[u8]; 5] = [b"", &[0; 3], &[0; 5000], b"garbage\n", b"\0\0\0junk"];
+    for (i, tail) in tails.iter().enumerate() {
+        let path = dir.path().join(format!("{i}.log.gz"));
+        let mut bytes = object.clone();
+        bytes.extend_from_slice(tail);
+        // A second member after the padding too.
+        bytes.extend_from_slice(&second);
+        std::fs::write(&path, &bytes).unwrap();
+        let p = path.display().to_string();
+        let py = Command::new("python3")
+            .args([
+                "-c",
+                "import gzip,sys\n\
+                 try:\n    t = gzip.open(sys.argv[1]).read(); print(t.count(b'\\n'))\n\
+                 except Exception as e:\n    print('error', e)",
+                &p,
+            ])
+            .output()
+            .expect("python3");
+        let py = String::from_utf8(py.stdout).unwrap();
+        let out = vxtap(&["flowlogs", "parse", "--count", &p]);
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        if let Some(why) = py.strip_prefix("error") {
+            assert_eq!(out.status.code(), Some(1), "tail {i}: {stderr}");
+            assert!(
+                stderr.contains(": gzip-corrupt: gzip: trailing garbage"),
+                "{why} / {stderr}"
+            );
+        } else {
+            // Lines minus the header line.
+            let lines: u64 = py.trim().parse().unwrap();
+            let count: u64 = String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap();
+            assert!(lines > 2, "{py}");
+            assert_eq!(count, lines - 1, "tail {i}: {stderr}");
+            assert_eq!(out.status.code(), Some(0), "tail {i}: {stderr}");
+        }
+    }
+}

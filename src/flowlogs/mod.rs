@@ -33,6 +33,7 @@ pub mod error;
 pub mod fast;
 pub mod fastjson;
 pub mod fields;
+pub mod gzip;
 pub mod header;
 #[cfg(feature = "isal")]
 pub mod igzip;

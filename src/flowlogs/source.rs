@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use flate2::read::MultiGzDecoder;
+use super::gzip::GzMembers;
 
 use super::error::{ErrorKind, LineError};
 use super::inflate::{self, Inflated};
@@ -190,7 +190,7 @@ fn open_with(path: &Path, helper: bool) -> Result<Opened, LineError> {
         } else {
             file
         };
-        let decoder = MultiGzDecoder::new(BufReader::with_capacity(GZ_BUF, file));
+        let decoder = GzMembers::new(BufReader::with_capacity(GZ_BUF, file));
         if !big {
             return Ok(Opened::Stream {
                 reader: Box::new(decoder),
@@ -361,7 +361,7 @@ pub(super) mod tests {
             at != 0 && n >= at
         }
         let mut r = Deferred {
-            inline: Some(MultiGzDecoder::new(io::Cursor::new(gz.to_vec()))),
+            inline: Some(GzMembers::new(io::Cursor::new(gz.to_vec()))),
             threaded: None,
             free,
         };
