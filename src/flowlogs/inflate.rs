@@ -11,7 +11,10 @@
 //! Guarantees: memory is bounded ([`BLOCKS`] blocks of [`HEAD`] + [`BLOCK`]
 //! bytes); bytes come out in order, and a read error comes after every byte
 //! read before it (a truncated gzip yields what was readable, then the
-//! error); dropping the reader ends the thread at its next block.
+//! error); dropping the reader ends the thread at its next block. A read
+//! error ends the stream, except from a reader started by
+//! [`Inflated::spawn_resuming`] (a Parquet object's rows, which go on
+//! after a row group's lost rows).
 
 use std::io::{self, Read};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -43,6 +46,8 @@ pub struct Inflated {
     block: Vec<u8>,
     pos: usize,
     done: bool,
+    /// Read errors do not end the stream ([`Inflated::spawn_resuming`]).
+    resumes: bool,
 }
 
 impl Inflated {
@@ -52,11 +57,26 @@ impl Inflated {
         Self::spawn_with(inner, |r| r)
     }
 
+    /// [`Inflated::spawn`] for a reader that goes on after a read error
+    /// (until it reads 0 bytes): the thread reads on after sending an
+    /// error, and [`Inflated::next_block`] gives the blocks after it.
+    pub fn spawn_resuming<R: Read + Send + 'static>(inner: R) -> Result<Self, R> {
+        Self::start(inner, |r| r, true)
+    }
+
     /// Starts a thread that makes its decoder with `make(seed)` and reads
     /// it as [`Inflated::spawn`] does: for decoders that must stay on the
     /// thread that made them (not `Send`). `Err` gives `seed` back when no
     /// thread could be started.
     pub fn spawn_with<T, R>(seed: T, make: fn(T) -> R) -> Result<Self, T>
+    where
+        T: Send + 'static,
+        R: Read + 'static,
+    {
+        Self::start(seed, make, false)
+    }
+
+    fn start<T, R>(seed: T, make: fn(T) -> R, resumes: bool) -> Result<Self, T>
     where
         T: Send + 'static,
         R: Read + 'static,
@@ -70,7 +90,7 @@ impl Inflated {
             .name("vxtap-inflate".into())
             .spawn(move || {
                 if let Ok(seed) = start_rx.recv() {
-                    pump(make(seed), &filled_tx, &empty_rx);
+                    pump(make(seed), &filled_tx, &empty_rx, resumes);
                 }
                 RUNNING.fetch_sub(1, Ordering::Relaxed);
             });
@@ -88,13 +108,19 @@ impl Inflated {
             block: Vec::new(),
             pos: 0,
             done: false,
+            resumes,
         })
     }
 }
 
 /// The helper thread's loop: fill a block, send it, repeat; a read error is
-/// sent after the bytes read before it.
-fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Receiver<Vec<u8>>) {
+/// sent after the bytes read before it, and ends the loop unless `resumes`.
+fn pump<R: Read>(
+    mut inner: R,
+    filled: &Sender<io::Result<Vec<u8>>>,
+    empty: &Receiver<Vec<u8>>,
+    resumes: bool,
+) {
     loop {
         let mut block = empty.try_recv().unwrap_or_default();
         block.resize(HEAD + BLOCK, 0);
@@ -119,8 +145,9 @@ fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Rec
         if len > HEAD && filled.send(Ok(block)).is_err() {
             return; // The reader is gone.
         }
-        if let Some(e) = failure {
-            let _ = filled.send(Err(e));
+        if let Some(e) = failure
+            && (filled.send(Err(e)).is_err() || !resumes)
+        {
             return;
         }
         if eof {
@@ -131,7 +158,8 @@ fn pump<R: Read>(mut inner: R, filled: &Sender<io::Result<Vec<u8>>>, empty: &Rec
 
 impl Inflated {
     /// The next block (its data from [`HEAD`] on, never empty), `None` at
-    /// the end, or the read error (after which `None` follows).
+    /// the end, or the read error (after which `None` follows, unless the
+    /// reader resumes: [`Inflated::spawn_resuming`]).
     pub fn next_block(&mut self) -> Option<io::Result<Vec<u8>>> {
         if self.done {
             return None;
@@ -139,7 +167,7 @@ impl Inflated {
         match self.filled.as_ref()?.recv() {
             Ok(Ok(block)) => Some(Ok(block)),
             Ok(Err(e)) => {
-                self.done = true;
+                self.done = !self.resumes;
                 Some(Err(e))
             }
             // The thread ended after its last block.

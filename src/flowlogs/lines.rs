@@ -106,6 +106,16 @@ impl<R: Read> LineReader<R> {
         self.scanned = self.scanned.max(self.start);
     }
 
+    /// Goes on after a read error the input recovers from (a Parquet
+    /// object's lost rows: the next read gives the rows after them), with
+    /// `skipped` lines counted as read so that the lines after keep their
+    /// numbers. The error came at a line's start (the input's lines all end
+    /// with `\n`), so no partial line is dropped.
+    pub fn resume(&mut self, skipped: u64) {
+        self.failed = false;
+        self.line_no += skipped;
+    }
+
     /// Number of the last line returned (1-based).
     pub fn line_no(&self) -> u64 {
         self.line_no

@@ -42,7 +42,7 @@ use arrow_array::{
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader,
-    ParquetRecordBatchReaderBuilder,
+    ParquetRecordBatchReaderBuilder, RowSelectionPolicy,
 };
 use parquet::basic::Type as PhysicalType;
 use parquet::errors::ParquetError;
@@ -57,29 +57,56 @@ use super::source::INFLATE_THREAD_MIN;
 /// Rows read at a time.
 const BATCH: usize = 4096;
 
+/// Runs of lost rows looked for in one row group: after this many, the
+/// rest of the group is lost with the last (bounds the work on an object
+/// with many bad pages).
+const MAX_LOSSES: usize = 8;
+
 /// The byte a `\n` inside a value is rendered as (see the module's notes).
 const NEWLINE_IN_VALUE: u8 = 0;
 
 /// The text lines of a Parquet object's rows, as a byte stream.
 pub struct ParquetText {
-    batches: ParquetRecordBatchReader,
+    /// The object (each reader reads its own handle of it).
+    file: File,
+    /// Its metadata, parsed once, shared by the readers of its row groups.
+    meta: ArrowReaderMetadata,
+    /// Rows of each row group, as its metadata gives them.
+    groups: Vec<u64>,
+    /// The row group being read, and its rows delivered or lost so far.
+    group: usize,
+    offset: u64,
+    /// Rows lost in this row group so far (separate runs).
+    losses: usize,
+    /// The reader of part of the current row group, if one is open.
+    part: Option<Part>,
     /// Bytes of column data (uncompressed) in the object.
     size: u64,
     /// Rendered rows not yet read out, from `at`.
     text: Vec<u8>,
     at: usize,
-    /// Rows rendered so far.
+    /// Rows rendered or lost so far.
     rows: u64,
     done: bool,
 }
 
-/// A read error, with the row it stopped at: carried through
-/// [`io::Error`] to the text reader, which reports it as a Parquet error
-/// ([`row_error`]).
+/// A reader of rows `offset..until` of a row group, `batch` rows at a time.
+struct Part {
+    batches: ParquetRecordBatchReader,
+    batch: usize,
+    until: u64,
+}
+
+/// A read error at `row`: carried through [`io::Error`] to the text
+/// reader, which reports it as a Parquet error at that row ([`row_error`]).
+/// With `lost`, the rows from `row` on that could not be read (the rest of
+/// a row group, or a run of it): reading goes on after them
+/// ([`rows_lost`]); without, the read ended there.
 #[derive(Debug, thiserror::Error)]
 #[error("parquet: {message}")]
 struct RowError {
     row: u64,
+    lost: Option<u64>,
     message: String,
 }
 
@@ -91,6 +118,14 @@ pub fn row_error(err: &io::Error) -> Option<LineError> {
         Some(e.row),
         e.to_string(),
     ))
+}
+
+/// The number of rows `err` reports lost, if it is a Parquet read error
+/// after which reading goes on (with the row after them): the text reader
+/// then counts those rows as read lines, so that later rows keep their
+/// numbers.
+pub fn rows_lost(err: &io::Error) -> Option<u64> {
+    err.get_ref()?.downcast_ref::<RowError>()?.lost
 }
 
 fn parquet_error(e: ParquetError) -> LineError {
@@ -181,9 +216,8 @@ impl ParquetText {
         let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
         let meta = guarded(|| ArrowReaderMetadata::try_new(Arc::new(metadata), options))
             .map_err(parquet_error)?;
-        let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta);
-        let descr = builder.parquet_schema();
-        let arrow = builder.schema().clone();
+        let descr = meta.parquet_schema();
+        let arrow = meta.schema().clone();
         let mut names = Vec::new();
         for (c, field) in descr.columns().iter().zip(arrow.fields().iter()) {
             let refuse = |why: String| {
@@ -217,15 +251,20 @@ impl ParquetText {
             ));
         }
         let schema = Schema::from_names(&names, strict)?;
-        let size = builder
-            .metadata()
-            .row_groups()
+        let groups = meta.metadata().row_groups();
+        let size = groups
             .iter()
             .map(|g| g.total_byte_size().max(0) as u64)
             .sum();
-        let batches = guarded(|| builder.with_batch_size(BATCH).build()).map_err(parquet_error)?;
+        let groups = groups.iter().map(|g| g.num_rows().max(0) as u64).collect();
         let text = Self {
-            batches,
+            file,
+            meta,
+            groups,
+            group: 0,
+            offset: 0,
+            losses: 0,
+            part: None,
             size,
             text: Vec::new(),
             at: 0,
@@ -241,37 +280,217 @@ impl ParquetText {
         self.size >= INFLATE_THREAD_MIN
     }
 
+    /// A reader of rows `offset..until` of row group `group`, `batch` at a
+    /// time (rows before `offset` skipped: whole pages by their headers,
+    /// without decoding them).
+    fn reader(
+        &self,
+        group: usize,
+        offset: u64,
+        until: u64,
+        batch: usize,
+    ) -> Result<ParquetRecordBatchReader, ParquetError> {
+        let file = self.file.try_clone()?;
+        let meta = self.meta.clone();
+        guarded(|| {
+            let mut builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta)
+                .with_row_groups(vec![group])
+                .with_batch_size(batch);
+            if offset > 0 || until < self.groups[group] {
+                builder = builder
+                    .with_row_selection_policy(RowSelectionPolicy::Selectors)
+                    .with_offset(usize::try_from(offset).unwrap_or(usize::MAX))
+                    .with_limit(usize::try_from(until - offset).unwrap_or(usize::MAX));
+            }
+            builder.build()
+        })
+    }
+
+    /// The next batch of `part` (`None` at its end), panics caught.
+    fn next_batch(part: &mut Part) -> Result<Option<RecordBatch>, ParquetError> {
+        let batches = &mut part.batches;
+        guarded(|| {
+            batches
+                .next()
+                .transpose()
+                .map_err(|e| ParquetError::General(e.to_string()))
+        })
+    }
+
+    /// True if row `row` of row group `group` can be read (alone).
+    fn readable(&self, group: usize, row: u64) -> bool {
+        let Ok(batches) = self.reader(group, row, row + 1, 1) else {
+            return false;
+        };
+        let mut part = Part {
+            batches,
+            batch: 1,
+            until: row + 1,
+        };
+        matches!(Self::next_batch(&mut part), Ok(Some(b)) if b.num_rows() == 1)
+    }
+
+    /// The first row after `bad` (a row of row group `group` that could not
+    /// be read) from which reading may go on: the end of the unreadable run
+    /// of rows that starts at `bad`, or the group's end. Probes single rows
+    /// at `bad + 1, + 2, + 4, ...` until one reads, then bisects between
+    /// that one and the last that did not: at most about 2 log2(rows)
+    /// probes. Exact when the unreadable rows after `bad` are one run (one
+    /// bad page, or a bad page header: to the group's end); with several
+    /// runs close together, the readable rows between them that the probes
+    /// stepped over are counted as lost with them.
+    fn resume_after(&self, group: usize, bad: u64) -> u64 {
+        let end = self.groups[group];
+        if self.losses >= MAX_LOSSES {
+            return end;
+        }
+        let (mut bad, mut step) = (bad, 1u64);
+        let mut good = loop {
+            let probe = bad.saturating_add(step).min(end - 1);
+            if probe <= bad {
+                return end;
+            }
+            if self.readable(group, probe) {
+                break probe;
+            }
+            bad = probe;
+            step = step.saturating_mul(2);
+        };
+        while good - bad > 1 {
+            let mid = bad + (good - bad) / 2;
+            if self.readable(group, mid) {
+                good = mid;
+            } else {
+                bad = mid;
+            }
+        }
+        good
+    }
+
     fn fail(&mut self, message: String) -> io::Error {
         self.done = true;
         io::Error::new(
             io::ErrorKind::InvalidData,
             RowError {
                 row: self.rows + 1,
+                lost: None,
                 message,
             },
         )
     }
 
-    /// Renders the next batch of rows into `text`; leaves it empty at the end.
+    /// Renders the next batch of rows into `text`; leaves it empty at the
+    /// end. The row groups are read one after the other, each by its own
+    /// reader; a batch that fails is read again ([`ParquetText::retry`]).
     fn fill(&mut self) -> io::Result<()> {
         self.text.clear();
         self.at = 0;
-        let batches = &mut self.batches;
-        let next = guarded(|| {
-            batches
-                .next()
-                .transpose()
-                .map_err(|e| ParquetError::General(e.to_string()))
-        });
-        let batch = match next {
-            Ok(Some(batch)) => batch,
-            Ok(None) => {
+        loop {
+            let Some(&end) = self.groups.get(self.group) else {
                 self.done = true;
                 return Ok(());
+            };
+            if self.offset >= end {
+                self.group += 1;
+                self.offset = 0;
+                self.losses = 0;
+                self.part = None;
+                continue;
             }
-            Err(e) => return Err(self.fail(e.to_string())),
-        };
-        if !self.render(&batch, false) {
+            let Some(part) = &mut self.part else {
+                match self.reader(self.group, self.offset, end, BATCH) {
+                    Ok(batches) => {
+                        self.part = Some(Part {
+                            batches,
+                            batch: BATCH,
+                            until: end,
+                        });
+                    }
+                    Err(e) => self.retry(BATCH, end, e.to_string())?,
+                }
+                continue;
+            };
+            let (batch, until) = (part.batch, part.until);
+            let why = match Self::next_batch(part) {
+                Ok(Some(b)) if b.num_rows() > 0 => return self.deliver(&b),
+                Ok(_) => {
+                    self.part = None;
+                    if self.offset >= until {
+                        continue;
+                    }
+                    // Fewer rows than the metadata gives.
+                    format!("the row group ends after {} rows", self.offset)
+                }
+                Err(e) => e.to_string(),
+            };
+            self.retry(batch, until, why)?;
+        }
+    }
+
+    /// After a batch of at most `batch` rows from `offset` failed (`why`),
+    /// in a reader that was to read up to `until`: opens a reader of the
+    /// same rows in batches half that size, so that the rows before the
+    /// failure are delivered; once a single row fails, it is the first
+    /// lost row ([`ParquetText::lose`]). Each halving reads at most two
+    /// batches of its size: at most twice [`BATCH`] rows are read again
+    /// (and 13 readers opened) to locate a failure.
+    fn retry(&mut self, batch: usize, until: u64, mut why: String) -> io::Result<()> {
+        let mut batch = batch;
+        let mut until = until;
+        loop {
+            self.part = None;
+            if batch <= 1 {
+                return Err(self.lose(why));
+            }
+            until = until.min(self.offset + batch as u64);
+            batch /= 2;
+            match self.reader(self.group, self.offset, until, batch) {
+                Ok(batches) => {
+                    self.part = Some(Part {
+                        batches,
+                        batch,
+                        until,
+                    });
+                    return Ok(());
+                }
+                Err(e) => why = e.to_string(),
+            }
+        }
+    }
+
+    /// Reports the rows lost from row `offset` of the current row group
+    /// (which could not be read: `why`) up to where reading goes on
+    /// ([`ParquetText::resume_after`]), and moves past them.
+    fn lose(&mut self, why: String) -> io::Error {
+        let (group, first) = (self.group, self.offset);
+        let end = self.groups[group];
+        let resume = self.resume_after(group, first);
+        self.losses += 1;
+        let lost = resume - first;
+        let row = self.rows + 1;
+        let message = format!(
+            "row group {} of {} (rows {}-{}): rows {row}-{} unreadable, {lost} lost: {why}",
+            group + 1,
+            self.groups.len(),
+            row - first,
+            row - first + end - 1,
+            row + lost - 1,
+        );
+        self.rows += lost;
+        self.offset = resume;
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            RowError {
+                row,
+                lost: Some(lost),
+                message,
+            },
+        )
+    }
+
+    /// Renders the rows of `batch` into `text`.
+    fn deliver(&mut self, batch: &RecordBatch) -> io::Result<()> {
+        if !self.render(batch, false) {
             return Err(self.fail("a column of unexpected type".into()));
         }
         // One `\n` per row, unless a value held one: then again, with the
@@ -279,9 +498,10 @@ impl ParquetText {
         // for in every value).
         if memchr::memchr_iter(b'\n', &self.text).count() != batch.num_rows() {
             self.text.clear();
-            self.render(&batch, true);
+            self.render(batch, true);
         }
         self.rows += batch.num_rows() as u64;
+        self.offset += batch.num_rows() as u64;
         Ok(())
     }
 
@@ -455,9 +675,14 @@ mod tests {
     /// Writes `groups` (row groups of rows) as a Parquet object of
     /// `schema` (a message type) at `path`.
     fn write(path: &Path, schema: &str, groups: &[Vec<Vec<V>>]) {
+        write_with(path, schema, groups, WriterProperties::builder().build());
+    }
+
+    /// [`write`] with the writer's properties `props`.
+    fn write_with(path: &Path, schema: &str, groups: &[Vec<Vec<V>>], props: WriterProperties) {
         let schema = Arc::new(parse_message_type(schema).unwrap());
         let file = File::create(path).unwrap();
-        let props = Arc::new(WriterProperties::builder().build());
+        let props = Arc::new(props);
         let mut w = SerializedFileWriter::new(file, schema, props).unwrap();
         for rows in groups {
             let mut rg = w.next_row_group().unwrap();
@@ -541,7 +766,7 @@ mod tests {
             Ok(x) => x,
             Err(e) => return (Vec::new(), vec![(e.kind, e.line)]),
         };
-        let blocks = crate::flowlogs::inflate::Inflated::spawn(rows)
+        let blocks = crate::flowlogs::inflate::Inflated::spawn_resuming(rows)
             .ok()
             .unwrap();
         let path = Arc::from(path);
@@ -746,5 +971,136 @@ mod tests {
             }
         }
         assert!(at_row > 0);
+    }
+
+    /// Where the data pages of column `column` of row group `group` of the
+    /// object at `path` lie: (offset, size with header, first row).
+    fn pages(path: &Path, group: usize, column: usize) -> Vec<(usize, usize, u64)> {
+        use parquet::file::metadata::PageIndexPolicy;
+        let file = File::open(path).unwrap();
+        let meta = ParquetMetaDataReader::new()
+            .with_page_index_policy(PageIndexPolicy::Required)
+            .parse_and_finish(&file)
+            .unwrap();
+        let index = meta.page_index_for_row_group(group);
+        index
+            .offset_index(column)
+            .unwrap()
+            .page_locations()
+            .iter()
+            .map(|p| {
+                (
+                    p.offset as usize,
+                    p.compressed_page_size as usize,
+                    p.first_row_index as u64,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_corrupt_page_loses_its_rows_only_and_other_row_groups_are_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("g.log.parquet");
+        // Row groups of 3000, 10000 and 2000 rows; pages of 500 rows,
+        // compressed (a damaged page fails to inflate), no dictionary.
+        let rows: Vec<Vec<V>> = (0..15000).map(row).collect();
+        let groups = vec![
+            rows[..3000].to_vec(),
+            rows[3000..13000].to_vec(),
+            rows[13000..].to_vec(),
+        ];
+        let props = WriterProperties::builder()
+            .set_compression(parquet::basic::Compression::SNAPPY)
+            .set_dictionary_enabled(false)
+            .set_write_batch_size(100)
+            .set_data_page_row_count_limit(500)
+            .build();
+        write_with(&good, DEFAULT, &groups, props);
+        let names = Schema::default_format().header_line().to_string();
+        let names: Vec<&str> = names.split(' ').collect();
+        let bytes = std::fs::read(&good).unwrap();
+        let bad = dir.path().join("x.log.parquet");
+        // The 8th page of `srcaddr` (column 3) in the second row group: the
+        // second half of its bytes (past its header) overwritten.
+        let second_pages = pages(&good, 1, 3);
+        let (at, size, first) = second_pages[7];
+        let next = second_pages[8].2;
+        let mut damaged = bytes.clone();
+        damaged[at + size / 2..at + size].fill(0xff);
+        std::fs::write(&bad, &damaged).unwrap();
+        let lost = (3000 + first as usize)..(3000 + next as usize);
+        let kept: Vec<Vec<V>> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !lost.contains(i))
+            .map(|(_, r)| r.clone())
+            .collect();
+        let want = text_json(&names, &kept, &[false; 14]);
+        let got = parquet_json(&bad);
+        // One error, at the page's first row (1-based over the object).
+        assert_eq!(got.1, [(ErrorKind::Parquet, Some(lost.start as u64 + 1))]);
+        assert_eq!(
+            String::from_utf8(got.0.clone()).unwrap(),
+            String::from_utf8(want.0).unwrap()
+        );
+        assert_eq!(threaded_json(&bad), got);
+        // The typed records keep their rows' numbers; the error says which
+        // rows of which row group were lost, and the rest is read.
+        let mut r = FileReader::open(&bad, &ReadOptions::default());
+        let (mut lines, mut errors) = (Vec::new(), Vec::new());
+        while let Some(rec) = r.next_record() {
+            match rec {
+                Ok(rec) => lines.push(rec.line()),
+                Err(e) => errors.push(e),
+            }
+        }
+        let want_lines: Vec<u64> = (1..=15000u64)
+            .filter(|n| !lost.contains(&(*n as usize - 1)))
+            .collect();
+        assert_eq!(lines, want_lines);
+        assert_eq!(errors.len(), 1);
+        assert!(!errors[0].fatal);
+        let message = errors[0].to_string();
+        assert!(
+            message.contains(&format!(
+                "row group 2 of 3 (rows 3001-13000): rows {}-{} unreadable, 500 lost: ",
+                lost.start + 1,
+                lost.end
+            )),
+            "{message}"
+        );
+
+        // A damaged page header in the first row group (of `srcport`) and a
+        // damaged page in the third (of `dstaddr`): the first loses the rest
+        // of its group from the page's first row (no page after a bad header
+        // can be found), the second its page.
+        let first_pages = pages(&good, 0, 5);
+        let third_pages = pages(&good, 2, 4);
+        let mut damaged = bytes.clone();
+        let (at, _, header_row) = first_pages[2];
+        damaged[at..at + 4].fill(0xff);
+        let (at, size, page_row) = third_pages[1];
+        damaged[at + size / 2..at + size].fill(0xff);
+        std::fs::write(&bad, &damaged).unwrap();
+        let got = parquet_json(&bad);
+        assert_eq!(threaded_json(&bad), got);
+        let lost_third = (13000 + page_row as usize)..(13000 + third_pages[2].2 as usize);
+        let errs: Vec<_> = got.1.iter().map(|e| e.1.unwrap()).collect();
+        assert_eq!(got.1.len(), 2, "{:?}", got.1);
+        assert_eq!(errs[0], header_row + 1);
+        assert_eq!(errs[1], lost_third.start as u64 + 1);
+        let lost_first = (errs[0] as usize - 1)..3000;
+        let kept: Vec<Vec<V>> = rows
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !lost_first.contains(i) && !lost_third.contains(i))
+            .map(|(_, r)| r.clone())
+            .collect();
+        let want = text_json(&names, &kept, &[false; 14]);
+        assert_eq!(
+            String::from_utf8(got.0).unwrap(),
+            String::from_utf8(want.0).unwrap()
+        );
     }
 }

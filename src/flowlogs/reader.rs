@@ -44,7 +44,7 @@ impl FileReader {
                     // when a core is free for it (as large gzip objects are
                     // inflated).
                     let threaded = if rows.large() && source::spare_core() {
-                        Inflated::spawn(rows)
+                        Inflated::spawn_resuming(rows)
                     } else {
                         Err(rows)
                     };

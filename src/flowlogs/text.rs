@@ -23,7 +23,7 @@ use super::inflate::Inflated;
 use super::layout::SourceInfo;
 use super::lenient::{self, Repair, Repairs};
 use super::lines::{LineEvent, LineReader};
-use super::parquet::row_error;
+use super::parquet::{row_error, rows_lost};
 use super::parse::{MAX_LINE, check_line, parse_record};
 use super::record::{Record, Slot};
 use super::render::JsonWriter;
@@ -490,9 +490,15 @@ impl<R: Read> TextReader<R> {
             Ok((n, LineEvent::Line(r))) => Some(Ok((n, Some(Loc::Stream(r))))),
             Ok((n, LineEvent::TooLong)) => Some(Ok((n, None))),
             Err(e) => {
-                // A Parquet read error carries its row (`row_error`).
+                // A Parquet read error carries its row (`row_error`); after
+                // rows lost in a row group, reading goes on past them
+                // (`rows_lost`). Any other read error is final.
                 let err = row_error(&e).unwrap_or_else(|| read_error(&e, self.gzip));
-                Some(Err(self.error(err, true)))
+                let lost = if self.parquet { rows_lost(&e) } else { None };
+                if let Some(lost) = lost {
+                    self.lines.resume(lost);
+                }
+                Some(Err(self.error(err, lost.is_none())))
             }
         }
     }
