@@ -113,7 +113,7 @@ impl<R: Read> LineReader<R> {
     /// with `\n`), so no partial line is dropped.
     pub fn resume(&mut self, skipped: u64) {
         self.failed = false;
-        self.line_no += skipped;
+        self.line_no = self.line_no.saturating_add(skipped);
     }
 
     /// Number of the last line returned (1-based).
