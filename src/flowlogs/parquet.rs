@@ -332,6 +332,24 @@ impl ParquetText {
                 self.done = true;
                 return Ok(());
             };
+            let claimed = self.meta.metadata().row_group(self.group).num_rows();
+            if claimed < 0 {
+                // No row of it can be read (nor counted as lost).
+                let message = format!(
+                    "row group {} of {}: negative row count ({claimed}): its rows cannot be read",
+                    self.group + 1,
+                    self.groups.len()
+                );
+                self.group += 1;
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    RowError {
+                        row: self.rows.saturating_add(1),
+                        lost: Some(0),
+                        message,
+                    },
+                ));
+            }
             if self.offset >= end {
                 self.group += 1;
                 self.offset = 0;
@@ -381,7 +399,8 @@ impl ParquetText {
         loop {
             self.part = None;
             if self.offset >= until {
-                // After every row it was to read: none lost.
+                // After every row it was to read (in data past the rows the
+                // metadata gives): none lost, nothing to report.
                 return Ok(());
             }
             if batch <= 1 {
