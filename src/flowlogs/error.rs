@@ -130,7 +130,9 @@ impl ErrorKind {
                 "every line of a CloudWatch export starts with its event timestamp; check the file"
             }
             Self::BadJson => "expected a CloudWatch Logs subscription payload (logEvents)",
-            Self::Parquet => "expected a Parquet object in AWS's flow-log schema",
+            Self::Parquet => {
+                "the object is damaged or not in AWS's flow-log Parquet schema; download it again or check how it was written"
+            }
             Self::Io => "check the path and permissions",
         }
     }

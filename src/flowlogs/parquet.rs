@@ -96,7 +96,7 @@ struct Part {
 /// a row group): reading goes on after them
 /// ([`rows_lost`]); without, the read ended there.
 #[derive(Debug, thiserror::Error)]
-#[error("parquet: {message}")]
+#[error("{message}")]
 struct RowError {
     row: u64,
     lost: Option<u64>,
@@ -122,7 +122,19 @@ pub fn rows_lost(err: &io::Error) -> Option<u64> {
 }
 
 fn parquet_error(e: ParquetError) -> LineError {
-    LineError::new(ErrorKind::Parquet, None, format!("parquet: {e}"))
+    LineError::new(ErrorKind::Parquet, None, tidy(&e.to_string()))
+}
+
+/// The parquet crate's message without the prefixes its nested errors
+/// repeat (`Parquet error: Parquet argument error: Parquet error: …`): the
+/// error's kind already says Parquet.
+fn tidy(message: &str) -> String {
+    const PREFIXES: [&str; 3] = ["Parquet error: ", "Parquet argument error: ", "External: "];
+    let mut m = message;
+    while let Some(rest) = PREFIXES.iter().find_map(|p| m.strip_prefix(p)) {
+        m = rest;
+    }
+    m.to_string()
 }
 
 thread_local! {
@@ -217,7 +229,7 @@ impl ParquetText {
                 LineError::new(
                     ErrorKind::Parquet,
                     None,
-                    format!("parquet: column {}: {why}", c.path()),
+                    format!("column {}: {why}", c.path()),
                 )
             };
             if c.max_rep_level() > 0 || c.path().parts().len() > 1 {
@@ -240,7 +252,7 @@ impl ParquetText {
             return Err(LineError::new(
                 ErrorKind::Parquet,
                 None,
-                "parquet: nested columns are not flow-log fields",
+                "nested columns are not flow-log fields",
             ));
         }
         let schema = Schema::from_names(&names, strict)?;
@@ -316,7 +328,7 @@ impl ParquetText {
             RowError {
                 row: self.rows.saturating_add(1),
                 lost: None,
-                message,
+                message: tidy(&message),
             },
         )
     }
@@ -433,6 +445,7 @@ impl ParquetText {
     /// again only rows already delivered (as [`ParquetText::retry`] does) is
     /// safe: their bytes decoded once.
     fn lose(&mut self, why: String) -> io::Error {
+        let why = tidy(&why);
         let (group, first) = (self.group, self.offset);
         let end = self.groups[group];
         let lost = end - first;
