@@ -542,6 +542,24 @@ impl<R: Read> TextReader<R> {
                     return Some(Err(self.error(e, first)));
                 }
             };
+            // The lenient mode repairs a stream line before it is read
+            // (runs of the fused path take only plain lines, which need no
+            // repair; lines here may), so that a repaired line takes the
+            // fast paths too.
+            let mut loc = loc;
+            let bytes = match (&loc, self.lenient) {
+                (Some(Loc::Stream(_)), true) => {
+                    match lenient::repair(bytes, &mut self.repaired, &mut self.repairs) {
+                        Repair::Unchanged => bytes,
+                        Repair::Blank => continue,
+                        Repair::Repaired => {
+                            loc = Some(Loc::Repaired);
+                            &self.repaired[..]
+                        }
+                    }
+                }
+                _ => bytes,
+            };
             if !first {
                 // The fast path takes well-formed lines; anything else goes
                 // through the general path below, which reports the error.
@@ -554,9 +572,9 @@ impl<R: Read> TextReader<R> {
                     let body = &bytes[offset..];
                     // A payload event's source fields are its own, not
                     // the stream's: such records are typed, then written.
-                    let fused = json
-                        .as_mut()
-                        .filter(|out| !out.source_fields || matches!(loc, Loc::Stream(_)));
+                    let fused = json.as_mut().filter(|out| {
+                        !out.source_fields || matches!(loc, Loc::Stream(_) | Loc::Repaired)
+                    });
                     if let Some(out) = fused {
                         let plan = json_plan(
                             &mut self.json_plan,
@@ -585,22 +603,6 @@ impl<R: Read> TextReader<R> {
                     }
                 }
             }
-            // The lenient mode repairs a stream line the fast paths did
-            // not take before it is checked.
-            let mut loc = loc;
-            let bytes = match (&loc, self.lenient) {
-                (Some(Loc::Stream(_)), true) => {
-                    match lenient::repair(bytes, &mut self.repaired, &mut self.repairs) {
-                        Repair::Unchanged => bytes,
-                        Repair::Blank => continue,
-                        Repair::Repaired => {
-                            loc = Some(Loc::Repaired);
-                            &self.repaired[..]
-                        }
-                    }
-                }
-                _ => bytes,
-            };
             let text = match check_line(bytes, line) {
                 Ok(t) => t,
                 // A Parquet value's `\n` is rendered as a NUL byte
