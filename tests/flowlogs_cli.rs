@@ -445,6 +445,19 @@ fn corrupt_parquet_objects_are_located_errors_not_panics_or_hangs() {
         .collect();
     files.sort();
     assert_eq!(files.len(), 4);
+    // Their rows by their footers (the parquet crate's metadata reader).
+    let rows: i64 = files
+        .iter()
+        .map(|f| {
+            let file = std::fs::File::open(f).unwrap();
+            parquet::file::metadata::ParquetMetaDataReader::new()
+                .parse_and_finish(&file)
+                .unwrap()
+                .file_metadata()
+                .num_rows()
+        })
+        .sum();
+    assert!(rows > 0);
     for file in &files {
         let out = vxtap_within(&["flowlogs", "parse", "--json", file.to_str().unwrap()]);
         let err = String::from_utf8_lossy(&out.stderr);
@@ -465,6 +478,10 @@ fn corrupt_parquet_objects_are_located_errors_not_panics_or_hangs() {
         assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
         assert_eq!(err.matches(": parquet: ").count(), 6, "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
+        // Every row the objects' footers give is a record or counted lost
+        // (no record comes out of these four).
+        let summary = format!("4 files, 0 records, 6 errors (parquet 6), {rows} Parquet rows lost");
+        assert!(err.contains(&summary), "{args:?}: {err}");
     }
 }
 

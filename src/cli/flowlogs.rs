@@ -144,7 +144,8 @@ enum Msg {
     Data(Vec<u8>),
     Error(Error),
     Stats(Box<Stats>),
-    Done(u64, Repairs),
+    /// Records read, repairs made, Parquet rows lost.
+    Done(u64, Repairs, u64),
 }
 
 impl Msg {
@@ -169,6 +170,8 @@ struct Report {
     failures: u64,
     /// Lines repaired by `--lenient` (not errors).
     repairs: Repairs,
+    /// Parquet rows that could not be read (each loss is also an error).
+    rows_lost: u64,
 }
 
 impl Report {
@@ -184,6 +187,12 @@ impl Report {
                 e.path.display()
             );
         }
+    }
+
+    /// What a file's end reports besides its records.
+    fn done(&mut self, repairs: &Repairs, rows_lost: u64) {
+        self.repairs.add(repairs);
+        self.rows_lost = self.rows_lost.saturating_add(rows_lost);
     }
 
     fn skipped(&self) -> u64 {
@@ -203,6 +212,9 @@ impl Report {
                 self.errors.values().sum::<u64>(),
                 kinds.join(", ")
             );
+        }
+        if self.rows_lost > 0 {
+            line += &format!(", {} Parquet rows lost", self.rows_lost);
         }
         if self.repairs.total() > 0 {
             let n = self.repairs.total();
@@ -268,6 +280,7 @@ fn prepare(input: &InputArgs) -> anyhow::Result<Prepared> {
             printed: Default::default(),
             failures: inputs.unreadable.len() as u64,
             repairs: Repairs::default(),
+            rows_lost: 0,
         },
     })
 }
@@ -309,9 +322,9 @@ fn parse(args: ParseArgs) -> anyhow::Result<ExitCode> {
                 blocks.give(bytes);
             }
             Msg::Error(e) => report.error(i, &e),
-            Msg::Done(n, repairs) => {
+            Msg::Done(n, repairs, lost) => {
                 report.records += n;
-                report.repairs.add(&repairs);
+                report.done(&repairs, lost);
             }
             Msg::Stats(_) => {}
         }
@@ -485,7 +498,7 @@ fn parse_file(
     if !buf.is_empty() && !emit(Msg::Data(buf)) {
         return;
     }
-    emit(Msg::Done(records, reader.repairs()));
+    emit(Msg::Done(records, reader.repairs(), reader.rows_lost()));
 }
 
 fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
@@ -511,7 +524,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             emit(Msg::Stats(Box::new(stats)));
-            emit(Msg::Done(0, reader.repairs()));
+            emit(Msg::Done(0, reader.repairs(), reader.rows_lost()));
         },
         |i, msg| {
             match msg {
@@ -520,7 +533,7 @@ fn stats(args: StatsArgs) -> anyhow::Result<ExitCode> {
                     report.records += s.records;
                     total.merge(*s);
                 }
-                Msg::Done(_, repairs) => report.repairs.add(&repairs),
+                Msg::Done(_, repairs, lost) => report.done(&repairs, lost),
                 Msg::Data(_) => {}
             }
             ControlFlow::Continue(())

@@ -123,6 +123,14 @@ impl FileReader {
         }
     }
 
+    /// Parquet rows that could not be read so far ([`TextReader::rows_lost`]).
+    pub fn rows_lost(&self) -> u64 {
+        match self {
+            Self::Text(r) | Self::Parquet(r) => r.rows_lost(),
+            Self::Failed(_) => 0,
+        }
+    }
+
     /// What the lenient mode repaired so far ([`ReadOptions::lenient`]).
     pub fn repairs(&self) -> Repairs {
         match self {

@@ -132,6 +132,8 @@ pub struct TextReader<R> {
     /// The last line the lenient mode repaired, and the repairs so far.
     repaired: Vec<u8>,
     repairs: Repairs,
+    /// Parquet rows that could not be read (reported in their errors).
+    rows_lost: u64,
     /// Counts this reader's thread as busy while the reader lives.
     _reading: Reading,
 }
@@ -224,6 +226,7 @@ impl<R: Read> TextReader<R> {
             lenient: options.lenient,
             repaired: Vec::new(),
             repairs: Repairs::default(),
+            rows_lost: 0,
             _reading: Reading::start(),
         }
     }
@@ -246,6 +249,12 @@ impl<R: Read> TextReader<R> {
     /// The lines repaired so far in the lenient mode ([`ReadOptions::lenient`]).
     pub fn repairs(&self) -> Repairs {
         self.repairs
+    }
+
+    /// Parquet rows that could not be read so far (each loss is also an
+    /// error at its first row).
+    pub fn rows_lost(&self) -> u64 {
+        self.rows_lost
     }
 
     /// True for a CloudWatch export (timestamp-prefixed lines).
@@ -497,6 +506,7 @@ impl<R: Read> TextReader<R> {
                 let lost = if self.parquet { rows_lost(&e) } else { None };
                 if let Some(lost) = lost {
                     self.lines.resume(lost);
+                    self.rows_lost = self.rows_lost.saturating_add(lost);
                 }
                 Some(Err(self.error(err, lost.is_none())))
             }
