@@ -10,9 +10,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::gzip::GzMembers;
-
 use super::error::{ErrorKind, LineError};
+use super::gzip::GzMembers;
 use super::inflate::{self, Inflated};
 
 /// Read size for compressed input.
